@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package segrt's build, tests and demo need.
+# Idempotent: a fast no-op when everything is present. Run as root (or with sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libprotobuf-dev protobuf-compiler libonnx-dev      # ONNX importer
+  libhdf5-dev nlohmann-json3-dev libzip-dev           # Keras importer (.h5, .keras)
+  libdnnl-dev                                         # CPU backend (oneDNN)
+  libcli11-dev                                        # command line
+  libstb-dev libpng-dev libjpeg-dev libtiff-dev       # image I/O
+  libgtest-dev libgmock-dev                           # tests
+  libonnx-testdata                                    # ONNX backend conformance data
+  python3 python3-numpy python3-torch python3-onnx python3-h5py  # reference outputs in tests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: setup + configure + build + ctest. CI runs exactly this.
+#   scripts/test.sh            # build in build/, run every test
+#   BUILD_DIR=b scripts/test.sh -R conformance   # extra args go to ctest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-$(nproc)}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build "$BUILD_DIR" -j "$JOBS"
+cd "$BUILD_DIR"
+ctest --output-on-failure -j "$JOBS" "$@"

@@ -1,0 +1,265 @@
+// Tensor storage, dtype table and element conversions.
+#include "segrt/tensor.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace segrt {
+
+namespace {
+struct DTypeInfo {
+  DType t;
+  const char* name;
+  size_t size;
+};
+constexpr DTypeInfo kDTypes[] = {
+    {DType::f32, "float32", 4}, {DType::f16, "float16", 2}, {DType::bf16, "bfloat16", 2},
+    {DType::f64, "float64", 8}, {DType::i64, "int64", 8},   {DType::i32, "int32", 4},
+    {DType::i8, "int8", 1},     {DType::u8, "uint8", 1},    {DType::boolean, "bool", 1},
+};
+}  // namespace
+
+const char* dtype_name(DType t) { return kDTypes[static_cast<int>(t)].name; }
+size_t dtype_size(DType t) { return kDTypes[static_cast<int>(t)].size; }
+bool dtype_is_float(DType t) {
+  return t == DType::f32 || t == DType::f16 || t == DType::bf16 || t == DType::f64;
+}
+bool dtype_from_name(const std::string& name, DType* out) {
+  for (const auto& d : kDTypes)
+    if (name == d.name) {
+      *out = d.t;
+      return true;
+    }
+  return false;
+}
+
+const char* layout_name(Layout l) {
+  switch (l) {
+    case Layout::Plain: return "plain";
+    case Layout::NCHW: return "NCHW";
+    case Layout::NHWC: return "NHWC";
+  }
+  return "?";
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+std::string shape_str(const Shape& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) r += ",";
+    r += s[i] < 0 ? std::string("?") : std::to_string(s[i]);
+  }
+  return r + "]";
+}
+
+Tensor::Tensor(DType dtype, Shape shape, Layout layout)
+    : dtype_(dtype), shape_(std::move(shape)), layout_(layout) {
+  for (int64_t d : shape_)
+    SEGRT_CHECK(d >= 0, InvalidInput, "tensor dimension must be known and >= 0, got ",
+                shape_str(shape_));
+  size_t bytes = nbytes();
+  // Round up so that aligned_alloc's size contract holds and empty tensors still own a buffer.
+  size_t alloc = (bytes + 63) / 64 * 64;
+  if (alloc == 0) alloc = 64;
+  void* p = std::aligned_alloc(64, alloc);
+  if (!p)
+    SEGRT_FAIL(OutOfMemory, "cannot allocate ", bytes, " bytes for a ", dtype_name(dtype),
+               " tensor of shape ", shape_str(shape_));
+  std::memset(p, 0, alloc);
+  buf_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
+}
+
+Tensor Tensor::from_vector(const std::vector<float>& v, Shape shape) {
+  Tensor t(DType::f32, std::move(shape));
+  SEGRT_CHECK(static_cast<int64_t>(v.size()) == t.numel(), Internal, "from_vector: ", v.size(),
+              " values for shape ", shape_str(t.shape()));
+  std::memcpy(t.raw(), v.data(), v.size() * sizeof(float));
+  return t;
+}
+
+Tensor Tensor::from_i64(const std::vector<int64_t>& v, Shape shape) {
+  Tensor t(DType::i64, std::move(shape));
+  SEGRT_CHECK(static_cast<int64_t>(v.size()) == t.numel(), Internal, "from_i64: ", v.size(),
+              " values for shape ", shape_str(t.shape()));
+  std::memcpy(t.raw(), v.data(), v.size() * sizeof(int64_t));
+  return t;
+}
+
+Tensor Tensor::scalar_f32(float v) { return from_vector({v}, {}); }
+
+void Tensor::check_dtype(DType want) const {
+  SEGRT_CHECK(dtype_ == want, Internal, "tensor holds ", dtype_name(dtype_), ", accessed as ",
+              dtype_name(want));
+}
+
+uint16_t* Tensor::data_u16() {
+  SEGRT_CHECK(dtype_ == DType::f16 || dtype_ == DType::bf16, Internal, "data_u16 on ",
+              dtype_name(dtype_));
+  return static_cast<uint16_t*>(raw());
+}
+const uint16_t* Tensor::data_u16() const { return const_cast<Tensor*>(this)->data_u16(); }
+
+Tensor Tensor::clone() const {
+  Tensor t(dtype_, shape_, layout_);
+  if (nbytes()) std::memcpy(t.raw(), raw(), nbytes());
+  return t;
+}
+
+Tensor Tensor::reshaped(Shape s) const {
+  SEGRT_CHECK(shape_numel(s) == numel(), Internal, "reshape ", shape_str(shape_), " to ",
+              shape_str(s));
+  Tensor t = *this;
+  t.shape_ = std::move(s);
+  t.layout_ = Layout::Plain;
+  return t;
+}
+
+namespace {
+double load_as_double(const Tensor& t, int64_t i) {
+  const void* p = t.raw();
+  switch (t.dtype()) {
+    case DType::f32: return static_cast<const float*>(p)[i];
+    case DType::f16: return f16_to_f32(static_cast<const uint16_t*>(p)[i]);
+    case DType::bf16: return bf16_to_f32(static_cast<const uint16_t*>(p)[i]);
+    case DType::f64: return static_cast<const double*>(p)[i];
+    case DType::i64: return static_cast<double>(static_cast<const int64_t*>(p)[i]);
+    case DType::i32: return static_cast<const int32_t*>(p)[i];
+    case DType::i8: return static_cast<const int8_t*>(p)[i];
+    case DType::u8: return static_cast<const uint8_t*>(p)[i];
+    case DType::boolean: return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
+  }
+  return 0;
+}
+
+int64_t load_as_i64(const Tensor& t, int64_t i) {
+  const void* p = t.raw();
+  switch (t.dtype()) {
+    case DType::i64: return static_cast<const int64_t*>(p)[i];
+    case DType::i32: return static_cast<const int32_t*>(p)[i];
+    case DType::i8: return static_cast<const int8_t*>(p)[i];
+    case DType::u8: return static_cast<const uint8_t*>(p)[i];
+    case DType::boolean: return static_cast<const uint8_t*>(p)[i] ? 1 : 0;
+    default: return static_cast<int64_t>(load_as_double(t, i));  // truncation, as C casts do
+  }
+}
+
+void store_from_double(Tensor& t, int64_t i, double v) {
+  void* p = t.raw();
+  switch (t.dtype()) {
+    case DType::f32: static_cast<float*>(p)[i] = static_cast<float>(v); break;
+    case DType::f16: static_cast<uint16_t*>(p)[i] = f32_to_f16(static_cast<float>(v)); break;
+    case DType::bf16: static_cast<uint16_t*>(p)[i] = f32_to_bf16(static_cast<float>(v)); break;
+    case DType::f64: static_cast<double*>(p)[i] = v; break;
+    case DType::i64: static_cast<int64_t*>(p)[i] = static_cast<int64_t>(v); break;
+    case DType::i32: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); break;
+    case DType::i8: static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v); break;
+    case DType::u8: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); break;
+    case DType::boolean: static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0; break;
+  }
+}
+}  // namespace
+
+Tensor Tensor::cast(DType to) const {
+  if (to == dtype_) return *this;
+  Tensor r(to, shape_, layout_);
+  int64_t n = numel();
+  bool int_src = !dtype_is_float(dtype_);
+  for (int64_t i = 0; i < n; ++i) {
+    if (int_src && to == DType::i64)
+      static_cast<int64_t*>(r.raw())[i] = load_as_i64(*this, i);
+    else
+      store_from_double(r, i, load_as_double(*this, i));
+  }
+  return r;
+}
+
+Tensor Tensor::to_f32() const { return cast(DType::f32); }
+
+std::vector<int64_t> Tensor::to_i64_vector() const {
+  std::vector<int64_t> v(static_cast<size_t>(numel()));
+  for (int64_t i = 0; i < numel(); ++i) v[i] = load_as_i64(*this, i);
+  return v;
+}
+
+std::vector<double> Tensor::to_f64_vector() const {
+  std::vector<double> v(static_cast<size_t>(numel()));
+  for (int64_t i = 0; i < numel(); ++i) v[i] = load_as_double(*this, i);
+  return v;
+}
+
+// --- half precision -------------------------------------------------------
+
+uint16_t f32_to_f16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  uint32_t mant = x & 0x7fffffu;
+  int exp = static_cast<int>((x >> 23) & 0xff);
+  if (exp == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
+  exp = exp - 127 + 15;
+  if (exp >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
+  if (exp <= 0) {                                                  // subnormal or zero
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000u;
+    uint32_t shift = static_cast<uint32_t>(14 - exp);
+    uint32_t half = mant >> shift;
+    uint32_t rem = mant & ((1u << shift) - 1);
+    uint32_t mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1))) ++half;
+    return static_cast<uint16_t>(sign | half);
+  }
+  uint32_t half = sign | (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) ++half;  // may carry into exponent: correct
+  return static_cast<uint16_t>(half);
+}
+
+float f16_to_f32(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1f;
+  uint32_t mant = h & 0x3ffu;
+  uint32_t x;
+  if (exp == 0) {
+    if (mant == 0) {
+      x = sign;
+    } else {  // subnormal: normalise
+      int e = -1;
+      do {
+        ++e;
+        mant <<= 1;
+      } while (!(mant & 0x400u));
+      x = sign | (static_cast<uint32_t>(127 - 15 - e) << 23) | ((mant & 0x3ffu) << 13);
+    }
+  } else if (exp == 0x1f) {
+    x = sign | 0x7f800000u | (mant << 13);
+  } else {
+    x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &x, 4);
+  return f;
+}
+
+uint16_t f32_to_bf16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40);  // NaN
+  uint32_t rounding = 0x7fffu + ((x >> 16) & 1);
+  return static_cast<uint16_t>((x + rounding) >> 16);
+}
+
+float bf16_to_f32(uint16_t b) {
+  uint32_t x = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &x, 4);
+  return f;
+}
+
+}  // namespace segrt

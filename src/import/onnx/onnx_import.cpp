@@ -1,0 +1,285 @@
+// ONNX importer: ModelProto -> Graph. Reads initializers (raw, typed and
+// external data), graph inputs with dynamic dims, and translates each node
+// through onnx_translate.h. Everything unknown is refused here, at load.
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "import/importer.h"
+#include "import/onnx/onnx_tensor_file.h"
+#include "import/onnx/onnx_translate.h"
+
+namespace segrt::onnx_import {
+
+namespace {
+
+bool dtype_from_onnx(int t, DType* out) {
+  switch (t) {
+    case onnx::TensorProto::FLOAT: *out = DType::f32; return true;
+    case onnx::TensorProto::FLOAT16: *out = DType::f16; return true;
+    case onnx::TensorProto::BFLOAT16: *out = DType::bf16; return true;
+    case onnx::TensorProto::DOUBLE: *out = DType::f64; return true;
+    case onnx::TensorProto::INT64: *out = DType::i64; return true;
+    case onnx::TensorProto::INT32: *out = DType::i32; return true;
+    case onnx::TensorProto::INT8: *out = DType::i8; return true;
+    case onnx::TensorProto::UINT8: *out = DType::u8; return true;
+    case onnx::TensorProto::BOOL: *out = DType::boolean; return true;
+    default: return false;
+  }
+}
+
+std::string onnx_dtype_name(int t) {
+  return onnx::TensorProto_DataType_IsValid(t)
+             ? onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(t))
+             : "type " + std::to_string(t);
+}
+
+// Reads `length` bytes at `offset` of an external data file, refusing paths
+// that leave the model's folder (a hostile model must not read /etc/passwd).
+std::string read_external(const onnx::TensorProto& t, const std::string& model_dir) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : t.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") offset = std::stoll(kv.value());
+    else if (kv.key() == "length") length = std::stoll(kv.value());
+  }
+  SEGRT_CHECK(!location.empty(), InvalidModel, "initializer '", t.name(), "' has external data without a location");
+  std::filesystem::path rel(location);
+  SEGRT_CHECK(rel.is_relative() && location.find("..") == std::string::npos, InvalidModel,
+              "initializer '", t.name(), "': external data location '", location,
+              "' must be a relative path inside the model's folder");
+  std::filesystem::path full = std::filesystem::path(model_dir) / rel;
+  std::ifstream f(full, std::ios::binary);
+  SEGRT_CHECK(f.good(), Io, "initializer '", t.name(), "': cannot open external data file '", full.string(), "'");
+  f.seekg(0, std::ios::end);
+  int64_t size = static_cast<int64_t>(f.tellg());
+  if (length < 0) length = size - offset;
+  SEGRT_CHECK(offset >= 0 && length >= 0 && offset + length <= size, InvalidModel, "initializer '", t.name(),
+              "': external data range [", offset, ", ", offset + length, ") exceeds '", full.string(), "' (",
+              size, " bytes)");
+  std::string data(static_cast<size_t>(length), '\0');
+  f.seekg(offset);
+  f.read(data.data(), length);
+  return data;
+}
+
+Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_dir) {
+  DType dt;
+  if (!dtype_from_onnx(t.data_type(), &dt))
+    SEGRT_FAIL(Unsupported, "tensor '", t.name(), "' has element type ", onnx_dtype_name(t.data_type()));
+  Shape shape;
+  int64_t numel = 1;
+  for (int64_t d : t.dims()) {
+    SEGRT_CHECK(d >= 0, InvalidModel, "tensor '", t.name(), "' has a negative dimension ", d);
+    SEGRT_CHECK(d == 0 || numel <= std::numeric_limits<int64_t>::max() / d / 8, InvalidModel, "tensor '",
+                t.name(), "' is impossibly large");
+    numel *= d;
+    shape.push_back(d);
+  }
+  const size_t esize = dtype_size(dt);
+  const size_t nbytes = static_cast<size_t>(numel) * esize;
+
+  std::string external;
+  const std::string* raw = nullptr;
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    external = read_external(t, model_dir);
+    raw = &external;
+  } else if (t.has_raw_data()) {
+    raw = &t.raw_data();
+  }
+  if (raw) {
+    SEGRT_CHECK(raw->size() == nbytes, InvalidModel, "tensor '", t.name(), "' of shape ", shape_str(shape), " holds ",
+                raw->size(), " bytes of data, expected ", nbytes);
+    Tensor r(dt, shape);
+    if (nbytes) std::memcpy(r.raw(), raw->data(), nbytes);
+    return r;
+  }
+  // Typed fields (ONNX stores f16/bf16/i8/u8/bool/i32 in int32_data).
+  auto count_check = [&](int64_t have) {
+    SEGRT_CHECK(have == numel, InvalidModel, "tensor '", t.name(), "' of shape ", shape_str(shape), " holds ", have,
+                " values, expected ", numel);
+  };
+  Tensor r(dt, shape);
+  switch (dt) {
+    case DType::f32:
+      count_check(t.float_data_size());
+      std::copy(t.float_data().begin(), t.float_data().end(), r.data<float>());
+      break;
+    case DType::f64:
+      count_check(t.double_data_size());
+      std::copy(t.double_data().begin(), t.double_data().end(), r.data<double>());
+      break;
+    case DType::i64:
+      count_check(t.int64_data_size());
+      std::copy(t.int64_data().begin(), t.int64_data().end(), r.data<int64_t>());
+      break;
+    default: {
+      count_check(t.int32_data_size());
+      for (int64_t i = 0; i < numel; ++i) {
+        int32_t v = t.int32_data(static_cast<int>(i));
+        switch (dt) {
+          case DType::i32: r.data<int32_t>()[i] = v; break;
+          case DType::i8: r.data<int8_t>()[i] = static_cast<int8_t>(v); break;
+          case DType::u8: r.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
+          case DType::boolean: static_cast<uint8_t*>(r.raw())[i] = v ? 1 : 0; break;
+          default: r.data_u16()[i] = static_cast<uint16_t>(v); break;  // f16 / bf16 bits
+        }
+      }
+    }
+  }
+  return r;
+}
+
+Attrs attrs_from_proto(const onnx::NodeProto& n, const std::string& model_dir) {
+  Attrs a;
+  for (const auto& at : n.attribute()) {
+    switch (at.type()) {
+      case onnx::AttributeProto::INT: a.set(at.name(), static_cast<int64_t>(at.i())); break;
+      case onnx::AttributeProto::FLOAT: a.set(at.name(), static_cast<double>(at.f())); break;
+      case onnx::AttributeProto::STRING: a.set(at.name(), at.s()); break;
+      case onnx::AttributeProto::INTS: a.set(at.name(), std::vector<int64_t>(at.ints().begin(), at.ints().end())); break;
+      case onnx::AttributeProto::FLOATS:
+        a.set(at.name(), std::vector<double>(at.floats().begin(), at.floats().end()));
+        break;
+      case onnx::AttributeProto::STRINGS:
+        a.set(at.name(), std::vector<std::string>(at.strings().begin(), at.strings().end()));
+        break;
+      case onnx::AttributeProto::TENSOR: a.set(at.name(), tensor_from_proto(at.t(), model_dir)); break;
+      default:
+        SEGRT_FAIL(Unsupported, "attribute '", at.name(), "' has type ",
+                   onnx::AttributeProto_AttributeType_Name(at.type()), " (subgraphs and sparse tensors are not supported)");
+    }
+  }
+  return a;
+}
+
+// Graph input declaration: element type and shape, -1 for symbolic dims.
+int add_graph_input(Graph& g, const onnx::ValueInfoProto& vi) {
+  SEGRT_CHECK(vi.type().has_tensor_type(), Unsupported, "graph input '", vi.name(), "' is not a tensor");
+  const auto& tt = vi.type().tensor_type();
+  DType dt;
+  if (!dtype_from_onnx(tt.elem_type(), &dt))
+    SEGRT_FAIL(Unsupported, "graph input '", vi.name(), "' has element type ", onnx_dtype_name(tt.elem_type()));
+  Shape s;
+  if (tt.has_shape())
+    for (const auto& d : tt.shape().dim()) s.push_back(d.has_dim_value() && d.dim_value() > 0 ? d.dim_value() : -1);
+  int id = g.add_input(vi.name(), dt, s);
+  g.value(id).shape_known = tt.has_shape();
+  return id;
+}
+
+bool probe_onnx(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return ext == ".onnx";
+}
+
+Graph import_onnx(const std::string& path, const ImportOptions&) {
+  onnx::ModelProto model;
+  {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string bytes = ss.str();
+    SEGRT_CHECK(!bytes.empty(), InvalidModel, "the file is empty");
+    SEGRT_CHECK(model.ParseFromString(bytes), InvalidModel,
+                "not a valid ONNX model (protobuf parsing failed: truncated or not an .onnx file)");
+  }
+  SEGRT_CHECK(model.has_graph(), InvalidModel, "the ONNX model has no graph");
+  int64_t opset = -1;
+  for (const auto& os : model.opset_import())
+    if (os.domain().empty() || os.domain() == "ai.onnx") opset = os.version();
+  if (opset < 0 && model.ir_version() < 3) opset = 1;
+  SEGRT_CHECK(opset >= 0, InvalidModel, "the model imports no opset of the default ONNX domain");
+  SEGRT_CHECK(opset >= 6 && opset <= 18, Unsupported, "ONNX opset ", opset, " is not supported (segrt reads opsets 6 to 18)");
+
+  const std::string model_dir = std::filesystem::path(path).parent_path().string();
+  const auto& gp = model.graph();
+  Graph g;
+  g.format = "onnx";
+  g.producer = model.producer_name() + (model.producer_version().empty() ? "" : " " + model.producer_version()) +
+               ", opset " + std::to_string(opset);
+
+  for (const auto& init : gp.initializer()) {
+    SEGRT_CHECK(!init.name().empty(), InvalidModel, "an initializer has no name");
+    SEGRT_CHECK(g.find_value(init.name()) < 0, InvalidModel, "initializer '", init.name(), "' is defined twice");
+    g.add_constant(init.name(), tensor_from_proto(init, model_dir));
+  }
+  for (const auto& vi : gp.input()) {
+    if (g.find_value(vi.name()) >= 0) continue;  // old exporters list initializers as inputs too
+    add_graph_input(g, vi);
+  }
+
+  auto lookup = [&](const std::string& name, const onnx::NodeProto& n) -> int {
+    if (name.empty()) return -1;
+    int id = g.find_value(name);
+    if (id < 0) {
+      Error e(ErrorKind::InvalidModel, "input '" + name + "' is not a graph input, an initializer or the output of an earlier node (missing initializer?)");
+      e.with_node(n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name(), n.op_type());
+      throw e;
+    }
+    return id;
+  };
+
+  for (const auto& n : gp.node()) {
+    std::string name = !n.name().empty() ? n.name() : (n.output_size() ? n.output(0) : n.op_type());
+    if (!n.domain().empty() && n.domain() != "ai.onnx") {
+      Error e(ErrorKind::Unsupported, "op " + n.op_type() + " of domain '" + n.domain() +
+                                          "' is not supported (only the default ONNX domain is)");
+      throw e.with_node(name, n.op_type());
+    }
+    NodeContext c{g, n.op_type(), name, opset, {}, {}, {}};
+    for (const auto& in : n.input()) c.inputs.push_back(lookup(in, n));
+    for (const auto& out : n.output()) {
+      if (out.empty()) {  // absent optional output: give it a private name
+        c.outputs.push_back(g.add_value(g.unique_name(name + "/unused")));
+        continue;
+      }
+      if (g.find_value(out) >= 0) {
+        Error e(ErrorKind::InvalidModel, "output '" + out + "' is already defined");
+        throw e.with_node(name, n.op_type());
+      }
+      c.outputs.push_back(g.add_value(out));
+    }
+    try {
+      c.attrs = attrs_from_proto(n, model_dir);
+      Translator t = find_translator(n.op_type());
+      if (t) t(c);
+      else translate_generic(c);
+    } catch (Error& e) {
+      throw e.with_node(name, n.op_type());
+    }
+  }
+  for (const auto& out : gp.output()) {
+    int id = g.find_value(out.name());
+    SEGRT_CHECK(id >= 0, InvalidModel, "graph output '", out.name(), "' is never produced");
+    g.outputs.push_back(id);
+  }
+  SEGRT_CHECK(!g.outputs.empty(), InvalidModel, "the graph has no outputs");
+  g.topo_sort();
+  return g;
+}
+
+const bool registered = register_importer("ONNX (.onnx)", probe_onnx, import_onnx);
+
+}  // namespace
+}  // namespace segrt::onnx_import
+
+namespace segrt {
+
+Tensor read_onnx_tensor_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  SEGRT_CHECK(f.good(), Io, "cannot open '", path, "'");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  onnx::TensorProto t;
+  SEGRT_CHECK(t.ParseFromString(ss.str()), InvalidInput, "'", path, "' is not a serialized ONNX TensorProto");
+  SEGRT_CHECK(t.data_location() != onnx::TensorProto::EXTERNAL, Unsupported, "'", path, "' uses external data");
+  return onnx_import::tensor_from_proto(t, std::filesystem::path(path).parent_path().string());
+}
+
+}  // namespace segrt

@@ -1,0 +1,28 @@
+// Op names generated from ops.def.
+#include "ir/op.h"
+
+namespace segrt {
+
+namespace {
+const char* const kNames[] = {
+#define SEGRT_OP(name) #name,
+#include "ir/ops.def"
+#undef SEGRT_OP
+};
+}  // namespace
+
+const char* op_name(OpType op) {
+  int i = static_cast<int>(op);
+  return (i >= 0 && i < kNumOps) ? kNames[i] : "?";
+}
+
+bool op_from_name(const std::string& name, OpType* out) {
+  for (int i = 0; i < kNumOps; ++i)
+    if (name == kNames[i]) {
+      *out = static_cast<OpType>(i);
+      return true;
+    }
+  return false;
+}
+
+}  // namespace segrt

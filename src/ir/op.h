@@ -1,0 +1,20 @@
+// OpType: the enum generated from ops.def, with name lookup both ways.
+#pragma once
+#include <string>
+
+namespace segrt {
+
+enum class OpType : int {
+#define SEGRT_OP(name) name,
+#include "ir/ops.def"
+#undef SEGRT_OP
+  kCount
+};
+
+constexpr int kNumOps = static_cast<int>(OpType::kCount);
+
+const char* op_name(OpType op);
+// False when the name is not in the op list.
+bool op_from_name(const std::string& name, OpType* out);
+
+}  // namespace segrt

@@ -1,0 +1,43 @@
+// Shapes of pass-through and source ops: Identity, Dropout, Constant, Shape.
+#include <algorithm>
+
+#include "ir/shape.h"
+
+namespace segrt {
+
+namespace {
+
+void infer_dropout(InferContext& c) {
+  infer_same_as_input0(c);
+  if (c.num_outputs() > 1) c.set_output(1, DType::boolean, c.shape(0));  // mask: all true at inference
+}
+
+// Constant: exactly one of value (tensor) or value_float(s)/value_int(s).
+void infer_constant(InferContext& c) {
+  const Attrs& a = c.attrs();
+  if (const Tensor* t = a.tensor("value")) c.set_output(0, t->dtype(), t->shape());
+  else if (a.has("value_float")) c.set_output(0, DType::f32, {});
+  else if (a.has("value_int")) c.set_output(0, DType::i64, {});
+  else if (a.has("value_floats")) c.set_output(0, DType::f32, {static_cast<int64_t>(a.floats("value_floats").size())});
+  else if (a.has("value_ints")) c.set_output(0, DType::i64, {static_cast<int64_t>(a.ints("value_ints").size())});
+  else SEGRT_FAIL(Unsupported, "Constant without a value, value_float(s) or value_int(s) attribute");
+}
+
+void infer_shape(InferContext& c) {
+  int64_t r = c.rank(0);
+  int64_t start = c.attrs().i("start", 0), end = c.attrs().i("end", r);
+  if (start < 0) start += r;
+  if (end < 0) end += r;
+  start = std::clamp<int64_t>(start, 0, r);
+  end = std::clamp<int64_t>(end, start, r);
+  c.set_output(0, DType::i64, {end - start});
+}
+
+}  // namespace
+
+SEGRT_SHAPE_FN(Identity, infer_same_as_input0);
+SEGRT_SHAPE_FN(Dropout, infer_dropout);
+SEGRT_SHAPE_FN(Constant, infer_constant);
+SEGRT_SHAPE_FN(Shape, infer_shape);
+
+}  // namespace segrt

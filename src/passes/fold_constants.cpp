@@ -1,0 +1,65 @@
+// Constant folding with shape inference: PyTorch exports compute shapes with
+// Shape -> Gather -> Unsqueeze -> Concat -> Reshape chains; once input shapes
+// are concrete, all of those are constants and disappear here.
+#include <algorithm>
+
+#include "backend/ref/ref.h"
+#include "ir/shape.h"
+#include "passes/pass.h"
+
+namespace segrt {
+
+namespace {
+bool all_inputs_constant(const Graph& g, const Node& n) {
+  for (int in : n.inputs)
+    if (in >= 0 && !g.value(in).is_constant()) return false;
+  return true;
+}
+
+// Shape needs only the input's shape, not its data.
+bool fold_shape_of_runtime_value(Graph& g, const Node& n) {
+  if (n.op != OpType::Shape || n.inputs.empty() || n.inputs[0] < 0) return false;
+  const Value& in = g.value(n.inputs[0]);
+  if (!in.shape_known) return false;
+  for (int64_t d : in.shape)
+    if (d < 0) return false;
+  return true;
+}
+}  // namespace
+
+void fold_constants(Graph& g, PassLog& log) {
+  std::vector<Node> kept;
+  int folded = 0;
+  for (auto& n : g.nodes) {
+    infer_node(g, n);
+    bool foldable = all_inputs_constant(g, n) || fold_shape_of_runtime_value(g, n);
+    if (!foldable || !ref::kernel(n.op)) {
+      kept.push_back(std::move(n));
+      continue;
+    }
+    std::vector<const Tensor*> in;
+    for (int id : n.inputs)
+      in.push_back(id >= 0 && g.value(id).is_constant() ? &g.value(id).constant : nullptr);
+    if (n.op == OpType::Shape && !g.value(n.inputs[0]).is_constant()) {
+      const Shape& s = g.value(n.inputs[0]).shape;
+      int64_t r = static_cast<int64_t>(s.size());
+      int64_t start = n.attrs.i("start", 0), end = n.attrs.i("end", r);
+      if (start < 0) start += r;
+      if (end < 0) end += r;
+      start = std::clamp<int64_t>(start, 0, r);
+      end = std::clamp<int64_t>(end, start, r);
+      g.value(n.outputs[0]).constant = Tensor::from_i64(std::vector<int64_t>(s.begin() + start, s.begin() + end), {end - start});
+    } else {
+      std::vector<Tensor> out = ref::run_node(g, n, in);
+      for (size_t k = 0; k < n.outputs.size(); ++k) g.value(n.outputs[k]).constant = out[k];
+    }
+    for (int o : n.outputs) g.value(o).producer = -1;
+    ++folded;
+  }
+  g.nodes = std::move(kept);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (int o : g.nodes[i].outputs) g.value(o).producer = static_cast<int>(i);
+  if (folded) log.note("fold_constants", "folded " + std::to_string(folded) + " nodes into constants");
+}
+
+}  // namespace segrt

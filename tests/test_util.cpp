@@ -1,0 +1,59 @@
+// Test helpers.
+#include "test_util.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "backend/backend.h"
+#include "runtime/engine_impl.h"
+
+namespace segrt::test {
+
+Tensor random_tensor(Shape shape, uint32_t seed, float lo, float hi) {
+  Tensor t(DType::f32, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = d(rng);
+  return t;
+}
+
+double max_abs_error(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(shape_str(a.shape()), shape_str(b.shape()));
+  auto x = a.to_f64_vector(), y = b.to_f64_vector();
+  double m = 0;
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i) m = std::max(m, std::fabs(x[i] - y[i]));
+  return m;
+}
+
+double max_rel_error(const Tensor& a, const Tensor& b, double eps_abs) {
+  EXPECT_EQ(shape_str(a.shape()), shape_str(b.shape()));
+  auto x = a.to_f64_vector(), y = b.to_f64_vector();
+  double m = 0;
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i)
+    m = std::max(m, std::fabs(x[i] - y[i]) / (std::fabs(y[i]) + eps_abs));
+  return m;
+}
+
+std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, const std::vector<Tensor>& inputs,
+                                const std::string& precision) {
+  std::vector<Shape> shapes;
+  for (const auto& t : inputs) shapes.push_back(t.shape());
+  PassLog log;
+  Graph s = specialize(g, shapes, log);
+  if (backend != "ref") run_optimization_passes(s, log);
+  auto be = make_backend(backend);
+  CompileOptions o;
+  o.precision = precision;
+  auto exe = be->compile(s, o);
+  return exe->run(inputs, nullptr);
+}
+
+std::vector<Tensor> run_ref(const Graph& g, const std::vector<Tensor>& inputs) { return run_backend("ref", g, inputs); }
+
+std::string shared_model(const std::string& rel) {
+  std::filesystem::path p = std::filesystem::path(SEGRT_SHARED_MODELS) / rel;
+  return std::filesystem::exists(p) ? std::filesystem::weakly_canonical(p).string() : "";
+}
+
+}  // namespace segrt::test

@@ -1,0 +1,55 @@
+// segrt run MODEL -i in.npy [-i ...] -o out.npy [-o ...]: NumPy in, NumPy out,
+// inputs and outputs in the model's own layout.
+#include <iostream>
+
+#include "commands.h"
+#include "segrt/npy.h"
+
+namespace segrt::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string model;
+  std::vector<std::string> inputs, outputs;
+  EngineFlags flags;
+};
+
+void run(const RunArgs& a) {
+  Engine e = Engine::load(a.model, a.flags.options());
+  auto decl = e.inputs();
+  SEGRT_CHECK(a.inputs.size() == decl.size(), InvalidInput, "the model takes ", decl.size(), " input(s), ",
+              a.inputs.size(), " given with -i");
+  auto out_decl = e.outputs();
+  SEGRT_CHECK(a.outputs.size() <= out_decl.size(), InvalidInput, "the model has ", out_decl.size(), " output(s), ",
+              a.outputs.size(), " given with -o");
+  std::vector<Tensor> in;
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    Tensor t = read_npy(a.inputs[i]);
+    // float64 arrays are what numpy makes by default; accept them for float32 inputs.
+    if (t.dtype() == DType::f64 && decl[i].dtype == DType::f32) t = t.to_f32();
+    in.push_back(t);
+  }
+  std::vector<Tensor> out = e.run(in);
+  for (size_t i = 0; i < a.outputs.size(); ++i) write_npy(a.outputs[i], out[i]);
+  if (a.outputs.empty())
+    for (size_t i = 0; i < out.size(); ++i)
+      std::cout << out_decl[i].name << ": " << dtype_name(out[i].dtype()) << " " << shape_str(out[i].shape()) << "\n";
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a model on .npy inputs and write .npy outputs");
+  cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras, .json)")->required();
+  cmd->add_option("-i,--input", args->inputs, "input .npy, once per model input, in order")->required();
+  cmd->add_option("-o,--output", args->outputs, "output .npy, once per model output, in order");
+  args->flags.add_to(cmd);
+  cmd->callback([args, exit_code] {
+    run(*args);
+    *exit_code = 0;
+  });
+}
+
+}  // namespace segrt::cli

@@ -1,0 +1,74 @@
+// segrt command line: parses the subcommand and maps errors to exit codes
+// (README, "Exit codes").
+#include <iostream>
+
+#include "commands.h"
+
+namespace segrt::cli {
+
+void EngineFlags::add_to(CLI::App* cmd) {
+  cmd->add_option("--backend,-b", backend, "ref | cpu | cuda | auto (CUDA if a GPU is usable, else CPU)")
+      ->capture_default_str();
+  cmd->add_option("--precision,-p", precision, "fp32 | tf32 | fp16 | bf16")->capture_default_str();
+  cmd->add_option("--device", device, "CUDA device ordinal")->capture_default_str();
+  cmd->add_option("--threads", threads, "CPU threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--weights", weights, "weights file for a Keras architecture JSON");
+  cmd->add_flag("--verbose,-v", verbose, "log passes and backend decisions");
+}
+
+Options EngineFlags::options() const {
+  Options o;
+  o.backend = backend;
+  o.precision = precision;
+  o.device = device;
+  o.threads = threads;
+  o.weights = weights;
+  o.verbose = verbose;
+  return o;
+}
+
+std::vector<int64_t> parse_hw(const std::string& s) {
+  auto x = s.find_first_of("xX,");
+  try {
+    size_t used = 0;
+    if (x == std::string::npos) {
+      int64_t v = std::stoll(s, &used);
+      if (used == s.size() && v > 0) return {v, v};
+    } else {
+      int64_t h = std::stoll(s.substr(0, x), &used);
+      size_t used2 = 0;
+      int64_t w = std::stoll(s.substr(x + 1), &used2);
+      if (used == x && used2 == s.size() - x - 1 && h > 0 && w > 0) return {h, w};
+    }
+  } catch (const std::logic_error&) {
+  }
+  SEGRT_FAIL(InvalidInput, "shape '", s, "' should look like 256x256");
+}
+
+}  // namespace segrt::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"segrt: fast, exact inference for semantic-segmentation networks (ONNX, Keras)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "segrt 0.1.0");
+  int exit_code = 0;
+  segrt::cli::add_inspect_command(app, &exit_code);
+  segrt::cli::add_run_command(app, &exit_code);
+  segrt::cli::add_onnx_test_command(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);  // prints help or the usage error
+    return rc == 0 ? 0 : 2;
+  } catch (const segrt::Error& e) {
+    std::cerr << "segrt: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "segrt: out of memory\n";
+    return 7;
+  } catch (const std::exception& e) {
+    std::cerr << "segrt: internal error: " << e.what() << "\n";
+    return 70;
+  }
+  return exit_code;
+}
