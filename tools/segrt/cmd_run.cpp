@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "core/npz.h"
 #include "segrt/npy.h"
 
 namespace segrt::cli {
@@ -12,6 +13,7 @@ namespace {
 struct RunArgs {
   std::string model;
   std::vector<std::string> inputs, outputs;
+  std::string dump;  // --dump-activations: .npz of inputs/<name> and activations/<name>
   EngineFlags flags;
 };
 
@@ -30,7 +32,16 @@ void run(const RunArgs& a) {
     if (t.dtype() == DType::f64 && decl[i].dtype == DType::f32) t = t.to_f32();
     in.push_back(t);
   }
+  std::vector<NamedTensor> dump;
+  if (!a.dump.empty()) {
+    for (size_t i = 0; i < in.size(); ++i) dump.push_back({"inputs/" + decl[i].name, in[i]});
+    // A copy of each tensor: backends may hand the observer views of buffers they reuse.
+    e.set_observer([&dump](const std::string& name, const std::string&, const Tensor& t) {
+      dump.push_back({"activations/" + name, t.clone()});
+    });
+  }
   std::vector<Tensor> out = e.run(in);
+  if (!a.dump.empty()) write_npz(a.dump, dump);
   for (size_t i = 0; i < a.outputs.size(); ++i) write_npy(a.outputs[i], out[i]);
   if (a.outputs.empty())
     for (size_t i = 0; i < out.size(); ++i)
@@ -45,6 +56,8 @@ void add_run_command(CLI::App& app, int* exit_code) {
   cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras, .json)")->required();
   cmd->add_option("-i,--input", args->inputs, "input .npy, once per model input, in order")->required();
   cmd->add_option("-o,--output", args->outputs, "output .npy, once per model output, in order");
+  cmd->add_option("--dump-activations", args->dump,
+                  "save every observable tensor to this .npz (activations/<name>, inputs/<name>) for segrt compare");
   args->flags.add_to(cmd);
   cmd->callback([args, exit_code] {
     run(*args);

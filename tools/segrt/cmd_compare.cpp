@@ -1,0 +1,134 @@
+// segrt compare MODEL [-i in.npy ...] (--against BACKEND[:PRECISION] | --reference FILE |
+//   --reference-model OTHER): runs MODEL with an observer and finds the first
+// tensor where it parts ways with the reference, layer by layer.
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "runtime/compare.h"
+#include "runtime/engine_impl.h"
+#include "runtime/tensor_file.h"
+#include "segrt/npy.h"
+
+namespace segrt::cli {
+
+namespace {
+
+struct CompareArgs {
+  std::string model, against = "ref:fp32", reference, reference_model;
+  std::vector<std::string> inputs;
+  double tolerance = 1e-4;
+  bool json = false, all = false;
+  EngineFlags flags;
+};
+
+bool is_dump(const std::string& path) { return std::filesystem::path(path).extension() == ".npz"; }
+
+// -i files, or else the reference file's `inputs` group.
+std::vector<Tensor> model_inputs(const CompareArgs& a, Engine& e, const TensorGroups* ref) {
+  auto decl = e.inputs();
+  if (a.inputs.empty()) {
+    SEGRT_CHECK(ref, InvalidInput, "give the model's input(s) with -i (only a --reference file can supply them)");
+    return reference_inputs(*ref, decl, a.reference);
+  }
+  SEGRT_CHECK(a.inputs.size() == decl.size(), InvalidInput, "the model takes ", decl.size(), " input(s), ",
+              a.inputs.size(), " given with -i");
+  std::vector<Tensor> in;
+  for (size_t i = 0; i < decl.size(); ++i) {
+    Tensor t = read_npy(a.inputs[i]);
+    // float64 arrays are what numpy makes by default; accept them for float32 inputs.
+    in.push_back(t.dtype() == DType::f64 && decl[i].dtype == DType::f32 ? t.to_f32() : t);
+  }
+  return in;
+}
+
+std::vector<Observation> run_reference_engine(const CompareArgs& a, const std::vector<Tensor>& inputs) {
+  Options o = a.flags.options();
+  auto colon = a.against.find(':');
+  o.backend = a.against.substr(0, colon);
+  o.precision = colon == std::string::npos ? "fp32" : a.against.substr(colon + 1);
+  Engine ref = Engine::load(a.reference_model.empty() ? a.model : a.reference_model, o);
+  std::vector<Observation> seen;
+  observe(ref, [&](const Observation& obs) { seen.push_back(obs); });
+  ref.run(inputs);
+  return seen;
+}
+
+// Two files of tensors (e.g. dumps from two machines): no model is run.
+CompareReport compare_files(const CompareArgs& a) {
+  TensorGroups test = read_tensor_groups(a.model), ref = read_tensor_groups(a.reference);
+  const auto& ref_acts = tensor_group(ref, "activations", a.reference);
+  const auto& test_acts = tensor_group(test, "activations", a.model);
+  std::vector<Observation> r;
+  for (const auto& t : ref_acts) r.push_back({t.name, "", "", t.value.to_f32()});
+  Comparator c(std::move(r), {a.tolerance, true});
+  for (const auto& t : test_acts) c.observe({t.name, "", "", t.value.to_f32()});
+  return c.finish();
+}
+
+CompareReport compare(const CompareArgs& a) {
+  SEGRT_CHECK(a.reference.empty() || a.reference_model.empty(), InvalidInput,
+              "--reference (a file of activations) and --reference-model (a model to run) exclude each other");
+  if (is_dump(a.model)) {
+    SEGRT_CHECK(!a.reference.empty(), InvalidInput, "comparing a dump '", a.model, "' needs --reference FILE");
+    return compare_files(a);
+  }
+  Engine e = Engine::load(a.model, a.flags.options());
+  std::vector<Observation> ref;
+  std::vector<Tensor> inputs;
+  bool complete_run = a.reference.empty();
+  if (!a.reference.empty()) {
+    TensorGroups groups = read_tensor_groups(a.reference);
+    const auto& acts = tensor_group(groups, "activations", a.reference);
+    ref = order_reference(e.impl().model, acts, a.reference);
+    inputs = model_inputs(a, e, &groups);
+  } else {
+    inputs = model_inputs(a, e, nullptr);
+    ref = run_reference_engine(a, inputs);
+  }
+  Comparator c(std::move(ref), {a.tolerance, complete_run});
+  observe(e, [&](const Observation& o) { c.observe(o); });
+  e.run(inputs);
+  return c.finish();
+}
+
+void describe(const CompareArgs& a) {
+  std::string test = a.flags.backend + ":" + a.flags.precision;
+  std::string ref = !a.reference.empty() ? a.reference
+                    : a.against + (a.reference_model.empty() ? "" : " running " + a.reference_model);
+  std::cout << "compare " << a.model << (is_dump(a.model) ? "" : " on " + test) << " against " << ref
+            << " (tolerance " << a.tolerance << ")\n";
+}
+
+}  // namespace
+
+void add_compare_command(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<CompareArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Run a model with an observer and report the first tensor that departs from a reference");
+  cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras), or an activations .npz dump")->required();
+  cmd->add_option("-i,--input", args->inputs, "input .npy, once per model input (default: the reference file's)");
+  cmd->add_option("--against", args->against, "reference backend[:precision]")->capture_default_str();
+  cmd->add_option("--reference", args->reference,
+                  "reference activations: HDF5 or .npz with activations/<name> (and inputs/<name>)");
+  cmd->add_option("--reference-model", args->reference_model,
+                  "run this model (e.g. the unmodified one) on --against as the reference");
+  cmd->add_option("--tolerance,-t", args->tolerance, "|a-b| <= tol + tol*|ref| counts as equal")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", args->json, "print the report as JSON");
+  cmd->add_flag("--all", args->all, "list every row (default: stop 5 rows after the first divergence)");
+  args->flags.add_to(cmd);
+  cmd->callback([args, exit_code] {
+    CompareReport r = compare(*args);
+    if (args->json) {
+      std::cout << format_json(r);
+    } else {
+      describe(*args);
+      std::cout << format_table(r, args->all);
+    }
+    *exit_code = r.ok() ? 0 : 1;
+  });
+}
+
+}  // namespace segrt::cli
