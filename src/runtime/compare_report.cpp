@@ -107,7 +107,8 @@ std::string format_table(const CompareReport& r, bool all) {
     if (!row.fused_test.empty())
       os << indent << "(also covers, fused away in the run under test: " << join(row.fused_test) << ")\n";
     if (!row.fused_ref.empty()) os << indent << "(the reference has no: " << join(row.fused_ref) << ")\n";
-    if (!row.note.empty()) os << indent << "(" << row.note << ")\n";
+    // A note shared by consecutive rows (a transposed reference) is said once.
+    if (!row.note.empty() && (i == 0 || r.rows[i - 1].note != row.note)) os << indent << "(" << row.note << ")\n";
   }
   if (last < r.rows.size())
     os << "    ... " << r.rows.size() - last << " more rows (--all lists them)\n";

@@ -3,6 +3,7 @@
 // tensor where it parts ways with the reference, layer by layer.
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "commands.h"
 #include "runtime/compare.h"
@@ -66,38 +67,43 @@ CompareReport compare_files(const CompareArgs& a) {
   return c.finish();
 }
 
-CompareReport compare(const CompareArgs& a) {
+// Runs the comparison; *header says what was compared with what, on which backends.
+CompareReport compare(const CompareArgs& a, std::string* header) {
   SEGRT_CHECK(a.reference.empty() || a.reference_model.empty(), InvalidInput,
               "--reference (a file of activations) and --reference-model (a model to run) exclude each other");
+  std::ostringstream h;
+  h << "compare " << a.model;
   if (is_dump(a.model)) {
     SEGRT_CHECK(!a.reference.empty(), InvalidInput, "comparing a dump '", a.model, "' needs --reference FILE");
+    *header = h.str() + " against " + a.reference;
     return compare_files(a);
   }
   Engine e = Engine::load(a.model, a.flags.options());
+  h << " on " << e.backend() << ":" << a.flags.precision << " against ";
   std::vector<Observation> ref;
   std::vector<Tensor> inputs;
-  bool complete_run = a.reference.empty();
+  std::string ref_file = a.reference.empty() ? a.reference_model : a.reference;
   if (!a.reference.empty()) {
     TensorGroups groups = read_tensor_groups(a.reference);
     const auto& acts = tensor_group(groups, "activations", a.reference);
     ref = order_reference(e.impl().model, acts, a.reference);
     inputs = model_inputs(a, e, &groups);
+    h << a.reference;
   } else {
     inputs = model_inputs(a, e, nullptr);
     ref = run_reference_engine(a, inputs);
+    h << a.against << (a.reference_model.empty() ? "" : " running " + a.reference_model);
   }
-  Comparator c(std::move(ref), {a.tolerance, complete_run});
+  h << " (tolerance " << a.tolerance << ")";
+  *header = h.str();
+  Comparator c(std::move(ref), {a.tolerance, a.reference.empty()});
   observe(e, [&](const Observation& o) { c.observe(o); });
   e.run(inputs);
-  return c.finish();
-}
-
-void describe(const CompareArgs& a) {
-  std::string test = a.flags.backend + ":" + a.flags.precision;
-  std::string ref = !a.reference.empty() ? a.reference
-                    : a.against + (a.reference_model.empty() ? "" : " running " + a.reference_model);
-  std::cout << "compare " << a.model << (is_dump(a.model) ? "" : " on " + test) << " against " << ref
-            << " (tolerance " << a.tolerance << ")\n";
+  try {
+    return c.finish();
+  } catch (Error& err) {
+    throw ref_file.empty() ? err : err.with_file(ref_file);
+  }
 }
 
 }  // namespace
@@ -120,13 +126,10 @@ void add_compare_command(CLI::App& app, int* exit_code) {
   cmd->add_flag("--all", args->all, "list every row (default: stop 5 rows after the first divergence)");
   args->flags.add_to(cmd);
   cmd->callback([args, exit_code] {
-    CompareReport r = compare(*args);
-    if (args->json) {
-      std::cout << format_json(r);
-    } else {
-      describe(*args);
-      std::cout << format_table(r, args->all);
-    }
+    std::string header;
+    CompareReport r = compare(*args, &header);
+    if (args->json) std::cout << format_json(r);
+    else std::cout << header << "\n" << format_table(r, args->all);
     *exit_code = r.ok() ? 0 : 1;
   });
 }
