@@ -1,0 +1,139 @@
+// Resize output sizes, coordinate transformations and rounding (see resize_util.h).
+#include "ir/ops/resize_util.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace segrt {
+
+namespace {
+
+bool given(const Tensor* t) { return t && t->numel() > 0; }
+
+void check_one_of(const std::string& what, const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (v == a) return;
+  std::string list;
+  for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+  SEGRT_FAIL(Unsupported, what, " '", v, "' (supported: ", list, ")");
+}
+
+}  // namespace
+
+ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, const Tensor* scales,
+                           const Tensor* sizes) {
+  ResizeParams p;
+  const size_t r = x.size();
+  p.mode = a.s("mode", "nearest");
+  p.coord_mode = a.s("coordinate_transformation_mode", "half_pixel");
+  p.nearest_mode = a.s("nearest_mode", "round_prefer_floor");
+  p.cubic_coeff_a = a.f("cubic_coeff_a", -0.75);
+  p.exclude_outside = a.i("exclude_outside", 0) != 0;
+  p.extrapolation_value = a.f("extrapolation_value", 0.0);
+  check_one_of("Resize mode", p.mode, {"nearest", "linear", "cubic"});
+  check_one_of("Resize coordinate_transformation_mode", p.coord_mode,
+               {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn",
+                "tf_crop_and_resize"});
+  check_one_of("Resize nearest_mode", p.nearest_mode, {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"});
+  SEGRT_CHECK(a.i("antialias", 0) == 0, Unsupported, "Resize antialias=1");
+
+  // Opset 18: scales / sizes may cover only the listed axes.
+  std::vector<int> axes;
+  for (int64_t ax : a.ints("axes")) {
+    int64_t v = ax < 0 ? ax + static_cast<int64_t>(r) : ax;
+    SEGRT_CHECK(v >= 0 && v < static_cast<int64_t>(r), InvalidModel, "Resize axis ", ax, " out of range for rank ", r);
+    axes.push_back(static_cast<int>(v));
+  }
+  if (axes.empty())
+    for (size_t i = 0; i < r; ++i) axes.push_back(static_cast<int>(i));
+
+  p.roi_start.assign(r, 0.0);
+  p.roi_end.assign(r, 1.0);
+  if (p.coord_mode == "tf_crop_and_resize" && given(roi)) {
+    auto v = roi->to_f64_vector();
+    SEGRT_CHECK(v.size() == 2 * axes.size(), InvalidModel, "Resize roi has ", v.size(), " values, expected ",
+                2 * axes.size());
+    for (size_t i = 0; i < axes.size(); ++i) {
+      p.roi_start[axes[i]] = v[i];
+      p.roi_end[axes[i]] = v[i + axes.size()];
+    }
+  }
+
+  SEGRT_CHECK(given(scales) != given(sizes), InvalidModel, "Resize needs exactly one of scales and sizes (got ",
+              given(scales) ? "both" : "neither", ")");
+  p.scales.assign(r, 1.0);
+  p.out = x;
+  if (given(scales)) {
+    auto v = scales->to_f64_vector();
+    SEGRT_CHECK(v.size() == axes.size(), InvalidModel, "Resize scales has ", v.size(), " values for ", axes.size(),
+                " axes");
+    for (size_t i = 0; i < axes.size(); ++i) {
+      int ax = axes[i];
+      SEGRT_CHECK(v[i] > 0, InvalidModel, "Resize scale ", v[i], " must be positive");
+      p.scales[ax] = v[i];
+      double len = static_cast<double>(x[ax]);
+      if (p.coord_mode == "tf_crop_and_resize") len *= p.roi_end[ax] - p.roi_start[ax];
+      p.out[ax] = static_cast<int64_t>(std::floor(len * v[i]));
+    }
+  } else {
+    auto v = sizes->to_i64_vector();
+    SEGRT_CHECK(v.size() == axes.size(), InvalidModel, "Resize sizes has ", v.size(), " values for ", axes.size(),
+                " axes");
+    std::string policy = a.s("keep_aspect_ratio_policy", "stretch");
+    check_one_of("Resize keep_aspect_ratio_policy", policy, {"stretch", "not_larger", "not_smaller"});
+    if (policy == "stretch") {
+      for (size_t i = 0; i < axes.size(); ++i) p.out[axes[i]] = v[i];
+    } else {  // one scale for all listed axes, the smallest (not_larger) or largest (not_smaller)
+      double s = policy == "not_larger" ? 1e300 : 0.0;
+      for (size_t i = 0; i < axes.size(); ++i) {
+        double si = static_cast<double>(v[i]) / static_cast<double>(x[axes[i]]);
+        s = policy == "not_larger" ? std::min(s, si) : std::max(s, si);
+      }
+      for (int ax : axes) p.out[ax] = static_cast<int64_t>(std::round(s * static_cast<double>(x[ax])));
+    }
+    for (int ax : axes) {
+      SEGRT_CHECK(x[ax] > 0, InvalidModel, "Resize of an empty axis to a given size");
+      p.scales[ax] = static_cast<double>(p.out[ax]) / static_cast<double>(x[ax]);
+    }
+  }
+  for (size_t i = 0; i < r; ++i)
+    SEGRT_CHECK(p.out[i] >= 0, InvalidModel, "Resize output size ", p.out[i], " is negative");
+  return p;
+}
+
+double resize_source_coord(const std::string& m, double x, double scale, int64_t len_in, double roi_start,
+                           double roi_end) {
+  const double len_out = static_cast<double>(len_in) * scale;
+  if (m == "half_pixel") return (x + 0.5) / scale - 0.5;
+  if (m == "pytorch_half_pixel") return len_out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
+  if (m == "align_corners")
+    return len_out == 1 ? 0.0 : x * static_cast<double>(len_in - 1) / (len_out - 1);
+  if (m == "asymmetric") return x / scale;
+  if (m == "tf_half_pixel_for_nn") return (x + 0.5) / scale;
+  if (m == "tf_crop_and_resize") {
+    double span = static_cast<double>(len_in - 1);
+    return len_out > 1 ? roi_start * span + x * (roi_end - roi_start) * span / (len_out - 1)
+                       : 0.5 * (roi_start + roi_end) * span;
+  }
+  SEGRT_FAIL(Unsupported, "Resize coordinate_transformation_mode '", m, "'");
+}
+
+int64_t resize_nearest_index(const std::string& m, double x) {
+  if (m == "round_prefer_floor") return static_cast<int64_t>(std::ceil(x - 0.5));
+  if (m == "round_prefer_ceil") return static_cast<int64_t>(std::floor(x + 0.5));
+  if (m == "floor") return static_cast<int64_t>(std::floor(x));
+  if (m == "ceil") return static_cast<int64_t>(std::ceil(x));
+  SEGRT_FAIL(Unsupported, "Resize nearest_mode '", m, "'");
+}
+
+void resize_cubic_weights(double t, double A, double w[4]) {
+  // Keys' cubic convolution kernel at distances 1+t, t, 1-t, 2-t.
+  auto near = [A](double s) { return ((A + 2) * s - (A + 3)) * s * s + 1; };          // |s| <= 1
+  auto far = [A](double s) { return ((A * s - 5 * A) * s + 8 * A) * s - 4 * A; };     // 1 < |s| < 2
+  w[0] = far(1 + t);
+  w[1] = near(t);
+  w[2] = near(1 - t);
+  w[3] = far(2 - t);
+}
+
+}  // namespace segrt
