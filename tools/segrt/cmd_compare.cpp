@@ -69,8 +69,6 @@ CompareReport compare_files(const CompareArgs& a) {
 
 // Runs the comparison; *header says what was compared with what, on which backends.
 CompareReport compare(const CompareArgs& a, std::string* header) {
-  SEGRT_CHECK(a.reference.empty() || a.reference_model.empty(), InvalidInput,
-              "--reference (a file of activations) and --reference-model (a model to run) exclude each other");
   std::ostringstream h;
   h << "compare " << a.model;
   if (is_dump(a.model)) {
@@ -114,11 +112,14 @@ void add_compare_command(CLI::App& app, int* exit_code) {
       "compare", "Run a model with an observer and report the first tensor that departs from a reference");
   cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras), or an activations .npz dump")->required();
   cmd->add_option("-i,--input", args->inputs, "input .npy, once per model input (default: the reference file's)");
-  cmd->add_option("--against", args->against, "reference backend[:precision]")->capture_default_str();
+  CLI::Option* against =
+      cmd->add_option("--against", args->against, "reference backend[:precision]")->capture_default_str();
+  CLI::Option* model = cmd->add_option("--reference-model", args->reference_model,
+                                       "run this model (e.g. the unmodified one) on --against as the reference");
   cmd->add_option("--reference", args->reference,
-                  "reference activations: HDF5 or .npz with activations/<name> (and inputs/<name>)");
-  cmd->add_option("--reference-model", args->reference_model,
-                  "run this model (e.g. the unmodified one) on --against as the reference");
+                  "reference activations: HDF5 or .npz with activations/<name> (and inputs/<name>)")
+      ->excludes(against)
+      ->excludes(model);
   cmd->add_option("--tolerance,-t", args->tolerance, "|a-b| <= tol + tol*|ref| counts as equal")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
