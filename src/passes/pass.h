@@ -26,6 +26,21 @@ void remove_identity(Graph& g, PassLog& log);
 // Removes nodes whose outputs nobody reads, and unused constants.
 void remove_dead_nodes(Graph& g, PassLog& log);
 
+// Optimisation passes (each in its own file, the algebra in its header comment).
+// Pad(zeros, spatial) -> Conv: the padding moves into the Conv.
+void fuse_pad_into_conv(Graph& g, PassLog& log);
+// BatchNormalization after Conv / ConvTranspose: folded into weights and bias.
+void fold_batchnorm(Graph& g, PassLog& log);
+// Add(Conv(x), r): r becomes the Conv's 4th (residual) input.
+void fuse_residual_add(Graph& g, PassLog& log);
+// An activation after Conv / ConvTranspose / Gemm / MatMul / Add: fused_activation attributes.
+void fuse_activation(Graph& g, PassLog& log);
+// Marks Concats whose inputs can be written straight into slices of the output.
+void concat_in_place(Graph& g, PassLog& log);
+// Logs the liveness-based arena size against the sum of all activations
+// (backends plan with their own sizes through passes/plan_memory.h).
+void plan_memory(Graph& g, PassLog& log);
+
 // Shape passes: run on every specialised graph (constant folding, Identity and
 // dead-node removal). The result is the canonical graph of the model at these
 // input shapes; inspect shows it and the reference backend runs it as is.

@@ -93,6 +93,10 @@ void binary_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vec
       return;
     }
   }
+  Activation act = Activation::from_fused_attrs(n.attrs);  // written by the fuse_activation pass
+  if (!act.none())
+    for (auto& x : acc) x = act(static_cast<float>(x));
+  std::copy(acc.begin(), acc.end(), r.data<double>());
   out[0] = r.cast(out[0].dtype());
 }
 

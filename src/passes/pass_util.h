@@ -1,0 +1,37 @@
+// Small graph queries shared by the rewrite passes: who reads a value, is it
+// a graph output, is it a float32 constant. Header-only, no state.
+#pragma once
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace segrt::pass_util {
+
+// readers[v] = indices of the nodes that read value v (once per input slot).
+inline std::vector<std::vector<int>> readers(const Graph& g) {
+  std::vector<std::vector<int>> r(g.values.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (int in : g.nodes[i].inputs)
+      if (in >= 0) r[in].push_back(static_cast<int>(i));
+  return r;
+}
+
+inline bool is_graph_output(const Graph& g, int v) {
+  for (int o : g.outputs)
+    if (o == v) return true;
+  return false;
+}
+
+// The single node reading v, or -1 when v has zero or several readers or is a graph output.
+inline int sole_reader(const Graph& g, const std::vector<std::vector<int>>& rd, int v) {
+  if (is_graph_output(g, v) || rd[v].size() != 1) return -1;
+  return rd[v][0];
+}
+
+inline bool is_f32_constant(const Graph& g, int v) {
+  return v >= 0 && g.value(v).is_constant() && g.value(v).constant.dtype() == DType::f32;
+}
+
+inline const char* layer_name(const Node& n) { return n.source_name.empty() ? n.name.c_str() : n.source_name.c_str(); }
+
+}  // namespace segrt::pass_util
