@@ -16,6 +16,7 @@ int add_bn(Graph& g, int x, int64_t c, uint32_t seed) {
 
 TEST(FoldBatchNorm, ConvBnBecomesOneConv) {
   SEGRT_REQUIRE_REF_KERNEL(Conv);
+  SEGRT_REQUIRE_REF_KERNEL(BatchNormalization);
   Graph g;
   int x = g.add_input("x", DType::f32, {1, 3, 7, 5});
   int c = test::add_conv(g, "conv", x, 3, 6, 3, 11);
@@ -35,6 +36,7 @@ TEST(FoldBatchNorm, ConvBnBecomesOneConv) {
 
 TEST(FoldBatchNorm, ConvWithoutBiasAndGroupedConvTranspose) {
   SEGRT_REQUIRE_REF_KERNEL(ConvTranspose);
+  SEGRT_REQUIRE_REF_KERNEL(BatchNormalization);
   Graph g;
   int x = g.add_input("x", DType::f32, {1, 4, 5, 6});
   int w = g.add_constant("w", test::random_tensor({4, 3, 2, 2}, 5));  // IOHW, 2 groups -> 6 outputs
