@@ -45,7 +45,7 @@ const Tensor* InferContext::constant(int i) const {
 const Tensor& InferContext::require_constant(int i, const char* what) const {
   const Tensor* t = constant(i);
   if (!t)
-    SEGRT_FAIL(Unsupported, what, " (input ", i, ") must be a constant or computable at load time");
+    throw NeedsConstant(n_.inputs[i], detail::concat(what, " (input ", i, ") must be a constant or computable at load time"));
   return *t;
 }
 
@@ -65,7 +65,8 @@ void infer_node(Graph& g, Node& n) {
     InferContext c(g, n);
     fn(c);
   } catch (Error& e) {
-    throw g.annotate(e, n);
+    g.annotate(e, n);
+    throw;  // keeps the dynamic type (NeedsConstant)
   }
 }
 

@@ -34,6 +34,20 @@ class InferContext {
   Node& n_;
 };
 
+// Thrown by InferContext::require_constant: names the value that shape
+// inference needs as data. The engine binds the graph inputs that value is
+// computed from (a Reshape target shape fed as a graph input) and specialises
+// again per distinct value; everyone else sees an ordinary Unsupported error.
+class NeedsConstant : public Error {
+ public:
+  NeedsConstant(int value_id, std::string detail)
+      : Error(ErrorKind::Unsupported, std::move(detail)), value_id_(value_id) {}
+  int value_id() const { return value_id_; }
+
+ private:
+  int value_id_;
+};
+
 using ShapeFn = void (*)(InferContext&);
 
 bool register_shape_fn(OpType op, ShapeFn fn);

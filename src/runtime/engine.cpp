@@ -1,5 +1,6 @@
 // Engine: import, backend choice, per-shape specialisation and execution.
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 
 #include "import/importer.h"
@@ -8,7 +9,8 @@
 
 namespace segrt {
 
-Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, PassLog& log) {
+Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, PassLog& log,
+                 const std::map<int, Tensor>& bound) {
   Graph g = model;
   SEGRT_CHECK(input_shapes.size() == g.inputs.size(), InvalidInput, "the model takes ", g.inputs.size(),
               " inputs, got ", input_shapes.size());
@@ -17,6 +19,7 @@ Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, Pas
     v.shape = input_shapes[i];
     v.shape_known = true;
   }
+  for (const auto& [id, t] : bound) g.value(id).constant = t;
   for (auto& v : g.values)
     if (v.is_constant()) {
       v.shape = v.constant.shape();
@@ -75,11 +78,70 @@ void Engine::Impl::check_inputs(const std::vector<Tensor>& inputs) const {
   }
 }
 
-Plan& Engine::Impl::plan_for(const std::vector<Shape>& shapes) {
-  auto it = plans.find(shapes);
-  if (it != plans.end()) return *it->second;
+namespace {
+// A plan-cache key part holding a bound input's values (floats by bit pattern).
+Shape value_key(const Tensor& t) {
+  Shape k;
+  if (dtype_is_float(t.dtype()))
+    for (double d : t.to_f64_vector()) {
+      int64_t bits;
+      std::memcpy(&bits, &d, sizeof bits);
+      k.push_back(bits);
+    }
+  else
+    k = t.to_i64_vector();
+  return k;
+}
+}  // namespace
+
+bool Engine::Impl::bind_inputs_for(int value_id, const std::vector<Tensor>& inputs) {
+  constexpr int64_t kMaxBoundElements = 4096;  // shape-like data, never an image
+  bool added = false;
+  std::vector<char> seen(model.values.size(), 0);
+  std::vector<int> stack{value_id};
+  while (!stack.empty()) {
+    int id = stack.back();
+    stack.pop_back();
+    if (id < 0 || seen[id]) continue;
+    seen[id] = 1;
+    auto it = std::find(model.inputs.begin(), model.inputs.end(), id);
+    if (it != model.inputs.end()) {
+      size_t i = static_cast<size_t>(it - model.inputs.begin());
+      if (inputs[i].numel() <= kMaxBoundElements &&
+          std::find(bound_inputs.begin(), bound_inputs.end(), i) == bound_inputs.end()) {
+        bound_inputs.push_back(i);
+        added = true;
+      }
+    }
+    int p = model.value(id).producer;
+    if (p >= 0)
+      for (int in : model.nodes[p].inputs) stack.push_back(in);
+  }
+  return added;
+}
+
+Plan& Engine::Impl::plan_for(const std::vector<Tensor>& inputs) {
+  std::vector<Shape> shapes, key;
+  for (const auto& t : inputs) shapes.push_back(t.shape());
+  std::map<int, Tensor> bound;
   auto p = std::make_unique<Plan>();
-  p->graph = specialize(model, shapes, p->log);
+  for (;;) {  // grows bound_inputs until shape inference has every value it needs
+    key = shapes;
+    bound.clear();
+    for (size_t i : bound_inputs) {
+      key.push_back(value_key(inputs[i]));
+      bound[model.inputs[i]] = inputs[i];
+    }
+    auto it = plans.find(key);
+    if (it != plans.end()) return *it->second;
+    try {
+      p->graph = specialize(model, shapes, p->log, bound);
+      break;
+    } catch (const NeedsConstant& e) {
+      if (!bind_inputs_for(e.value_id(), inputs)) throw;
+      p->log = PassLog();
+    }
+  }
   if (backend_name != "ref") {  // the oracle runs the canonical graph untouched
     run_optimization_passes(p->graph, p->log);
     verify_graph(p->graph);
@@ -99,7 +161,7 @@ Plan& Engine::Impl::plan_for(const std::vector<Shape>& shapes) {
   co.threads = options.threads;
   co.verbose = options.verbose;
   p->exe = backend->compile(p->graph, co);
-  return *plans.emplace(shapes, std::move(p)).first->second;
+  return *plans.emplace(key, std::move(p)).first->second;
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -139,9 +201,7 @@ std::vector<TensorInfo> Engine::outputs() const {
 std::vector<Tensor> Engine::run(const std::vector<Tensor>& inputs) {
   try {
     impl_->check_inputs(inputs);
-    std::vector<Shape> shapes;
-    for (const auto& t : inputs) shapes.push_back(t.shape());
-    Plan& p = impl_->plan_for(shapes);
+    Plan& p = impl_->plan_for(inputs);
     return p.exe->run(inputs, impl_->observer ? &impl_->observer : nullptr);
   } catch (Error& e) {
     throw e.with_file(impl_->model.source_file);

@@ -20,18 +20,27 @@ struct Engine::Impl {
   Graph model;                          // as imported
   std::unique_ptr<Backend> backend;
   std::string backend_name;
+  // Keyed by the input shapes, then the values of the bound inputs.
   std::map<std::vector<Shape>, std::unique_ptr<Plan>> plans;
+  // Graph inputs whose values shape inference needs (model.inputs indices).
+  std::vector<size_t> bound_inputs;
   Observer observer;
 
-  // Specialised graph for the given input shapes (built and compiled on first use).
-  Plan& plan_for(const std::vector<Shape>& shapes);
+  // Specialised graph for the given inputs' shapes (and the values of the
+  // bound inputs), built and compiled on first use.
+  Plan& plan_for(const std::vector<Tensor>& inputs);
+  // After NeedsConstant for `value_id`: binds the small graph inputs it is
+  // computed from; false when there is nothing (new) to bind.
+  bool bind_inputs_for(int value_id, const std::vector<Tensor>& inputs);
   // Checks user inputs against the model's declarations.
   void check_inputs(const std::vector<Tensor>& inputs) const;
 };
 
 // Copies the model, fixes input shapes and runs the default passes: the
-// graph every backend compiles. Exposed for tests and tools.
-Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, PassLog& log);
+// graph every backend compiles. `bound` maps graph-input value ids to values
+// that are folded in as constants. Exposed for tests and tools.
+Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, PassLog& log,
+                 const std::map<int, Tensor>& bound = {});
 
 // The backend "auto" resolves to: cuda when built and a GPU is usable, else
 // cpu when built, else ref; prints a one-line notice when falling back.

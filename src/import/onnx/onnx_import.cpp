@@ -14,8 +14,6 @@
 
 namespace segrt::onnx_import {
 
-namespace {
-
 bool dtype_from_onnx(int t, DType* out) {
   switch (t) {
     case onnx::TensorProto::FLOAT: *out = DType::f32; return true;
@@ -36,6 +34,8 @@ std::string onnx_dtype_name(int t) {
              ? onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(t))
              : "type " + std::to_string(t);
 }
+
+namespace {
 
 // Reads `length` bytes at `offset` of an external data file, refusing paths
 // that leave the model's folder (a hostile model must not read /etc/passwd).
@@ -194,6 +194,13 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
   for (const auto& os : model.opset_import())
     if (os.domain().empty() || os.domain() == "ai.onnx") opset = os.version();
   if (opset < 0 && model.ir_version() < 3) opset = 1;
+  if (opset < 0 && model.opset_import_size() > 0) {  // e.g. only ai.onnx.preview.training
+    std::string domains;
+    for (const auto& os : model.opset_import())
+      domains += (domains.empty() ? "" : ", ") + os.domain() + " " + std::to_string(os.version());
+    SEGRT_FAIL(Unsupported, "the model imports no opset of the default ONNX domain, only ", domains,
+               " (segrt runs default-domain ops only)");
+  }
   SEGRT_CHECK(opset >= 0, InvalidModel, "the model imports no opset of the default ONNX domain");
   SEGRT_CHECK(opset >= 6 && opset <= 18, Unsupported, "ONNX opset ", opset, " is not supported (segrt reads opsets 6 to 18)");
 

@@ -38,6 +38,10 @@ using Translator = void (*)(NodeContext& c);
 bool register_translator(const char* onnx_op, Translator t);
 Translator find_translator(const std::string& onnx_op);
 
+// ONNX TensorProto element type -> DType (false when segrt lacks it), and its name.
+bool dtype_from_onnx(int onnx_type, DType* out);
+std::string onnx_dtype_name(int onnx_type);
+
 // Generic translation: same-name op, attributes copied.
 void translate_generic(NodeContext& c);
 

@@ -7,7 +7,14 @@ namespace segrt {
 
 namespace {
 
+// Dropout is the identity at inference. training_mode=true (input 2) makes it
+// random unless the ratio (input 1, default 0.5) is 0: refused, not faked.
 void infer_dropout(InferContext& c) {
+  if (c.has_input(2) && c.require_constant(2, "training_mode").to_i64_vector().at(0) != 0) {
+    double ratio = c.has_input(1) ? c.require_constant(1, "ratio").to_f64_vector().at(0) : 0.5;
+    SEGRT_CHECK(ratio == 0, Unsupported, "Dropout with training_mode=true and ratio ", ratio,
+                " is random (segrt runs inference only)");
+  }
   infer_same_as_input0(c);
   if (c.num_outputs() > 1) c.set_output(1, DType::boolean, c.shape(0));  // mask: all true at inference
 }

@@ -1,0 +1,29 @@
+// ONNX Split across opsets: before 13 the part sizes are attribute `split`,
+// from 13 an input; opset 18's num_outputs stays an attribute (it allows an
+// uneven last part, see src/ir/ops/concat.cpp).
+#include "import/onnx/onnx_translate.h"
+
+namespace segrt::onnx_import {
+
+namespace {
+
+void translate_split(NodeContext& c) {
+  Attrs a = c.attrs;
+  std::vector<int> in = c.inputs;
+  if (c.opset < 13 && a.has("split")) {
+    auto sizes = a.ints("split");
+    in = {c.input(0)};
+    if (!sizes.empty()) in.push_back(c.const_i64("split", sizes));
+    a.erase("split");
+  }
+  if (a.has("num_outputs") && a.i("num_outputs", 0) != static_cast<int64_t>(c.outputs.size()))
+    c.unsupported("Split num_outputs=" + std::to_string(a.i("num_outputs", 0)) + " with " +
+                  std::to_string(c.outputs.size()) + " outputs");
+  c.emit(OpType::Split, in, c.outputs).attrs = a;
+}
+
+}  // namespace
+
+SEGRT_ONNX_TRANSLATOR("Split", translate_split);
+
+}  // namespace segrt::onnx_import

@@ -1,0 +1,27 @@
+// ONNX Squeeze / Unsqueeze before opset 13 take `axes` as an attribute;
+// segrt's take it as a (constant) input, as opset 13+ does.
+#include "import/onnx/onnx_translate.h"
+
+namespace segrt::onnx_import {
+
+namespace {
+
+void translate_axes_attr(NodeContext& c, OpType op) {
+  Attrs a = c.attrs;
+  std::vector<int> in = c.inputs;
+  if (c.opset < 13 && a.has("axes")) {
+    in = {c.input(0), c.const_i64("axes", a.ints("axes"))};
+    a.erase("axes");
+  }
+  c.emit(op, in, c.outputs).attrs = a;
+}
+
+void translate_squeeze(NodeContext& c) { translate_axes_attr(c, OpType::Squeeze); }
+void translate_unsqueeze(NodeContext& c) { translate_axes_attr(c, OpType::Unsqueeze); }
+
+}  // namespace
+
+SEGRT_ONNX_TRANSLATOR("Squeeze", translate_squeeze);
+SEGRT_ONNX_TRANSLATOR("Unsqueeze", translate_unsqueeze);
+
+}  // namespace segrt::onnx_import
