@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 
+#include "passes/pass_test_util.h"
 #include "runtime/compare.h"
 #include "runtime/engine_impl.h"
 #include "runtime/tensor_file.h"
@@ -119,6 +120,53 @@ TEST(CompareRuns, WrongShapesAreNamed) {
   c.observe(obs("b", Tensor(DType::f32, {2})));
   std::string msg = error_of([&] { c.finish(); });
   EXPECT_NE(msg.find("'a' is [2,3] in the reference, [3,2] in the run under test"), std::string::npos) << msg;
+}
+
+// Runs a specialised graph on the reference backend, observing every tensor.
+std::vector<Observation> observed_run(const Graph& s, const std::vector<Tensor>& in) {
+  std::vector<Observation> seen;
+  Observer o = [&](const Graph& g, const Node& n, int id, const Tensor& t) {
+    seen.push_back({g.value(id).name, op_name(n.op), n.name, t.clone()});
+  };
+  make_backend("ref")->compile(s, CompileOptions{})->run(in, &o);
+  return seen;
+}
+
+// The optimisation passes fuse each Conv+Relu (the ref kernels honour the
+// fusion): the conv outputs vanish from the optimised run, so each Relu output
+// row covers its conv, and a perturbed conv shows at its Relu output.
+TEST(CompareRuns, OptimisedRunIsComparedAtTheFusedTensors) {
+  SEGRT_REQUIRE_REF_KERNEL(Conv);
+  Graph g;
+  int x = g.add_input("x", DType::f32, {1, 3, 6, 5});
+  int c1 = test::add_conv(g, "conv1", x, 3, 4, 3, 10);
+  int r1 = test::add_unary(g, OpType::Relu, "relu1", c1);
+  int c2 = test::add_conv(g, "conv2", r1, 4, 2, 3, 20);
+  g.outputs.push_back(test::add_unary(g, OpType::Relu, "relu2", c2));
+  std::vector<Tensor> in = {test::random_tensor({1, 3, 6, 5}, 1)};
+  auto reference = observed_run(test::specialized(g, in, false, nullptr), in);
+  Graph opt = test::specialized(g, in, true, nullptr);
+  ASSERT_EQ(test::count_ops(opt, OpType::Relu), 0) << "fuse_activation did not fuse";
+
+  Comparator same(reference, {1e-5, true});
+  for (const auto& o : observed_run(opt, in)) same.observe(o);
+  CompareReport r = same.finish();
+  ASSERT_EQ(r.rows.size(), 2u) << format_table(r, true);
+  EXPECT_TRUE(r.ok()) << format_table(r, true);
+  EXPECT_EQ(r.rows[0].name, "relu1_out");
+  EXPECT_EQ(r.rows[0].fused_test, std::vector<std::string>{"conv1_out"});
+  EXPECT_EQ(r.rows[1].fused_test, std::vector<std::string>{"conv2_out"});
+
+  Value& b2 = opt.value(opt.find_value("conv2_b"));
+  b2.constant = b2.constant.clone();
+  b2.constant.data<float>()[0] += 1.f;  // a bias: shows whatever relu1 zeroed
+  Comparator perturbed(reference, {1e-5, true});
+  for (const auto& o : observed_run(opt, in)) perturbed.observe(o);
+  r = perturbed.finish();
+  ASSERT_EQ(r.first_divergence, 1) << format_table(r, true);
+  std::string table = format_table(r, false);
+  EXPECT_NE(table.find("first divergence: relu2_out"), std::string::npos) << table;
+  EXPECT_NE(table.find("it may start in: conv2_out"), std::string::npos) << table;
 }
 
 Graph two_layer_graph() {
