@@ -20,8 +20,13 @@ struct RunArgs {
 void run(const RunArgs& a) {
   Engine e = Engine::load(a.model, a.flags.options());
   auto decl = e.inputs();
-  SEGRT_CHECK(a.inputs.size() == decl.size(), InvalidInput, "the model takes ", decl.size(), " input(s), ",
-              a.inputs.size(), " given with -i");
+  if (a.inputs.size() != decl.size()) {
+    std::string names;
+    for (const auto& d : decl) names += (names.empty() ? "" : ", ") + d.name + " " + shape_str(d.shape);
+    Error err(ErrorKind::InvalidInput, detail::concat("the model takes ", decl.size(), " input(s) (", names, "), ",
+                                                      a.inputs.size(), " given with -i"));
+    throw err.with_file(a.model);
+  }
   auto out_decl = e.outputs();
   SEGRT_CHECK(a.outputs.size() <= out_decl.size(), InvalidInput, "the model has ", out_decl.size(), " output(s), ",
               a.outputs.size(), " given with -o");
@@ -30,6 +35,9 @@ void run(const RunArgs& a) {
     Tensor t = read_npy(a.inputs[i]);
     // float64 arrays are what numpy makes by default; accept them for float32 inputs.
     if (t.dtype() == DType::f64 && decl[i].dtype == DType::f32) t = t.to_f32();
+    // Name the .npy file here; the engine's own check names the model and input.
+    SEGRT_CHECK(t.dtype() == decl[i].dtype, InvalidInput, a.inputs[i], ": input '", decl[i].name, "' must be ",
+                dtype_name(decl[i].dtype), ", the file holds ", dtype_name(t.dtype()));
     in.push_back(t);
   }
   std::vector<NamedTensor> dump;
