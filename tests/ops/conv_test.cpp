@@ -165,6 +165,25 @@ TEST(Conv, MismatchedChannelsIsAModelError) {
   }
 }
 
+TEST(Conv, EmptyBatchGivesAnEmptyOutput) {
+  Tensor y = run1(OpType::Conv, {}, {Tensor(DType::f32, {0, 2, 5, 5}), random_tensor({3, 2, 3, 3}, 1)});
+  EXPECT_EQ(shape_str(y.shape()), "[0,3,3,3]");
+  Tensor t = run1(OpType::ConvTranspose, {}, {Tensor(DType::f32, {0, 2, 5, 5}), random_tensor({2, 3, 3, 3}, 1)});
+  EXPECT_EQ(shape_str(t.shape()), "[0,3,7,7]");
+}
+
+TEST(ConvTranspose, PadsLargerThanTheOutputAreAModelError) {
+  Attrs a;
+  a.set("pads", std::vector<int64_t>{2, 2});
+  try {
+    run1(OpType::ConvTranspose, a, {random_tensor({1, 1, 1}, 1), random_tensor({1, 1, 3}, 2)});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidModel);
+    EXPECT_NE(std::string(e.what()).find("pads too large"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ConvTranspose, OneDimensionalByHand) {
   Tensor x = Tensor::from_vector({1, 2}, {1, 1, 2});
   Tensor w = filled({1, 1, 3}, 1);

@@ -76,6 +76,16 @@ TEST(Pad, ReflectWiderThanTheInputIsAModelError) {
   }
 }
 
+TEST(Pad, PadsOfTheWrongLengthIsAModelError) {
+  try {
+    run1(OpType::Pad, mode("constant"), {iota({2, 3}), ints({1, 1})});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidModel);
+    EXPECT_NE(std::string(e.what()).find("expected 4"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Pad, WrapModeIsUnsupportedByName) {
   try {
     run1(OpType::Pad, mode("wrap"), {iota({3}), ints({1, 1})});

@@ -130,6 +130,16 @@ TEST(Resize, ScalesAndSizesBothOrNeitherIsAModelError) {
   }
 }
 
+TEST(Resize, SizesOfTheWrongLengthIsAModelError) {
+  try {
+    run1(OpType::Resize, resize_attrs("nearest", "asymmetric"), {iota({1, 1, 2, 2}), Tensor(), Tensor(), sizes({4, 4})});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidModel);
+    EXPECT_NE(std::string(e.what()).find("sizes has 2 values for 4 axes"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Resize, UnknownModeIsUnsupportedWithItsName) {
   try {
     run1(OpType::Resize, resize_attrs("area", "asymmetric"), {iota({1, 1, 2, 2}), Tensor(), scales({1, 1, 2, 2})});

@@ -38,6 +38,7 @@ void finish(const Node& n, const std::vector<const Tensor*>& in, std::vector<dou
 }
 
 void conv_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (out[0].numel() == 0) return;  // empty batch or channels: nothing to compute (and no division by zero)
   bool nhwc = is_channels_last(n.attrs);
   Tensor x = channels_first(*in[0], nhwc).to_f32();
   Tensor w = in[1]->to_f32();
@@ -87,6 +88,7 @@ void conv_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vecto
 // Every input pixel scatters its kernel-weighted value into the output; the
 // output index is i * stride + k * dilation - pad_begin (outside: dropped).
 void conv_transpose_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (out[0].numel() == 0) return;  // empty batch or channels: nothing to compute (and no division by zero)
   bool nhwc = is_channels_last(n.attrs);
   Tensor x = channels_first(*in[0], nhwc).to_f32();
   Tensor w = in[1]->to_f32();

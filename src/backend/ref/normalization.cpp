@@ -13,6 +13,7 @@ namespace segrt::ref {
 namespace {
 
 void batch_norm_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (out[0].numel() == 0) return;  // empty batch or channels: nothing to compute (and no division by zero)
   const double eps = n.attrs.f("epsilon", 1e-5);
   auto scale = in[1]->to_f64_vector(), bias = in[2]->to_f64_vector();
   auto mean = in[3]->to_f64_vector(), var = in[4]->to_f64_vector();
@@ -37,6 +38,7 @@ void batch_norm_kernel(const Node& n, const std::vector<const Tensor*>& in, std:
 }
 
 void instance_norm_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (out[0].numel() == 0) return;  // empty batch or channels: nothing to compute (and no division by zero)
   const double eps = n.attrs.f("epsilon", 1e-5);
   const bool nhwc = is_channels_last(n.attrs);
   Tensor xt = channels_first(*in[0], nhwc);

@@ -22,6 +22,7 @@ void store(const std::vector<double>& v, const Shape& nchw_shape, bool nhwc, Ten
 }
 
 void pool_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (out[0].numel() == 0) return;  // empty batch or channels: nothing to compute (and no division by zero)
   const bool nhwc = is_channels_last(n.attrs);
   const bool is_max = n.op == OpType::MaxPool;
   const bool include_pad = n.attrs.i("count_include_pad", 0) != 0;
@@ -91,6 +92,7 @@ void pool_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vecto
 }
 
 void global_pool_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (out[0].numel() == 0) return;  // empty batch or channels: nothing to compute (and no division by zero)
   const bool nhwc = is_channels_last(n.attrs);
   Tensor xt = channels_first(*in[0], nhwc);
   const Shape xs = xt.shape();
