@@ -1,4 +1,4 @@
-// Shape (opset 15 start/end, clamped like Slice) and Dropout at inference.
+// Misc ops: Shape (opset 15 start/end, clamped like Slice) and Dropout at inference.
 #include <optional>
 
 #include "ops/op_runner.h"
