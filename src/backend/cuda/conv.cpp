@@ -1,0 +1,305 @@
+// CUDA builders for Conv and ConvTranspose through cuDNN's legacy API on
+// channel-last (NHWC) data. Conv + bias (+ residual) + ReLU/identity runs as
+// one cudnnConvolutionBiasActivationForward; other activations run as an
+// epilogue kernel. Algorithms are chosen by timing them once per shape on the
+// real buffers (cudnnFind*Ex) and cached for the process.
+#include <map>
+#include <mutex>
+
+#include "backend/cuda/cuda_exec.h"
+#include "backend/cuda/elementwise.cuh"
+#include "backend/cuda/pad.cuh"
+#include "backend/cuda/spatial_util.h"
+
+namespace segrt::cuda {
+
+namespace {
+
+constexpr size_t kMaxWorkspace = size_t{256} << 20;  // per algorithm, also the search buffer
+
+cudnnDataType_t cudnn_type(DType t) {
+  return t == DType::f16 ? CUDNN_DATA_HALF : t == DType::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
+}
+
+struct Descs {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr, b = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  cudnnActivationDescriptor_t act = nullptr;
+  Descs() {
+    SEGRT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x));
+    SEGRT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y));
+    SEGRT_CUDNN_CHECK(cudnnCreateTensorDescriptor(&b));
+    SEGRT_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w));
+    SEGRT_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv));
+    SEGRT_CUDNN_CHECK(cudnnCreateActivationDescriptor(&act));
+  }
+  ~Descs() {
+    cudnnDestroyTensorDescriptor(x);
+    cudnnDestroyTensorDescriptor(y);
+    cudnnDestroyTensorDescriptor(b);
+    cudnnDestroyFilterDescriptor(w);
+    cudnnDestroyConvolutionDescriptor(conv);
+    cudnnDestroyActivationDescriptor(act);
+  }
+  Descs(const Descs&) = delete;
+  Descs& operator=(const Descs&) = delete;
+};
+
+struct Choice {
+  int algo = -1;
+  size_t ws = 0;
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+  bool fused = false;
+};
+
+std::mutex g_cache_mu;
+std::map<std::string, Choice>& cache() {
+  static std::map<std::string, Choice> m;
+  return m;
+}
+
+cudnnMathType_t wanted_math(const std::string& precision) {
+  if (precision == "fp32") return CUDNN_FMA_MATH;  // strict: no TF32
+  if (precision == "tf32") return CUDNN_DEFAULT_MATH;
+  return CUDNN_TENSOR_OP_MATH;
+}
+
+// Everything a convolution step needs at run time.
+struct ConvStep {
+  Descs d;
+  Choice ch;
+  bool transposed = false;
+  bool relu_or_none = false;   // the fused API takes only ReLU / identity
+  Act act;
+  bool has_residual = false;
+  int x = -1, y = -1, z = -1, xpad = -1;
+  void* w = nullptr;
+  void* bias_dev = nullptr;    // in the data type (fused path)
+  float* bias_f32 = nullptr;   // float32 (epilogue path)
+  PadParams pre_pad;           // asymmetric pads: padded into xpad first
+  int64_t rows = 0, k = 0;     // output pixels and channels (epilogue)
+  DevType t = DevType::f32;
+  std::string key;
+};
+
+void set_nhwc(cudnnTensorDescriptor_t d, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
+  SEGRT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NHWC, t, static_cast<int>(n), static_cast<int>(c),
+                                               static_cast<int>(h), static_cast<int>(w)));
+}
+
+void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& precision) {
+  {
+    std::lock_guard<std::mutex> lock(g_cache_mu);
+    auto it = cache().find(cs.key);
+    if (it != cache().end()) {
+      cs.ch = it->second;
+      SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs.d.conv, cs.ch.math));
+      ex.need_workspace(cs.ch.ws);
+      return;
+    }
+  }
+  void* search = nullptr;
+  SEGRT_CUDA_CHECK(cudaMalloc(&search, kMaxWorkspace));
+  const void* xin = ex.ptr(cs.xpad >= 0 ? cs.xpad : cs.x);
+  cudnnMathType_t want = wanted_math(precision);
+  std::vector<std::pair<int, size_t>> ok;  // (algo, ws) in order of speed
+  std::vector<cudnnMathType_t> maths;
+  std::vector<float> times;
+  int got = 0;
+  cudnnStatus_t st;
+  if (!cs.transposed) {
+    cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+    st = cudnnFindConvolutionForwardAlgorithmEx(ex.cudnn(), cs.d.x, xin, cs.d.w, cs.w, cs.d.conv, cs.d.y, ex.ptr(cs.y),
+                                                CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf, search, kMaxWorkspace);
+    for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
+          (want != CUDNN_FMA_MATH || perf[i].mathType == CUDNN_FMA_MATH)) {
+        ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
+        maths.push_back(perf[i].mathType);
+        times.push_back(perf[i].time);
+      }
+  } else {
+    cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+    st = cudnnFindConvolutionBackwardDataAlgorithmEx(ex.cudnn(), cs.d.w, cs.w, cs.d.x, xin, cs.d.conv, cs.d.y,
+                                                     ex.ptr(cs.y), CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &got, perf,
+                                                     search, kMaxWorkspace);
+    for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
+          (want != CUDNN_FMA_MATH || perf[i].mathType == CUDNN_FMA_MATH)) {
+        ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
+        maths.push_back(perf[i].mathType);
+        times.push_back(perf[i].time);
+      }
+  }
+  cudaFree(search);
+  SEGRT_CUDNN_CHECK(st);
+  SEGRT_CHECK(!ok.empty(), Device, "cuDNN offers no ", precision, " algorithm for this convolution");
+  size_t pick = 0;
+  if (!cs.transposed && cs.relu_or_none && cs.act.kind == ActKind::None) {
+    // The fused call with an identity activation runs only IMPLICIT_PRECOMP_GEMM:
+    // take it when it is within 15% of the fastest.
+    for (size_t i = 0; i < ok.size(); ++i)
+      if (ok[i].first == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM && times[i] <= 1.15f * times[0]) pick = i;
+  }
+  cs.ch.algo = ok[pick].first;
+  cs.ch.ws = ok[pick].second;
+  cs.ch.math = maths[pick];
+  cs.ch.fused = !cs.transposed && cs.relu_or_none &&
+                (cs.act.kind == ActKind::Relu || cs.ch.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs.d.conv, cs.ch.math));
+  ex.need_workspace(cs.ch.ws);
+  std::lock_guard<std::mutex> lock(g_cache_mu);
+  cache()[cs.key] = cs.ch;
+}
+
+void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
+  const void* xin = ex.ptr(cs.x);
+  if (cs.xpad >= 0) {
+    launch_pad(xin, ex.ptr(cs.xpad), cs.t, cs.pre_pad, s);
+    xin = ex.ptr(cs.xpad);
+  }
+  float one = 1.f, zero = 0.f;
+  auto algo_ws = ex.workspace_bytes();
+  void* y = ex.ptr(cs.y);
+  if (cs.transposed) {
+    SEGRT_CUDNN_CHECK(cudnnConvolutionBackwardData(ex.cudnn(), &one, cs.d.w, cs.w, cs.d.x, xin, cs.d.conv,
+                                                   static_cast<cudnnConvolutionBwdDataAlgo_t>(cs.ch.algo),
+                                                   ex.workspace(), algo_ws, &zero, cs.d.y, y));
+  } else if (cs.ch.fused) {
+    float alpha2 = cs.has_residual ? 1.f : 0.f;
+    const void* z = cs.has_residual ? ex.ptr(cs.z) : y;
+    cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
+        ex.cudnn(), &one, cs.d.x, xin, cs.d.w, cs.w, cs.d.conv, static_cast<cudnnConvolutionFwdAlgo_t>(cs.ch.algo),
+        ex.workspace(), algo_ws, &alpha2, cs.d.y, z, cs.d.b, cs.bias_dev, cs.d.act, cs.d.y, y);
+    if (st != CUDNN_STATUS_NOT_SUPPORTED) {
+      SEGRT_CUDNN_CHECK(st);
+      return;
+    }
+    // This configuration has no fused kernel (seen on the first, uncaptured
+    // run): from now on convolve, then run the epilogue.
+    cs.ch.fused = false;
+    std::lock_guard<std::mutex> lock(g_cache_mu);
+    cache()[cs.key] = cs.ch;
+  }
+  if (!cs.transposed) {
+    SEGRT_CUDNN_CHECK(cudnnConvolutionForward(ex.cudnn(), &one, cs.d.x, xin, cs.d.w, cs.w, cs.d.conv,
+                                              static_cast<cudnnConvolutionFwdAlgo_t>(cs.ch.algo), ex.workspace(),
+                                              algo_ws, &zero, cs.d.y, y));
+  }
+  if (cs.bias_f32 || cs.has_residual || cs.act.kind != ActKind::None)
+    launch_channel_affine(y, cs.rows, cs.k, cs.k, nullptr, cs.bias_f32, cs.has_residual ? ex.ptr(cs.z) : nullptr,
+                          cs.t, cs.act, s);
+}
+
+bool build_conv(BuildCtx& c) {
+  const Node& n = c.n;
+  bool transposed = n.op == OpType::ConvTranspose;
+  const Shape& xs = c.in_value(0).shape;
+  const Shape& ys = c.g.value(n.outputs[0]).shape;
+  const Tensor* wt = c.in_constant(1);
+  if (xs.size() != 4 || !wt || wt->rank() != 4 || !dtype_is_float(c.in_value(0).dtype)) return false;
+  if (c.has_input(2) && !c.in_constant(2)) return false;
+  bool nhwc_attr = n.attrs.s("layout", "NCHW") == "NHWC";
+  int64_t N = xs[0], C = nhwc_attr ? xs[3] : xs[1], H = nhwc_attr ? xs[1] : xs[2], W = nhwc_attr ? xs[2] : xs[3];
+  int64_t K = nhwc_attr ? ys[3] : ys[1], OH = nhwc_attr ? ys[1] : ys[2], OW = nhwc_attr ? ys[2] : ys[3];
+  int64_t group = n.attrs.i("group", 1);
+  int kh = static_cast<int>(wt->dim(2)), kw = static_cast<int>(wt->dim(3));
+  Window2d win = window_2d(n, H, W, OH, OW, kh, kw, transposed);
+  auto cs = std::make_shared<ConvStep>();
+  cs->transposed = transposed;
+  cs->t = c.act_dev();
+  Activation fa = Activation::from_fused_attrs(n.attrs);
+  cs->act = act_of(fa);
+  cs->relu_or_none = cs->act.kind == ActKind::None || cs->act.kind == ActKind::Relu;
+  cudnnDataType_t dt = cudnn_type(c.act());
+  // Padding: cuDNN takes one pad per axis. Conv: asymmetric pads go through a
+  // padded copy. ConvTranspose: the begin pad places the output; the end pad
+  // and output_padding only set its size, which cuDNN must accept.
+  int ph = win.pad_t, pw = win.pad_l;
+  int64_t IH = H, IW = W;
+  if (transposed) {
+    auto op = n.attrs.ints("output_padding", {0, 0});
+    auto ok = [](int64_t in, int64_t out, int p, int k, int s, int d) {
+      return (out + 2 * p - d * (k - 1) - 1) / s + 1 == in && out + 2 * p - d * (k - 1) - 1 >= 0;
+    };
+    if (!ok(H, OH, ph, kh, win.sh, win.dh) || !ok(W, OW, pw, kw, win.sw, win.dw)) return false;
+  } else if (win.pad_t != win.pad_b || win.pad_l != win.pad_r) {
+    ph = pw = 0;
+    IH = H + win.pad_t + win.pad_b;
+    IW = W + win.pad_l + win.pad_r;
+  }
+  SEGRT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(cs->d.conv, ph, pw, win.sh, win.sw, win.dh, win.dw,
+                                                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(cs->d.conv, static_cast<int>(group)));
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs->d.conv, wanted_math(c.precision())));
+  set_nhwc(cs->d.x, dt, N, C, IH, IW);
+  set_nhwc(cs->d.y, dt, N, K, OH, OW);
+  set_nhwc(cs->d.b, dt, 1, K, 1, 1);
+  SEGRT_CUDNN_CHECK(cudnnSetActivationDescriptor(
+      cs->d.act, cs->act.kind == ActKind::Relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+      CUDNN_NOT_PROPAGATE_NAN, 0.0));
+  // Weights: Conv OIHW and ConvTranspose IOHW both become [dim0][kh][kw][dim1] (KRSC).
+  int64_t d0 = wt->dim(0), d1 = wt->dim(1);
+  SEGRT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(cs->d.w, dt, CUDNN_TENSOR_NHWC, static_cast<int>(d0),
+                                               static_cast<int>(d1), kh, kw));
+  Tensor w32 = wt->to_f32();
+  Tensor krsc(DType::f32, {d0, kh, kw, d1});
+  const float* src = w32.data<float>();
+  float* dst = krsc.data<float>();
+  for (int64_t a = 0; a < d0; ++a)
+    for (int64_t b = 0; b < d1; ++b)
+      for (int y = 0; y < kh; ++y)
+        for (int x = 0; x < kw; ++x) dst[((a * kh + y) * kw + x) * d1 + b] = src[((a * d1 + b) * kh + y) * kw + x];
+  Tensor wdev = krsc.cast(c.act());
+  auto& ex = c.ex();
+  cs->w = ex.upload(wdev.raw(), wdev.nbytes());
+  std::vector<float> bias(static_cast<size_t>(K), 0.f);
+  bool has_bias = c.has_input(2);
+  if (has_bias) {
+    auto b = c.in_constant(2)->to_f64_vector();
+    for (int64_t i = 0; i < K; ++i) bias[i] = static_cast<float>(b.at(i));
+  }
+  Tensor bt = Tensor::from_vector(bias, {K}).cast(c.act());
+  cs->bias_dev = ex.upload(bt.raw(), bt.nbytes());
+  if (has_bias) cs->bias_f32 = static_cast<float*>(ex.upload(bias.data(), bias.size() * sizeof(float)));
+  cs->rows = N * OH * OW;
+  cs->k = K;
+  Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+  cs->x = c.input(0, f);
+  cs->has_residual = !transposed && c.has_input(3);
+  if (cs->has_residual) cs->z = c.input(3, f);
+  if (IH != H || IW != W) {
+    cs->xpad = c.temp(c.act(), {N, IH, IW, C});
+    PadParams& p = cs->pre_pad;
+    p.rank = 4;
+    int64_t in[4] = {N, H, W, C}, out[4] = {N, IH, IW, C}, beg[4] = {0, win.pad_t, win.pad_l, 0};
+    for (int i = 0; i < 4; ++i) {
+      p.in[i] = in[i];
+      p.out[i] = out[i];
+      p.begin[i] = beg[i];
+    }
+  }
+  cs->y = c.output(0, f);
+  cs->key = std::string(transposed ? "T" : "F") + c.precision() + " x" + std::to_string(N) + "," +
+            std::to_string(C) + "," + std::to_string(IH) + "," + std::to_string(IW) + " w" + std::to_string(d0) + "," +
+            std::to_string(d1) + "," + std::to_string(kh) + "," + std::to_string(kw) + " p" + std::to_string(ph) +
+            "," + std::to_string(pw) + " s" + std::to_string(win.sh) + "," + std::to_string(win.sw) + " d" +
+            std::to_string(win.dh) + "," + std::to_string(win.dw) + " g" + std::to_string(group) + " o" +
+            std::to_string(OH) + "," + std::to_string(OW) + " a" + std::to_string(static_cast<int>(cs->act.kind)) +
+            (cs->has_residual ? "r" : "");
+  std::string precision = c.precision();
+  c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
+         [&ex, cs, precision] {
+           if (cs->xpad >= 0) launch_pad(ex.ptr(cs->x), ex.ptr(cs->xpad), cs->t, cs->pre_pad, ex.stream());
+           choose_algorithm(ex, *cs, precision);
+         });
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CUDA_OP(Conv, build_conv);
+SEGRT_CUDA_OP(ConvTranspose, build_conv);
+
+}  // namespace segrt::cuda

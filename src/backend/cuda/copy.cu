@@ -1,0 +1,65 @@
+// Strided copy with type conversion and fill (see copy.cuh).
+#include "backend/cuda/copy.cuh"
+#include "backend/cuda/device_util.cuh"
+
+namespace segrt::cuda {
+
+namespace {
+
+struct OutStrides {
+  int64_t s[kMaxDims];
+};
+
+template <class TI, class TO>
+__global__ void strided_copy_kernel(const TI* in, TO* out, Strides st, OutStrides os, bool dense_out, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t r = i, oi = 0, oo = 0;
+    for (int d = st.rank - 1; d >= 0; --d) {
+      int64_t idx = r % st.dims[d];
+      r /= st.dims[d];
+      oi += idx * st.in[d];
+      oo += idx * os.s[d];
+    }
+    TO* dst = out + (dense_out ? i : oo);
+    if constexpr (std::is_same_v<TI, TO>)
+      *dst = in[oi];
+    else
+      *dst = from_f<TO>(to_f(in[oi]));
+  }
+}
+
+template <class T>
+__global__ void fill_kernel(T* out, int64_t n, float v) {
+  T x = from_f<T>(v);
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) out[i] = x;
+}
+
+}  // namespace
+
+void launch_strided_copy(const void* in, DevType tin, void* out, DevType tout, const Strides& st,
+                         const int64_t* out_strides, cudaStream_t s) {
+  int64_t n = 1;
+  for (int d = 0; d < st.rank; ++d) n *= st.dims[d];
+  if (n == 0) return;
+  OutStrides os{};
+  if (out_strides)
+    for (int d = 0; d < st.rank; ++d) os.s[d] = out_strides[d];
+  dispatch_float(tin, [&](auto a) {
+    dispatch_float(tout, [&](auto b) {
+      using TI = decltype(a);
+      using TO = decltype(b);
+      strided_copy_kernel<TI, TO><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const TI*>(in), static_cast<TO*>(out),
+                                                                      st, os, out_strides == nullptr, n);
+    });
+  });
+}
+
+void launch_fill(void* out, DevType t, int64_t n, float v, cudaStream_t s) {
+  if (n == 0) return;
+  dispatch_float(t, [&](auto a) {
+    using T = decltype(a);
+    fill_kernel<T><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<T*>(out), n, v);
+  });
+}
+
+}  // namespace segrt::cuda

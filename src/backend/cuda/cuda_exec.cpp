@@ -1,0 +1,648 @@
+// CudaExecutable: compile (formats, steps, memory plan, algorithm choice) and
+// run (H2D, steps or their CUDA graph, D2H, timing).
+#include "backend/cuda/cuda_exec.h"
+
+#include <array>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "backend/cuda/copy.cuh"
+#include "backend/ref/ref.h"
+
+namespace segrt::cuda {
+
+// ---------------------------------------------------------------- helpers
+
+Shape DevValue::phys() const {
+  if (fmt == Fmt::Nhwc && shape.size() == 4) return {shape[0], shape[2], shape[3], shape[1]};
+  return shape;
+}
+
+DevType dev_type(DType t) {
+  switch (t) {
+    case DType::f32: return DevType::f32;
+    case DType::f16: return DevType::f16;
+    case DType::bf16: return DevType::bf16;
+    case DType::i64: return DevType::i64;
+    default: SEGRT_FAIL(Internal, "no CUDA kernel stores ", dtype_name(t));
+  }
+}
+
+Act act_of(const Activation& a) {
+  Act r;
+  r.alpha = a.alpha;
+  r.beta = a.beta;
+  switch (a.op) {
+    case OpType::Identity: r.kind = ActKind::None; break;
+    case OpType::Relu: r.kind = ActKind::Relu; break;
+    case OpType::LeakyRelu: r.kind = ActKind::LeakyRelu; break;
+    case OpType::Elu: r.kind = ActKind::Elu; break;
+    case OpType::Selu: r.kind = ActKind::Selu; break;
+    case OpType::Sigmoid: r.kind = ActKind::Sigmoid; break;
+    case OpType::HardSigmoid: r.kind = ActKind::HardSigmoid; break;
+    case OpType::HardSwish: r.kind = ActKind::HardSwish; break;
+    case OpType::Tanh: r.kind = ActKind::Tanh; break;
+    case OpType::Softplus: r.kind = ActKind::Softplus; break;
+    case OpType::Softsign: r.kind = ActKind::Softsign; break;
+    case OpType::Gelu: r.kind = ActKind::Gelu; break;
+    case OpType::Erf: r.kind = ActKind::Erf; break;
+    case OpType::Exp: r.kind = ActKind::Exp; break;
+    case OpType::Sqrt: r.kind = ActKind::Sqrt; break;
+    case OpType::Neg: r.kind = ActKind::Neg; break;
+    case OpType::Abs: r.kind = ActKind::Abs; break;
+    case OpType::Clip: r.kind = ActKind::Clip; break;
+    default: SEGRT_FAIL(Internal, "not an activation: ", op_name(a.op));
+  }
+  return r;
+}
+
+int phys_axis(int axis, int rank, Fmt fmt) {
+  if (fmt != Fmt::Nhwc || rank != 4) return axis;
+  static const int to_phys[4] = {0, 3, 1, 2};  // logical N,C,H,W -> physical N,H,W,C
+  return to_phys[axis];
+}
+
+namespace {
+// Logical axis stored at physical position p.
+int logical_of_phys(int p, int rank, Fmt fmt) {
+  if (fmt != Fmt::Nhwc || rank != 4) return p;
+  static const int of[4] = {0, 2, 3, 1};
+  return of[p];
+}
+
+std::vector<int64_t> row_major(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
+  return st;
+}
+
+// Element strides of each logical axis of a value stored in format fmt.
+std::vector<int64_t> logical_strides(const Shape& logical, Fmt fmt) {
+  int r = static_cast<int>(logical.size());
+  Shape phys = logical;
+  for (int p = 0; p < r; ++p) phys[p] = logical[logical_of_phys(p, r, fmt)];
+  auto pst = row_major(phys);
+  std::vector<int64_t> st(r);
+  for (int p = 0; p < r; ++p) st[logical_of_phys(p, r, fmt)] = pst[p];
+  return st;
+}
+
+Tensor permute_host(const Tensor& t, bool to_nhwc) {
+  const Shape& s = t.shape();
+  Shape o = to_nhwc ? Shape{s[0], s[2], s[3], s[1]} : Shape{s[0], s[3], s[1], s[2]};
+  Tensor r(t.dtype(), o);
+  size_t es = dtype_size(t.dtype());
+  auto ist = row_major(s);
+  // out index (a,b,c,d) -> in index
+  const uint8_t* src = static_cast<const uint8_t*>(t.raw());
+  uint8_t* dst = static_cast<uint8_t*>(r.raw());
+  int64_t i = 0;
+  for (int64_t a = 0; a < o[0]; ++a)
+    for (int64_t b = 0; b < o[1]; ++b)
+      for (int64_t c = 0; c < o[2]; ++c)
+        for (int64_t d = 0; d < o[3]; ++d, ++i) {
+          int64_t off = to_nhwc ? a * ist[0] + d * ist[1] + b * ist[2] + c * ist[3]   // o = N,H,W,C
+                                : a * ist[0] + c * ist[1] + d * ist[2] + b * ist[3];  // o = N,C,H,W from N,H,W,C
+          std::memcpy(dst + i * es, src + off * es, es);
+        }
+  return r;
+}
+}  // namespace
+
+Strides dense_view(const Shape& logical, Fmt fmt) {
+  Strides v;
+  int r = static_cast<int>(logical.size());
+  SEGRT_CHECK(r <= kMaxDims, Unsupported, "tensors of rank ", r, " (the CUDA kernels take up to ", kMaxDims, ")");
+  auto st = logical_strides(logical, fmt);
+  v.rank = r;
+  for (int p = 0; p < r; ++p) {
+    v.dims[p] = logical[logical_of_phys(p, r, fmt)];
+    v.in[p] = st[logical_of_phys(p, r, fmt)];
+  }
+  return v;
+}
+
+Strides broadcast_view(const Shape& in, const Shape& out, Fmt fmt) {
+  int r = static_cast<int>(out.size());
+  SEGRT_CHECK(r <= kMaxDims, Unsupported, "tensors of rank ", r);
+  Shape a(r - in.size(), 1);
+  a.insert(a.end(), in.begin(), in.end());
+  auto st = row_major(a);  // the input itself is stored logically (or is Nhwc of the same rank; see caller)
+  Strides v;
+  v.rank = r;
+  for (int p = 0; p < r; ++p) {
+    int l = logical_of_phys(p, r, fmt);
+    v.dims[p] = out[l];
+    v.in[p] = a[l] == 1 ? 0 : st[l];
+  }
+  return v;
+}
+
+namespace {
+std::array<Builder, kNumOps>& builders() {
+  static std::array<Builder, kNumOps> t{};
+  return t;
+}
+}  // namespace
+
+bool register_builder(OpType op, Builder b) {
+  builders()[static_cast<int>(op)] = b;
+  return true;
+}
+Builder builder(OpType op) { return builders()[static_cast<int>(op)]; }
+
+// ---------------------------------------------------------------- BuildCtx
+
+DType BuildCtx::act() const { return ex_.act(); }
+DevType BuildCtx::act_dev() const { return dev_type(ex_.act()); }
+const std::string& BuildCtx::precision() const { return ex_.opts().precision; }
+
+const Tensor* BuildCtx::in_constant(int i) const {
+  if (!has_input(i)) return nullptr;
+  const Value& v = g.value(n.inputs[i]);
+  return v.is_constant() ? &v.constant : nullptr;
+}
+
+Fmt BuildCtx::input_fmt(int i) const {
+  int id = n.inputs.at(i);
+  if (g.value(id).is_constant()) return Fmt::Logical;
+  return ex_.vals_[ex_.cur_[id]].fmt;
+}
+
+int BuildCtx::input(int i, Fmt f) {
+  int id = n.inputs.at(i);
+  const Value& v = g.value(id);
+  if (v.shape.size() != 4) f = Fmt::Logical;
+  if (v.is_constant()) {
+    int key = id * 2 + static_cast<int>(f);
+    auto it = ex_.const_dev_.find(key);
+    if (it != ex_.const_dev_.end()) return it->second;
+    DType dt = dtype_is_float(v.constant.dtype()) ? ex_.act_ : v.constant.dtype();
+    Tensor t = v.constant.cast(dt);
+    if (f == Fmt::Nhwc) t = permute_host(t, true);
+    int d = ex_.new_value(dt, v.constant.shape(), f);
+    ex_.vals_[d].fixed = ex_.upload(t.raw(), t.nbytes() ? t.nbytes() : 1);
+    ex_.const_dev_[key] = d;
+    return d;
+  }
+  int d = ex_.convert(ex_.cur_[id], f);
+  ex_.touch(d);
+  return d;
+}
+
+int BuildCtx::output(int k, Fmt f) {
+  int id = n.outputs.at(k);
+  const Value& gv = g.value(id);
+  DevValue& v = ex_.vals_[id];
+  v.shape = gv.shape;
+  v.dtype = dtype_is_float(gv.dtype) ? ex_.act_ : gv.dtype;
+  v.fmt = gv.shape.size() == 4 ? f : Fmt::Logical;
+  v.bytes = static_cast<size_t>(shape_numel(gv.shape)) * dtype_size(v.dtype);
+  v.defined = true;
+  ex_.touch(id);
+  return id;
+}
+
+int BuildCtx::temp(DType t, Shape logical) {
+  int d = ex_.new_value(t, std::move(logical), Fmt::Logical);
+  ex_.touch(d);
+  return d;
+}
+
+void BuildCtx::step(std::function<void(cudaStream_t)> run, std::function<void()> prepare) {
+  Step s;
+  s.node = node_index;
+  s.run = std::move(run);
+  s.prepare = std::move(prepare);
+  ex_.steps_.push_back(std::move(s));
+}
+
+// ---------------------------------------------------------------- build
+
+CudaExecutable::CudaExecutable(const Graph& g, const CompileOptions& opts) : g_(g), opts_(opts) {}
+
+CudaExecutable::~CudaExecutable() {
+  if (stream_) cudaStreamSynchronize(stream_);
+  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
+  if (graph_) cudaGraphDestroy(graph_);
+  for (void* p : owned_) cudaFree(p);
+  if (arena_) cudaFree(arena_);
+  if (workspace_) cudaFree(workspace_);
+  for (void* p : pinned_in_) cudaFreeHost(p);
+  for (void* p : pinned_out_) cudaFreeHost(p);
+  for (auto& e : ev_)
+    if (e) cudaEventDestroy(e);
+  if (cudnn_) cudnnDestroy(cudnn_);
+  if (cublas_) cublasDestroy(cublas_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+int CudaExecutable::new_value(DType t, Shape logical, Fmt f) {
+  DevValue v;
+  v.dtype = t;
+  v.fmt = logical.size() == 4 ? f : Fmt::Logical;
+  v.bytes = static_cast<size_t>(shape_numel(logical)) * dtype_size(t);
+  v.shape = std::move(logical);
+  v.defined = true;
+  vals_.push_back(std::move(v));
+  return static_cast<int>(vals_.size()) - 1;
+}
+
+void* CudaExecutable::alloc_owned(size_t bytes) {
+  void* p = nullptr;
+  SEGRT_CUDA_CHECK(cudaMalloc(&p, std::max<size_t>(bytes, 1)));
+  owned_.push_back(p);
+  owned_bytes_ += bytes;
+  return p;
+}
+
+void* CudaExecutable::upload(const void* host, size_t bytes) {
+  void* p = alloc_owned(bytes);
+  SEGRT_CUDA_CHECK(cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice));
+  return p;
+}
+
+int CudaExecutable::convert(int id, Fmt f) {
+  DevValue src = vals_[id];
+  if (src.fmt == f || src.shape.size() != 4) return id;
+  auto key = std::make_pair(id, static_cast<int>(f));
+  auto it = converted_.find(key);
+  if (it != converted_.end()) return it->second;
+  int d = new_value(src.dtype, src.shape, f);
+  touch(id);
+  touch(d);
+  // Out dims in the target's physical order; read with the source's strides.
+  Strides st = dense_view(src.shape, f);
+  auto lst = logical_strides(src.shape, src.fmt);
+  for (int p = 0; p < st.rank; ++p) st.in[p] = lst[logical_of_phys(p, st.rank, f)];
+  DevType t = dev_type(src.dtype);
+  Step s;
+  s.node = building_;
+  s.run = [this, id, d, st, t](cudaStream_t stream) { launch_strided_copy(ptr(id), t, ptr(d), t, st, nullptr, stream); };
+  steps_.push_back(std::move(s));
+  converted_[key] = d;
+  return d;
+}
+
+namespace {
+bool prefers_nhwc(const Graph& g, const Node& n) {
+  switch (n.op) {
+    case OpType::Conv: case OpType::ConvTranspose: case OpType::MaxPool: case OpType::AveragePool:
+    case OpType::GlobalAveragePool: case OpType::GlobalMaxPool: case OpType::BatchNormalization:
+      return n.attrs.s("layout", "NCHW") == "NCHW" && g.value(n.inputs[0]).shape.size() == 4;
+    default:
+      return false;
+  }
+}
+
+// Conv / ConvTranspose / Add / Gemm without a fused activation whose only
+// reader is an activation: the activation moves into the producer
+// (the same rewrite as the shared fuse pass, for graphs that did not run it).
+void fuse_activations(Graph& g, bool verbose) {
+  auto uses = g.use_counts();
+  std::vector<bool> dead(g.nodes.size(), false);
+  std::vector<int> producer(g.values.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (int o : g.nodes[i].outputs) producer[o] = static_cast<int>(i);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    Node& a = g.nodes[i];
+    if (!Activation::is_activation(a.op) || a.op == OpType::Identity || a.inputs.empty()) continue;
+    if (a.op == OpType::Clip && a.inputs.size() > 1) {
+      bool const_bounds = true;
+      for (size_t k = 1; k < a.inputs.size(); ++k)
+        if (a.inputs[k] >= 0 && !g.value(a.inputs[k]).is_constant()) const_bounds = false;
+      if (!const_bounds) continue;
+    }
+    int x = a.inputs[0];
+    int p = producer[x];
+    if (p < 0 || dead[p] || uses[x] != 1) continue;
+    Node& c = g.nodes[p];
+    if (c.op != OpType::Conv && c.op != OpType::ConvTranspose) continue;
+    if (c.outputs.size() != 1 || !Activation::from_fused_attrs(c.attrs).none()) continue;
+    Activation::from_node(g, a).to_fused_attrs(c.attrs);
+    c.outputs[0] = a.outputs[0];
+    dead[i] = true;
+    if (verbose) std::cerr << "segrt: cuda: fused " << a.name << " into " << c.name << "\n";
+  }
+  std::vector<Node> kept;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!dead[i]) kept.push_back(std::move(g.nodes[i]));
+  g.nodes = std::move(kept);
+  g.topo_sort();
+}
+}  // namespace
+
+void CudaExecutable::init() {
+  act_ = opts_.precision == "fp16" ? DType::f16 : opts_.precision == "bf16" ? DType::bf16 : DType::f32;
+  SEGRT_CHECK(opts_.precision == "fp32" || opts_.precision == "tf32" || opts_.precision == "fp16" ||
+                  opts_.precision == "bf16",
+              InvalidInput, "unknown precision '", opts_.precision, "' (fp32, tf32, fp16 or bf16)");
+  device_ = opts_.device;
+  SEGRT_CUDA_CHECK(cudaSetDevice(device_));
+  SEGRT_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  SEGRT_CUDNN_CHECK(cudnnCreate(&cudnn_));
+  SEGRT_CUDNN_CHECK(cudnnSetStream(cudnn_, stream_));
+  SEGRT_CUBLAS_CHECK(cublasCreate(&cublas_));
+  SEGRT_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  for (auto& e : ev_) SEGRT_CUDA_CHECK(cudaEventCreate(&e));
+  fuse_activations(g_, opts_.verbose);
+  build();
+  plan_memory();
+  for (Step& s : steps_)
+    if (s.prepare) {
+      try {
+        s.prepare();
+      } catch (Error& e) {
+        if (s.node >= 0) throw g_.annotate(e, g_.nodes[s.node]);
+        throw;
+      }
+    }
+  if (workspace_need_ > 0) {
+    SEGRT_CUDA_CHECK(cudaMalloc(&workspace_, workspace_need_));
+    workspace_bytes_ = workspace_need_;
+  }
+  if (opts_.verbose)
+    std::cerr << "segrt: cuda: " << steps_.size() << " steps, " << host_nodes_ << " host nodes, arena "
+              << (arena_bytes_ >> 20) << " MiB (unplanned " << (unplanned_bytes_ >> 20) << " MiB), weights "
+              << (owned_bytes_ >> 20) << " MiB, workspace " << (workspace_bytes_ >> 20) << " MiB\n";
+}
+
+void CudaExecutable::build() {
+  vals_.assign(g_.values.size(), DevValue());
+  cur_.resize(g_.values.size());
+  for (size_t i = 0; i < g_.values.size(); ++i) {
+    cur_[i] = static_cast<int>(i);
+    const Value& v = g_.values[i];
+    vals_[i].shape = v.shape;
+    vals_[i].dtype = dtype_is_float(v.dtype) ? act_ : v.dtype;
+  }
+  // Inputs: H2D into a staging value in the user's type and layout, then one
+  // conversion into the compute type and the format the first consumer wants.
+  for (int id : g_.inputs) {
+    const Value& v = g_.value(id);
+    bool nhwc = false;
+    for (const Node& n : g_.nodes)
+      if (!n.inputs.empty() && n.inputs[0] == id && prefers_nhwc(g_, n)) nhwc = true;
+    int st = new_value(v.dtype, v.shape, Fmt::Logical);
+    int at = static_cast<int>(steps_.size());
+    vals_[st].first = 0;  // written by the H2D copy before every step
+    vals_[st].last = at;
+    in_staging_.push_back(st);
+    DevValue& dv = vals_[id];
+    dv.fmt = nhwc && v.shape.size() == 4 ? Fmt::Nhwc : Fmt::Logical;
+    dv.bytes = static_cast<size_t>(shape_numel(v.shape)) * dtype_size(dv.dtype);
+    dv.defined = true;
+    dv.first = at;
+    dv.last = at;
+    Strides s = dense_view(v.shape, dv.fmt);
+    auto lst = logical_strides(v.shape, Fmt::Logical);
+    for (int p = 0; p < s.rank; ++p) s.in[p] = lst[logical_of_phys(p, s.rank, dv.fmt)];
+    DevType ti = dev_type(v.dtype), to = dev_type(dv.dtype);
+    Step step;
+    step.run = [this, st, id, s, ti, to](cudaStream_t stream) {
+      launch_strided_copy(ptr(st), ti, ptr(id), to, s, nullptr, stream);
+    };
+    steps_.push_back(std::move(step));
+  }
+  node_last_step_.assign(g_.nodes.size(), -1);
+  for (size_t i = 0; i < g_.nodes.size(); ++i) build_node(static_cast<int>(i));
+  // Outputs: one conversion to float32 (or the int type) in the logical layout.
+  first_output_step_ = steps_.size();
+  for (int o : g_.outputs) {
+    int id = cur_[o];
+    const DevValue src = vals_[id];
+    SEGRT_CHECK(src.defined, Internal, "graph output '", g_.value(o).name, "' is never computed");
+    DType ut = dtype_is_float(src.dtype) ? DType::f32 : src.dtype;
+    int st = new_value(ut, src.shape, Fmt::Logical);
+    vals_[st].first = static_cast<int>(steps_.size());
+    vals_[st].last = INT_MAX;
+    vals_[id].last = INT_MAX;
+    out_staging_.push_back(st);
+    Strides s = dense_view(src.shape, Fmt::Logical);
+    auto lst = logical_strides(src.shape, src.fmt);
+    for (int p = 0; p < s.rank; ++p) s.in[p] = lst[p];
+    DevType ti = dev_type(src.dtype), to = dev_type(ut);
+    Step step;
+    step.run = [this, st, id, s, ti, to](cudaStream_t stream) {
+      launch_strided_copy(ptr(id), ti, ptr(st), to, s, nullptr, stream);
+    };
+    steps_.push_back(std::move(step));
+  }
+  for (int id : in_staging_) {
+    const DevValue& v = vals_[id];
+    void* p = nullptr;
+    SEGRT_CUDA_CHECK(cudaHostAlloc(&p, std::max<size_t>(v.bytes, 1), cudaHostAllocDefault));
+    pinned_in_.push_back(p);
+  }
+  for (int id : out_staging_) {
+    const DevValue& v = vals_[id];
+    void* p = nullptr;
+    SEGRT_CUDA_CHECK(cudaHostAlloc(&p, std::max<size_t>(v.bytes, 1), cudaHostAllocDefault));
+    pinned_out_.push_back(p);
+  }
+}
+
+void CudaExecutable::build_node(int index) {
+  const Node& n = g_.nodes[index];
+  building_ = index;
+  touched_.clear();
+  int start = static_cast<int>(steps_.size());
+  BuildCtx c(*this, g_, n, index);
+  bool done = false;
+  try {
+    if (Builder b = builder(n.op)) done = b(c);
+    if (!done) {
+      steps_.resize(static_cast<size_t>(start));  // a builder that declined leaves nothing behind
+      host_fallback(c);
+    }
+  } catch (Error& e) {
+    throw g_.annotate(e, n);
+  }
+  int end = static_cast<int>(steps_.size()) - 1;
+  for (int id : touched_) {
+    DevValue& v = vals_[id];
+    if (v.fixed) continue;
+    if (v.first < 0 || v.first > start) v.first = start;
+    v.last = std::max(v.last, end);
+  }
+  node_last_step_[index] = end;
+  building_ = -1;
+}
+
+Tensor CudaExecutable::download(int id) {
+  const DevValue& v = vals_[id];
+  Tensor raw(v.dtype, v.phys());
+  SEGRT_CUDA_CHECK(cudaMemcpy(raw.raw(), ptr(id), v.bytes, cudaMemcpyDeviceToHost));
+  Tensor t = dtype_is_float(v.dtype) ? raw.to_f32() : raw;
+  if (v.fmt == Fmt::Nhwc) t = permute_host(t, false);
+  return t;
+}
+
+void CudaExecutable::upload_into(int id, const Tensor& t) {
+  const DevValue& v = vals_[id];
+  Tensor c = t.cast(v.dtype);
+  if (v.fmt == Fmt::Nhwc) c = permute_host(c, true);
+  SEGRT_CHECK(c.nbytes() == v.bytes, Internal, "host result of ", c.nbytes(), " bytes for a ", v.bytes, "-byte value");
+  SEGRT_CUDA_CHECK(cudaMemcpy(ptr(id), c.raw(), v.bytes, cudaMemcpyHostToDevice));
+}
+
+// Nodes without a CUDA builder run on the host through the reference kernel:
+// inputs come down as float32, results go back up (slow, but every op runs).
+void CudaExecutable::host_fallback(BuildCtx& c) {
+  const Node& n = c.n;
+  SEGRT_CHECK(ref::kernel(n.op), Unsupported, "no CUDA or host kernel for ", op_name(n.op));
+  std::vector<int> ins;
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    int id = n.inputs[i];
+    ins.push_back(id < 0 || g_.value(id).is_constant() ? -1 : c.input(static_cast<int>(i), vals_[cur_[id]].fmt));
+  }
+  std::vector<int> outs;
+  for (size_t k = 0; k < n.outputs.size(); ++k) outs.push_back(c.output(static_cast<int>(k), Fmt::Logical));
+  int index = c.node_index;
+  Step s;
+  s.node = index;
+  s.host = true;
+  s.run = [this, index, ins, outs](cudaStream_t stream) {
+    SEGRT_CUDA_CHECK(cudaStreamSynchronize(stream));
+    const Node& n = g_.nodes[index];
+    std::vector<Tensor> hold(ins.size());
+    std::vector<const Tensor*> ptrs;
+    for (size_t i = 0; i < ins.size(); ++i) {
+      if (n.inputs[i] < 0) {
+        ptrs.push_back(nullptr);
+      } else if (ins[i] < 0) {
+        ptrs.push_back(&g_.value(n.inputs[i]).constant);
+      } else {
+        hold[i] = download(ins[i]);
+        ptrs.push_back(&hold[i]);
+      }
+    }
+    auto res = ref::run_node(g_, n, ptrs);
+    for (size_t k = 0; k < outs.size(); ++k) upload_into(outs[k], res[k]);
+  };
+  steps_.push_back(std::move(s));
+  ++host_nodes_;
+  if (opts_.verbose) std::cerr << "segrt: cuda: " << n.name << " (" << op_name(n.op) << ") runs on the host\n";
+}
+
+// ---------------------------------------------------------------- memory plan
+
+// Greedy best-offset placement by decreasing size: each activation gets the
+// lowest arena offset free of every placed value whose step interval overlaps.
+void CudaExecutable::plan_memory() {
+  const size_t kAlign = 256;
+  std::vector<int> ids;
+  for (size_t i = 0; i < vals_.size(); ++i) {
+    const DevValue& v = vals_[i];
+    if (v.fixed || !v.defined || v.bytes == 0 || v.first < 0) continue;
+    ids.push_back(static_cast<int>(i));
+    unplanned_bytes_ += v.bytes;
+  }
+  std::sort(ids.begin(), ids.end(), [&](int a, int b) {
+    return vals_[a].bytes != vals_[b].bytes ? vals_[a].bytes > vals_[b].bytes : a < b;
+  });
+  std::vector<int> placed;
+  size_t total = 0;
+  for (int id : ids) {
+    DevValue& v = vals_[id];
+    std::vector<std::pair<size_t, size_t>> busy;
+    for (int p : placed) {
+      const DevValue& q = vals_[p];
+      if (q.first <= v.last && v.first <= q.last) busy.push_back({q.offset, q.offset + q.bytes});
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t off = 0;
+    for (auto& [b, e] : busy) {
+      if (off + v.bytes <= b) break;
+      off = std::max(off, (e + kAlign - 1) / kAlign * kAlign);
+    }
+    v.offset = off;
+    total = std::max(total, off + v.bytes);
+    placed.push_back(id);
+  }
+  arena_bytes_ = total;
+  if (total > 0) SEGRT_CUDA_CHECK(cudaMalloc(&arena_, total));
+}
+
+// ---------------------------------------------------------------- run
+
+void CudaExecutable::run_steps(size_t from, size_t to, const Observer* observer) {
+  for (size_t i = from; i < to; ++i) {
+    const Step& s = steps_[i];
+    try {
+      s.run(stream_);
+      SEGRT_CUDA_LAUNCHED();
+      if (observer && *observer && s.node >= 0 && node_last_step_[s.node] == static_cast<int>(i)) {
+        SEGRT_CUDA_CHECK(cudaStreamSynchronize(stream_));
+        const Node& n = g_.nodes[s.node];
+        for (int o : n.outputs) {
+          if (!vals_[o].defined || vals_[o].bytes == 0) continue;
+          (*observer)(g_, n, o, download(o));
+        }
+      }
+    } catch (Error& e) {
+      if (s.node >= 0) throw g_.annotate(e, g_.nodes[s.node]);
+      throw;
+    }
+  }
+}
+
+std::vector<Tensor> CudaExecutable::run(const std::vector<Tensor>& inputs, const Observer* observer) {
+  SEGRT_CUDA_CHECK(cudaSetDevice(device_));
+  SEGRT_CHECK(inputs.size() == in_staging_.size(), InvalidInput, "expected ", in_staging_.size(), " inputs, got ",
+              inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const DevValue& v = vals_[in_staging_[i]];
+    SEGRT_CHECK(inputs[i].dtype() == v.dtype && inputs[i].nbytes() == v.bytes, InvalidInput, "input ", i,
+                " does not match the compiled shape ", shape_str(v.shape));
+    std::memcpy(pinned_in_[i], inputs[i].raw(), v.bytes);
+  }
+  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[0], stream_));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    SEGRT_CUDA_CHECK(cudaMemcpyAsync(ptr(in_staging_[i]), pinned_in_[i], vals_[in_staging_[i]].bytes,
+                                     cudaMemcpyHostToDevice, stream_));
+  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[1], stream_));
+  bool observing = observer && *observer;
+  bool can_capture = host_nodes_ == 0 && !observing && std::getenv("SEGRT_CUDA_NO_GRAPH") == nullptr;
+  if (graph_exec_ && !observing) {
+    SEGRT_CUDA_CHECK(cudaGraphLaunch(graph_exec_, stream_));
+  } else if (can_capture && runs_ >= 1) {
+    // Second run: the first warmed up every kernel and library; capture now.
+    SEGRT_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    try {
+      for (const Step& s : steps_) s.run(stream_);
+    } catch (...) {
+      cudaGraph_t g = nullptr;
+      cudaStreamEndCapture(stream_, &g);
+      if (g) cudaGraphDestroy(g);
+      throw;
+    }
+    SEGRT_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph_));
+    SEGRT_CUDA_CHECK(cudaGraphInstantiate(&graph_exec_, graph_, 0));
+    SEGRT_CUDA_CHECK(cudaGraphLaunch(graph_exec_, stream_));
+  } else {
+    run_steps(0, steps_.size(), observing ? observer : nullptr);
+  }
+  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[2], stream_));
+  for (size_t i = 0; i < out_staging_.size(); ++i)
+    SEGRT_CUDA_CHECK(cudaMemcpyAsync(pinned_out_[i], ptr(out_staging_[i]), vals_[out_staging_[i]].bytes,
+                                     cudaMemcpyDeviceToHost, stream_));
+  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[3], stream_));
+  SEGRT_CUDA_CHECK(cudaEventSynchronize(ev_[3]));
+  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.h2d_ms, ev_[0], ev_[1]));
+  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.compute_ms, ev_[1], ev_[2]));
+  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.d2h_ms, ev_[2], ev_[3]));
+  ++runs_;
+  std::vector<Tensor> outs;
+  for (size_t i = 0; i < out_staging_.size(); ++i) {
+    const DevValue& v = vals_[out_staging_[i]];
+    Tensor t(v.dtype, v.shape, g_.value(g_.outputs[i]).layout);
+    std::memcpy(t.raw(), pinned_out_[i], v.bytes);
+    outs.push_back(std::move(t));
+  }
+  return outs;
+}
+
+}  // namespace segrt::cuda

@@ -1,0 +1,191 @@
+// The CUDA executable and the context its op builders see.
+//
+// Compilation walks the graph once. For each node a builder registered with
+//   SEGRT_CUDA_OP(Conv, build_conv);
+// decides its outputs' device format, asks for its inputs in the format it
+// needs (conversions are inserted and shared) and appends run steps; a
+// builder that returns false (or an op without one) runs on the host through
+// the reference kernel. Activation values are then placed in one arena by
+// liveness, steps get a prepare() call (cuDNN algorithm search on the real
+// buffers), and run() replays the steps, captured in a CUDA graph.
+#pragma once
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "ir/activation.h"
+#include "backend/cuda/cuda_check.h"
+#include "backend/cuda/kernel_types.cuh"
+
+namespace segrt::cuda {
+
+// Physical order of a device value: Nhwc stores a logical [N,C,H,W] tensor as
+// [N,H,W,C] (tensor cores want channels innermost); Logical is row-major in
+// the logical order (which for Keras graphs is already NHWC).
+enum class Fmt : uint8_t { Logical, Nhwc };
+
+struct DevValue {
+  DType dtype = DType::f32;  // storage type on the device
+  Shape shape;               // logical shape
+  Fmt fmt = Fmt::Logical;
+  size_t bytes = 0;
+  int first = -1, last = -1; // steps that write it first and read it last
+  size_t offset = 0;         // in the arena
+  void* fixed = nullptr;     // constants and staging buffers own their memory
+  bool defined = false;
+  // Physical dims (Nhwc permutes the logical ones).
+  Shape phys() const;
+};
+
+struct Step {
+  int node = -1;  // graph node index; -1 for boundary copies
+  std::function<void(cudaStream_t)> run;
+  std::function<void()> prepare;
+  bool host = false;  // synchronises with the host: no graph capture
+};
+
+class CudaExecutable;
+
+// What a builder sees for one node.
+class BuildCtx {
+ public:
+  BuildCtx(CudaExecutable& ex, const Graph& g, const Node& n, int node_index)
+      : ex_(ex), g(g), n(n), node_index(node_index) {}
+  CudaExecutable& ex() { return ex_; }
+  const Graph& g;
+  const Node& n;
+  int node_index;
+
+  DType act() const;  // device type of float activations for this precision
+  DevType act_dev() const;
+  const std::string& precision() const;
+  bool has_input(int i) const { return i < static_cast<int>(n.inputs.size()) && n.inputs[i] >= 0; }
+  const Value& in_value(int i) const { return g.value(n.inputs.at(i)); }
+  const Tensor* in_constant(int i) const;  // nullptr when computed at run time
+  // Device value id of input i in format f (a conversion step is added once
+  // per value and format); constants are uploaded in the activation type.
+  int input(int i, Fmt f);
+  // The format input i has now (constants: Logical).
+  Fmt input_fmt(int i) const;
+  // Declares output k with a device format; returns its value id.
+  int output(int k, Fmt f);
+  // A scratch buffer living for this node's steps only.
+  int temp(DType t, Shape logical);
+  void step(std::function<void(cudaStream_t)> run, std::function<void()> prepare = nullptr);
+
+ private:
+  CudaExecutable& ex_;
+};
+
+using Builder = bool (*)(BuildCtx& c);
+bool register_builder(OpType op, Builder b);
+Builder builder(OpType op);
+
+DevType dev_type(DType t);  // Internal error for types the kernels don't store
+Act act_of(const Activation& a);
+// Logical strides of `s` broadcast to `out` (rank aligned right), permuted
+// into the physical order of `fmt` for a 4-D output.
+Strides broadcast_view(const Shape& in, const Shape& out, Fmt fmt);
+// Dense view of a logical shape in format fmt.
+Strides dense_view(const Shape& logical, Fmt fmt);
+// Physical axis of logical axis `axis` for a tensor of `rank` in format fmt.
+int phys_axis(int axis, int rank, Fmt fmt);
+
+struct RunTimes {
+  float h2d_ms = 0, compute_ms = 0, d2h_ms = 0;
+};
+
+class CudaExecutable : public Executable {
+ public:
+  CudaExecutable(const Graph& g, const CompileOptions& opts);
+  ~CudaExecutable() override;
+  // Builds, plans and allocates; separate from the constructor so that a
+  // failure still releases what was created (the destructor runs).
+  void init();
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer) override;
+  size_t planned_bytes() const override { return arena_bytes_; }
+  size_t unplanned_bytes() const override { return unplanned_bytes_; }
+
+  // For builders and steps.
+  void* ptr(int id) const {
+    const DevValue& v = vals_[id];
+    return v.fixed ? v.fixed : static_cast<char*>(arena_) + v.offset;
+  }
+  DevValue& val(int id) { return vals_.at(id); }
+  int new_value(DType t, Shape logical, Fmt f);
+  void touch(int id) { touched_.push_back(id); }  // read or written by the node being built
+  cudnnHandle_t cudnn() const { return cudnn_; }
+  cublasHandle_t cublas() const { return cublas_; }
+  cudaStream_t stream() const { return stream_; }
+  // Shared workspace for cuDNN / cuBLAS; prepare() calls grow it.
+  void need_workspace(size_t bytes) { workspace_need_ = std::max(workspace_need_, bytes); }
+  void* workspace() const { return workspace_; }
+  size_t workspace_bytes() const { return workspace_bytes_; }
+  // Uploads a host buffer to owned device memory (kept for the executable's life).
+  void* upload(const void* host, size_t bytes);
+  void* alloc_owned(size_t bytes);
+  const CompileOptions& opts() const { return opts_; }
+  DType act() const { return act_; }
+  const RunTimes& last_times() const { return times_; }
+  size_t device_bytes() const { return owned_bytes_ + arena_bytes_ + workspace_bytes_; }
+  bool graph_captured() const { return graph_exec_ != nullptr; }
+  int host_nodes() const { return host_nodes_; }
+
+ private:
+  friend class BuildCtx;
+  void build();
+  void build_node(int index);
+  void host_fallback(BuildCtx& c);
+  int convert(int id, Fmt f);  // returns the id of id in format f
+  void plan_memory();
+  void run_steps(size_t from, size_t to, const Observer* observer);
+  Tensor download(int id);              // float32 (or int) logical host copy
+  void upload_into(int id, const Tensor& t);
+
+  Graph g_;
+  CompileOptions opts_;
+  DType act_ = DType::f32;
+  int device_ = 0;
+  cudaStream_t stream_ = nullptr;
+  cudnnHandle_t cudnn_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+
+  std::vector<DevValue> vals_;           // graph values first, then extra ones
+  std::vector<int> cur_;                 // graph value id -> its device value id
+  std::map<std::pair<int, int>, int> converted_;  // (device id, fmt) -> converted id
+  std::map<int, int> const_dev_;         // graph constant -> device value id
+  std::vector<Step> steps_;
+  std::vector<int> node_last_step_;      // node index -> last step index (for the observer)
+  int building_ = -1;                    // node being built
+  std::vector<int> touched_, temps_;
+  int host_nodes_ = 0;
+
+  std::vector<int> in_staging_, out_staging_;  // f32/int staging device values
+  std::vector<void*> pinned_in_, pinned_out_;
+  size_t first_output_step_ = 0;
+
+  void* arena_ = nullptr;
+  size_t arena_bytes_ = 0, unplanned_bytes_ = 0;
+  std::vector<void*> owned_;
+  size_t owned_bytes_ = 0;
+  void* workspace_ = nullptr;
+  size_t workspace_bytes_ = 0, workspace_need_ = 0;
+
+  cudaGraph_t graph_ = nullptr;
+  cudaGraphExec_t graph_exec_ = nullptr;
+  int runs_ = 0;
+  cudaEvent_t ev_[4] = {};
+  RunTimes times_;
+};
+
+}  // namespace segrt::cuda
+
+#define SEGRT_CUDA_CAT2(a, b) a##b
+#define SEGRT_CUDA_CAT(a, b) SEGRT_CUDA_CAT2(a, b)
+#define SEGRT_CUDA_OP(Op, fn)                                              \
+  static const bool SEGRT_CUDA_CAT(segrt_cuda_reg_##Op##_, __LINE__) =    \
+      ::segrt::cuda::register_builder(::segrt::OpType::Op, fn)

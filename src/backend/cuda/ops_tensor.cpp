@@ -1,0 +1,308 @@
+// CUDA builders for data-movement ops: Concat (strided 2-D copies into the
+// joined buffer), reshapes (a copy in logical order), Transpose, Slice,
+// Split, Expand, DepthToSpace / SpaceToDepth, Cast between float types, and
+// Softmax / LogSoftmax / ArgMax along one axis.
+#include "backend/cuda/copy.cuh"
+#include "backend/cuda/cuda_exec.h"
+#include "backend/cuda/softmax.cuh"
+
+namespace segrt::cuda {
+
+namespace {
+
+std::vector<int64_t> row_major_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
+  return st;
+}
+
+bool float_only(BuildCtx& c) {
+  for (int id : c.n.inputs)
+    if (id >= 0 && !dtype_is_float(c.g.value(id).dtype)) return false;
+  for (int id : c.n.outputs)
+    if (!dtype_is_float(c.g.value(id).dtype)) return false;
+  return true;
+}
+
+size_t esize(DevType t) { return t == DevType::f32 ? 4 : t == DevType::i64 ? 8 : 2; }
+
+bool build_concat(BuildCtx& c) {
+  if (!float_only(c)) return false;
+  const Shape& os = c.g.value(c.n.outputs[0]).shape;
+  int r = static_cast<int>(os.size());
+  int axis = static_cast<int>(c.n.attrs.i("axis", 0));
+  if (axis < 0) axis += r;
+  Fmt f = Fmt::Logical;
+  if (r == 4)
+    for (size_t i = 0; i < c.n.inputs.size(); ++i)
+      if (!c.in_constant(static_cast<int>(i)) && c.input_fmt(static_cast<int>(i)) == Fmt::Nhwc) f = Fmt::Nhwc;
+  int pa = phys_axis(axis, r, f);
+  Shape ophys = r == 4 && f == Fmt::Nhwc ? Shape{os[0], os[2], os[3], os[1]} : os;
+  int64_t rows = 1, opitch = 1;
+  for (int d = 0; d < pa; ++d) rows *= ophys[d];
+  for (int d = pa; d < r; ++d) opitch *= ophys[d];
+  struct Part {
+    int id;
+    int64_t cols, offset;
+  };
+  std::vector<Part> parts;
+  int64_t off = 0;
+  for (size_t i = 0; i < c.n.inputs.size(); ++i) {
+    const Shape& is = c.in_value(static_cast<int>(i)).shape;
+    int64_t cols = shape_numel(is) / std::max<int64_t>(rows, 1);
+    if (shape_numel(is) == 0) continue;
+    parts.push_back({c.input(static_cast<int>(i), f), cols, off});
+    off += cols;
+  }
+  int y = c.output(0, f);
+  size_t es = esize(c.act_dev());
+  auto& ex = c.ex();
+  c.step([&ex, parts, y, rows, opitch, es](cudaStream_t s) {
+    char* dst = static_cast<char*>(ex.ptr(y));
+    for (const Part& p : parts)
+      SEGRT_CUDA_CHECK(cudaMemcpy2DAsync(dst + p.offset * es, opitch * es, ex.ptr(p.id), p.cols * es, p.cols * es,
+                                         rows, cudaMemcpyDeviceToDevice, s));
+  });
+  return true;
+}
+
+// Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout: the same elements
+// in logical order.
+bool build_reshape(BuildCtx& c) {
+  if (c.n.outputs.size() != 1) return false;
+  const Value& in = c.in_value(0);
+  if (!dtype_is_float(in.dtype) && in.dtype != DType::i64) return false;
+  int x = c.input(0, Fmt::Logical);
+  int y = c.output(0, Fmt::Logical);
+  auto& ex = c.ex();
+  size_t bytes = ex.val(y).bytes;
+  c.step([&ex, x, y, bytes](cudaStream_t s) {
+    SEGRT_CUDA_CHECK(cudaMemcpyAsync(ex.ptr(y), ex.ptr(x), bytes, cudaMemcpyDeviceToDevice, s));
+  });
+  return true;
+}
+
+// Emits y = strided view of x (logical order, x offset by `base` elements).
+void strided_step(BuildCtx& c, int x, int y, Strides st, int64_t base) {
+  auto& ex = c.ex();
+  DevType t = dev_type(ex.val(y).dtype);
+  size_t es = esize(t);
+  c.step([&ex, x, y, st, base, t, es](cudaStream_t s) {
+    launch_strided_copy(static_cast<const char*>(ex.ptr(x)) + base * es, t, ex.ptr(y), t, st, nullptr, s);
+  });
+}
+
+bool build_transpose(BuildCtx& c) {
+  if (!float_only(c)) return false;
+  const Shape& is = c.in_value(0).shape;
+  int r = static_cast<int>(is.size());
+  if (r > kMaxDims) return false;
+  std::vector<int64_t> perm = c.n.attrs.ints("perm");
+  if (perm.empty())
+    for (int d = r - 1; d >= 0; --d) perm.push_back(d);
+  auto ist = row_major_strides(is);
+  Strides st;
+  st.rank = r;
+  for (int d = 0; d < r; ++d) {
+    st.dims[d] = is[perm[d]];
+    st.in[d] = ist[perm[d]];
+  }
+  int x = c.input(0, Fmt::Logical);
+  int y = c.output(0, Fmt::Logical);
+  strided_step(c, x, y, st, 0);
+  return true;
+}
+
+bool build_slice(BuildCtx& c) {
+  if (!float_only(c)) return false;
+  const Shape& is = c.in_value(0).shape;
+  const Shape& os = c.g.value(c.n.outputs[0]).shape;
+  int r = static_cast<int>(is.size());
+  if (r > kMaxDims || !c.in_constant(1) || !c.in_constant(2)) return false;
+  if ((c.has_input(3) && !c.in_constant(3)) || (c.has_input(4) && !c.in_constant(4))) return false;
+  auto starts = c.in_constant(1)->to_i64_vector();
+  std::vector<int64_t> axes, steps;
+  if (c.has_input(3)) axes = c.in_constant(3)->to_i64_vector();
+  if (c.has_input(4)) steps = c.in_constant(4)->to_i64_vector();
+  std::vector<int64_t> start(r, 0), step(r, 1);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int a = static_cast<int>(axes.empty() ? static_cast<int64_t>(i) : axes[i]);
+    if (a < 0) a += r;
+    int64_t sp = steps.empty() ? 1 : steps[i];
+    int64_t s = starts[i];
+    if (s < 0) s += is[a];
+    s = sp > 0 ? std::clamp<int64_t>(s, 0, is[a]) : std::clamp<int64_t>(s, 0, is[a] - 1);
+    start[a] = s;
+    step[a] = sp;
+  }
+  auto ist = row_major_strides(is);
+  Strides st;
+  st.rank = r;
+  int64_t base = 0;
+  for (int d = 0; d < r; ++d) {
+    st.dims[d] = os[d];
+    st.in[d] = ist[d] * step[d];
+    base += start[d] * ist[d];
+  }
+  int x = c.input(0, Fmt::Logical);
+  int y = c.output(0, Fmt::Logical);
+  strided_step(c, x, y, st, base);
+  return true;
+}
+
+// Split along one axis, in whatever format the input is (channel splits of
+// NHWC data stay NHWC).
+bool build_split(BuildCtx& c) {
+  if (!float_only(c)) return false;
+  const Shape& is = c.in_value(0).shape;
+  int r = static_cast<int>(is.size());
+  if (r > kMaxDims) return false;
+  int axis = static_cast<int>(c.n.attrs.i("axis", 0));
+  if (axis < 0) axis += r;
+  Fmt f = c.input_fmt(0);
+  int x = c.input(0, f);
+  int64_t off = 0;
+  for (size_t k = 0; k < c.n.outputs.size(); ++k) {
+    const Shape& os = c.g.value(c.n.outputs[k]).shape;
+    Strides st = dense_view(os, f);
+    Strides src = dense_view(is, f);
+    for (int d = 0; d < r; ++d) st.in[d] = src.in[d];
+    int64_t base = off * src.in[phys_axis(axis, r, f)];
+    int y = c.output(static_cast<int>(k), f);
+    strided_step(c, x, y, st, base);
+    off += os[axis];
+  }
+  return true;
+}
+
+bool build_expand(BuildCtx& c) {
+  if (!float_only(c)) return false;
+  const Shape& os = c.g.value(c.n.outputs[0]).shape;
+  if (os.size() > kMaxDims) return false;
+  int x = c.input(0, Fmt::Logical);
+  int y = c.output(0, Fmt::Logical);
+  strided_step(c, x, y, broadcast_view(c.in_value(0).shape, os, Fmt::Logical), 0);
+  return true;
+}
+
+// DepthToSpace (DCR / CRD) and SpaceToDepth as 6-D strided copies.
+bool build_depth_space(BuildCtx& c) {
+  if (!float_only(c)) return false;
+  const Shape& is = c.in_value(0).shape;
+  if (is.size() != 4 || c.n.attrs.s("layout", "NCHW") != "NCHW") return false;
+  int64_t b = c.n.attrs.i("blocksize", 1);
+  int64_t N = is[0], C = is[1], H = is[2], W = is[3];
+  Strides st;
+  st.rank = 6;
+  if (c.n.op == OpType::DepthToSpace) {
+    int64_t Co = C / (b * b);
+    int64_t dims[6] = {N, Co, H, b, W, b};  // out (n, c, h, i, w, j)
+    bool crd = c.n.attrs.s("mode", "DCR") == "CRD";
+    int64_t hw = H * W;
+    int64_t in[6] = {C * hw, crd ? b * b * hw : hw, W, crd ? b * hw : b * Co * hw, 1, crd ? hw : Co * hw};
+    for (int d = 0; d < 6; ++d) {
+      st.dims[d] = dims[d];
+      st.in[d] = in[d];
+    }
+  } else {
+    int64_t Ho = H / b, Wo = W / b;
+    int64_t dims[6] = {N, b, b, C, Ho, Wo};  // out (n, i, j, c, h, w): channel (i*b+j)*C + c
+    int64_t in[6] = {C * H * W, W, 1, H * W, b * W, b};
+    for (int d = 0; d < 6; ++d) {
+      st.dims[d] = dims[d];
+      st.in[d] = in[d];
+    }
+  }
+  int x = c.input(0, Fmt::Logical);
+  int y = c.output(0, Fmt::Logical);
+  strided_step(c, x, y, st, 0);
+  return true;
+}
+
+// Cast between float types: every float is stored in the compute type, so a copy.
+bool build_cast(BuildCtx& c) {
+  if (!float_only(c)) return false;
+  Fmt f = c.input_fmt(0);
+  int x = c.input(0, f);
+  int y = c.output(0, f);
+  auto& ex = c.ex();
+  size_t bytes = ex.val(y).bytes;
+  c.step([&ex, x, y, bytes](cudaStream_t s) {
+    SEGRT_CUDA_CHECK(cudaMemcpyAsync(ex.ptr(y), ex.ptr(x), bytes, cudaMemcpyDeviceToDevice, s));
+  });
+  return true;
+}
+
+void axis_split(const Shape& phys, int pa, int64_t* outer, int64_t* len, int64_t* inner) {
+  *outer = 1;
+  *inner = 1;
+  for (int d = 0; d < pa; ++d) *outer *= phys[d];
+  *len = phys[pa];
+  for (size_t d = pa + 1; d < phys.size(); ++d) *inner *= phys[d];
+}
+
+bool build_softmax(BuildCtx& c) {
+  if (!float_only(c) || c.n.attrs.i("legacy_flatten", 0) != 0) return false;
+  const Shape& is = c.in_value(0).shape;
+  int r = static_cast<int>(is.size());
+  int axis = static_cast<int>(c.n.attrs.i("axis", -1));
+  if (axis < 0) axis += r;
+  Fmt f = c.input_fmt(0);
+  int x = c.input(0, f);
+  int y = c.output(0, f);
+  Shape phys = c.ex().val(x).phys();
+  int64_t outer, len, inner;
+  axis_split(phys, phys_axis(axis, r, f), &outer, &len, &inner);
+  bool log = c.n.op == OpType::LogSoftmax;
+  DevType t = c.act_dev();
+  auto& ex = c.ex();
+  c.step([&ex, x, y, t, outer, len, inner, log](cudaStream_t s) {
+    launch_softmax(ex.ptr(x), ex.ptr(y), t, outer, len, inner, log, s);
+  });
+  return true;
+}
+
+// ArgMax over the channels of NHWC data reads each pixel's classes
+// contiguously, and its int64 result is already in logical order.
+bool build_argmax(BuildCtx& c) {
+  const Value& in = c.in_value(0);
+  if (!dtype_is_float(in.dtype)) return false;
+  int r = static_cast<int>(in.shape.size());
+  int axis = static_cast<int>(c.n.attrs.i("axis", 0));
+  if (axis < 0) axis += r;
+  Fmt f = r == 4 && axis == 1 ? c.input_fmt(0) : Fmt::Logical;
+  int x = c.input(0, f);
+  int y = c.output(0, Fmt::Logical);
+  Shape phys = c.ex().val(x).phys();
+  int64_t outer, len, inner;
+  axis_split(phys, phys_axis(axis, r, f), &outer, &len, &inner);
+  bool last = c.n.attrs.i("select_last_index", 0) != 0;
+  DevType t = c.act_dev();
+  auto& ex = c.ex();
+  c.step([&ex, x, y, t, outer, len, inner, last](cudaStream_t s) {
+    launch_argmax(ex.ptr(x), t, static_cast<int64_t*>(ex.ptr(y)), outer, len, inner, last, s);
+  });
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CUDA_OP(Concat, build_concat);
+SEGRT_CUDA_OP(Reshape, build_reshape);
+SEGRT_CUDA_OP(Flatten, build_reshape);
+SEGRT_CUDA_OP(Squeeze, build_reshape);
+SEGRT_CUDA_OP(Unsqueeze, build_reshape);
+SEGRT_CUDA_OP(Identity, build_reshape);
+SEGRT_CUDA_OP(Dropout, build_reshape);
+SEGRT_CUDA_OP(Transpose, build_transpose);
+SEGRT_CUDA_OP(Slice, build_slice);
+SEGRT_CUDA_OP(Split, build_split);
+SEGRT_CUDA_OP(Expand, build_expand);
+SEGRT_CUDA_OP(DepthToSpace, build_depth_space);
+SEGRT_CUDA_OP(SpaceToDepth, build_depth_space);
+SEGRT_CUDA_OP(Cast, build_cast);
+SEGRT_CUDA_OP(Softmax, build_softmax);
+SEGRT_CUDA_OP(LogSoftmax, build_softmax);
+SEGRT_CUDA_OP(ArgMax, build_argmax);
+
+}  // namespace segrt::cuda
