@@ -9,7 +9,7 @@
 #include "backend/cuda/cuda_exec.h"
 #include "backend/cuda/elementwise.cuh"
 #include "backend/cuda/pad.cuh"
-#include "backend/cuda/spatial_util.h"
+#include "ir/ops/conv_util.h"
 
 namespace segrt::cuda {
 
@@ -205,7 +205,14 @@ bool build_conv(BuildCtx& c) {
   int64_t K = nhwc_attr ? ys[3] : ys[1], OH = nhwc_attr ? ys[1] : ys[2], OW = nhwc_attr ? ys[2] : ys[3];
   int64_t group = n.attrs.i("group", 1);
   int kh = static_cast<int>(wt->dim(2)), kw = static_cast<int>(wt->dim(3));
-  Window2d win = window_2d(n, H, W, OH, OW, kh, kw, transposed);
+  ConvGeometry geo = transposed ? conv_transpose_geometry(n.attrs, xs, wt->shape()) : conv_geometry(n.attrs, xs, wt->shape());
+  if (geo.rank() != 2) return false;
+  struct {
+    int sh, sw, dh, dw, pad_t, pad_l, pad_b, pad_r;
+  } win{static_cast<int>(geo.strides[0]), static_cast<int>(geo.strides[1]), static_cast<int>(geo.dilations[0]),
+        static_cast<int>(geo.dilations[1]), static_cast<int>(geo.pads[0]), static_cast<int>(geo.pads[1]),
+        static_cast<int>(geo.pads[2]), static_cast<int>(geo.pads[3])};
+  if (win.pad_t < 0 || win.pad_l < 0) return false;
   auto cs = std::make_shared<ConvStep>();
   cs->transposed = transposed;
   cs->t = c.act_dev();
@@ -219,7 +226,6 @@ bool build_conv(BuildCtx& c) {
   int ph = win.pad_t, pw = win.pad_l;
   int64_t IH = H, IW = W;
   if (transposed) {
-    auto op = n.attrs.ints("output_padding", {0, 0});
     auto ok = [](int64_t in, int64_t out, int p, int k, int s, int d) {
       return (out + 2 * p - d * (k - 1) - 1) / s + 1 == in && out + 2 * p - d * (k - 1) - 1 >= 0;
     };

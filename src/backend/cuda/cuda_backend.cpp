@@ -26,6 +26,7 @@ class CudaBackend : public Backend {
     if (e == cudaErrorInsufficientDriver) {
       int drv = 0;
       cudaDriverGetVersion(&drv);
+      if (drv == 0) return say("no CUDA device (no NVIDIA driver installed)");
       return say("the NVIDIA driver supports CUDA " + std::to_string(drv / 1000) + "." +
                  std::to_string(drv % 1000 / 10) + "; this segrt needs CUDA " +
                  std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10));

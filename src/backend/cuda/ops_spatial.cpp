@@ -1,9 +1,12 @@
 // CUDA builders for Resize, pooling and Pad (own kernels).
+#include <cmath>
+
 #include "backend/cuda/cuda_exec.h"
 #include "backend/cuda/pad.cuh"
 #include "backend/cuda/pool.cuh"
 #include "backend/cuda/resize.cuh"
-#include "backend/cuda/spatial_util.h"
+#include "ir/ops/conv_util.h"
+#include "ir/ops/resize_util.h"
 
 namespace segrt::cuda {
 
@@ -13,63 +16,82 @@ bool float_io(BuildCtx& c) {
   return dtype_is_float(c.in_value(0).dtype) && dtype_is_float(c.g.value(c.n.outputs[0]).dtype);
 }
 
+// Per-axis taps exactly as the reference computes them (backend/ref/resize.cpp),
+// from the shared ONNX helpers; tap count 0 = outside the crop box.
+void axis_taps(const ResizeParams& p, int axis, int64_t len_in, std::vector<int>& idx, std::vector<float>& w,
+               std::vector<unsigned char>& n) {
+  int64_t len_out = p.out[axis];
+  idx.assign(static_cast<size_t>(len_out) * 4, 0);
+  w.assign(static_cast<size_t>(len_out) * 4, 0.f);
+  n.assign(static_cast<size_t>(len_out), 0);
+  auto clamp = [&](int64_t i) { return static_cast<int>(std::min(std::max<int64_t>(i, 0), len_in - 1)); };
+  for (int64_t o = 0; o < len_out; ++o) {
+    double x = resize_source_coord(p.coord_mode, static_cast<double>(o), p.scales[axis], len_in, p.roi_start[axis],
+                                   p.roi_end[axis]);
+    if (p.coord_mode == "tf_crop_and_resize" && (x < 0 || x > static_cast<double>(len_in - 1))) continue;
+    int k = 0;
+    auto add = [&](int64_t i, double wt) {
+      idx[o * 4 + k] = clamp(i);
+      w[o * 4 + k] = static_cast<float>(wt);
+      ++k;
+    };
+    if (p.mode == "nearest") {
+      add(resize_nearest_index(p.nearest_mode, x), 1.0);
+    } else if (p.mode == "linear") {
+      double xc = std::min(std::max(x, 0.0), static_cast<double>(len_in - 1));
+      int64_t i0 = static_cast<int64_t>(std::floor(xc));
+      double f = xc - static_cast<double>(i0);
+      add(i0, 1.0 - f);
+      if (f > 0) add(i0 + 1, f);
+    } else {
+      int64_t i0 = static_cast<int64_t>(std::floor(x));
+      double cw[4], sum = 0;
+      resize_cubic_weights(x - static_cast<double>(i0), p.cubic_coeff_a, cw);
+      for (int j = 0; j < 4; ++j) {
+        int64_t i = i0 - 1 + j;
+        if (p.exclude_outside && (i < 0 || i >= len_in)) continue;
+        sum += cw[j];
+      }
+      for (int j = 0; j < 4; ++j) {
+        int64_t i = i0 - 1 + j;
+        if (p.exclude_outside && (i < 0 || i >= len_in)) continue;
+        add(i, p.exclude_outside && sum != 0 ? cw[j] / sum : cw[j]);
+      }
+    }
+    n[o] = static_cast<unsigned char>(k);
+  }
+}
+
 bool build_resize(BuildCtx& c) {
   if (!float_io(c)) return false;
   const Shape& xs = c.in_value(0).shape;
-  const Shape& ys = c.g.value(c.n.outputs[0]).shape;
   int r = static_cast<int>(xs.size());
   if (r < 1 || r > 4) return false;
-  ResizeParams p;
-  std::string mode = c.n.attrs.s("mode", "nearest");
-  if (mode == "nearest") p.mode = ResizeMode::Nearest;
-  else if (mode == "linear") p.mode = ResizeMode::Linear;
-  else if (mode == "cubic") p.mode = ResizeMode::Cubic;
-  else return false;
-  std::string ct = c.n.attrs.s("coordinate_transformation_mode", "half_pixel");
-  if (ct == "half_pixel") p.coord = CoordMode::HalfPixel;
-  else if (ct == "pytorch_half_pixel") p.coord = CoordMode::PytorchHalfPixel;
-  else if (ct == "align_corners") p.coord = CoordMode::AlignCorners;
-  else if (ct == "asymmetric") p.coord = CoordMode::Asymmetric;
-  else if (ct == "tf_half_pixel_for_nn") p.coord = CoordMode::TfHalfPixelForNn;
-  else if (ct == "tf_crop_and_resize") p.coord = CoordMode::TfCropAndResize;
-  else return false;
-  std::string nm = c.n.attrs.s("nearest_mode", "round_prefer_floor");
-  if (nm == "round_prefer_floor") p.nearest = NearestMode::RoundPreferFloor;
-  else if (nm == "round_prefer_ceil") p.nearest = NearestMode::RoundPreferCeil;
-  else if (nm == "floor") p.nearest = NearestMode::Floor;
-  else if (nm == "ceil") p.nearest = NearestMode::Ceil;
-  else return false;
-  p.cubic_a = static_cast<float>(c.n.attrs.f("cubic_coeff_a", -0.75));
-  p.exclude_outside = c.n.attrs.i("exclude_outside", 0) != 0;
-  p.extrapolation = static_cast<float>(c.n.attrs.f("extrapolation_value", 0.0));
-  std::vector<double> scales, roi;
-  if (c.has_input(2)) {
-    if (!c.in_constant(2)) return false;
-    scales = c.in_constant(2)->to_f64_vector();
-  }
-  if (c.has_input(1)) {
-    if (!c.in_constant(1)) return false;
-    roi = c.in_constant(1)->to_f64_vector();
-  }
-  if (!scales.empty() && static_cast<int>(scales.size()) != r) return false;
+  for (int i = 1; i < 4; ++i)
+    if (c.has_input(i) && !c.in_constant(i)) return false;
+  ResizeParams p = resize_params(c.n.attrs, xs, c.in_constant(1), c.in_constant(2), c.in_constant(3));
+  if (p.mode != "nearest" && p.mode != "linear" && p.mode != "cubic") return false;
   Fmt f = c.input_fmt(0);
-  p.rank = r;
+  ResizeTables t;
+  t.rank = r;
+  t.extrapolation = static_cast<float>(p.extrapolation_value);
+  auto& ex = c.ex();
   for (int l = 0; l < r; ++l) {
-    ResizeAxis a;
-    a.in = xs[l];
-    a.out = ys[l];
-    a.scale = static_cast<float>(scales.empty() ? double(ys[l]) / double(xs[l]) : scales[l]);
-    if (static_cast<int>(roi.size()) == 2 * r) {
-      a.roi_start = static_cast<float>(roi[l]);
-      a.roi_end = static_cast<float>(roi[r + l]);
-    }
-    p.axis[phys_axis(l, r, f)] = a;
+    std::vector<int> idx;
+    std::vector<float> w;
+    std::vector<unsigned char> n;
+    axis_taps(p, l, xs[l], idx, w, n);
+    int ph = phys_axis(l, r, f);
+    t.in[ph] = xs[l];
+    t.out[ph] = p.out[l];
+    t.idx[ph] = static_cast<const int*>(ex.upload(idx.data(), idx.size() * sizeof(int)));
+    t.w[ph] = static_cast<const float*>(ex.upload(w.data(), w.size() * sizeof(float)));
+    t.n[ph] = static_cast<const unsigned char*>(ex.upload(n.data(), n.size()));
   }
   int x = c.input(0, f);
   int y = c.output(0, f);
-  DevType t = c.act_dev();
-  auto& ex = c.ex();
-  c.step([&ex, x, y, t, p](cudaStream_t s) { launch_resize(ex.ptr(x), ex.ptr(y), t, p, s); });
+  DevType dt = c.act_dev();
+  c.step([&ex, x, y, dt, t](cudaStream_t s) { launch_resize(ex.ptr(x), ex.ptr(y), dt, t, s); });
   return true;
 }
 
@@ -95,11 +117,13 @@ bool build_pool(BuildCtx& c) {
     p.kh = static_cast<int>(p.in_h);
     p.kw = static_cast<int>(p.in_w);
   } else {
-    auto k = c.n.attrs.ints("kernel_shape");
-    if (k.size() != 2) return false;
-    Window2d w = window_2d(c.n, p.in_h, p.in_w, p.out_h, p.out_w, static_cast<int>(k[0]), static_cast<int>(k[1]));
-    p.kh = w.kh; p.kw = w.kw; p.sh = w.sh; p.sw = w.sw; p.dh = w.dh; p.dw = w.dw;
-    p.pad_t = w.pad_t; p.pad_l = w.pad_l; p.pad_b = w.pad_b; p.pad_r = w.pad_r;
+    ConvGeometry w = pool_geometry(c.n.attrs, xs);
+    if (w.rank() != 2) return false;
+    p.kh = static_cast<int>(w.kernel[0]); p.kw = static_cast<int>(w.kernel[1]);
+    p.sh = static_cast<int>(w.strides[0]); p.sw = static_cast<int>(w.strides[1]);
+    p.dh = static_cast<int>(w.dilations[0]); p.dw = static_cast<int>(w.dilations[1]);
+    p.pad_t = static_cast<int>(w.pads[0]); p.pad_l = static_cast<int>(w.pads[1]);
+    p.pad_b = static_cast<int>(w.pads[2]); p.pad_r = static_cast<int>(w.pads[3]);
     p.count_include_pad = c.n.attrs.i("count_include_pad", 0) != 0;
   }
   Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;

@@ -1,8 +1,6 @@
-// Resize kernels (see resize.cuh). One thread per output element: per axis,
-// the source coordinate, then up to 4 taps (nearest 1, linear 2, cubic 4)
-// with their weights; the output is the weighted sum over the tap product.
-// Indices out of range are clamped (ONNX's edge padding); cubic with
-// exclude_outside zeroes those taps and renormalises.
+// Resize kernel (see resize.cuh): one thread per output element sums the
+// product of its per-axis taps. Channel-last data keeps neighbouring threads
+// on neighbouring channels, so the gathers coalesce.
 #include "backend/cuda/device_util.cuh"
 #include "backend/cuda/resize.cuh"
 
@@ -10,121 +8,56 @@ namespace segrt::cuda {
 
 namespace {
 
-struct Taps {
-  int n;
-  int64_t idx[4];
-  float w[4];
-};
-
-// In double, so that rounding at exact halves matches the reference backend.
-__device__ double source_coord(const ResizeParams& p, const ResizeAxis& a, int64_t x, bool* outside) {
-  double xo = 0.0, sc = a.scale;
-  switch (p.coord) {
-    case CoordMode::HalfPixel: xo = (x + 0.5) / sc - 0.5; break;
-    case CoordMode::PytorchHalfPixel: xo = a.out > 1 ? (x + 0.5) / sc - 0.5 : -0.5; break;
-    case CoordMode::AlignCorners: xo = a.out == 1 ? 0.0 : x * double(a.in - 1) / double(a.out - 1); break;
-    case CoordMode::Asymmetric: xo = x / sc; break;
-    case CoordMode::TfHalfPixelForNn: xo = (x + 0.5) / sc; break;
-    case CoordMode::TfCropAndResize: {
-      double r0 = a.roi_start, r1 = a.roi_end;
-      xo = a.out > 1 ? r0 * (a.in - 1) + x * (r1 - r0) * (a.in - 1) / double(a.out - 1) : 0.5 * (r0 + r1) * (a.in - 1);
-      if (xo < 0.0 || xo > double(a.in - 1)) *outside = true;
-      break;
-    }
-  }
-  return xo;
-}
-
-__device__ __forceinline__ int64_t clampi(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
-
-__device__ void axis_taps(const ResizeParams& p, const ResizeAxis& a, int64_t x, Taps& t, bool* outside) {
-  if (a.in == a.out && a.scale == 1.f && p.coord != CoordMode::TfCropAndResize &&
-      p.coord != CoordMode::TfHalfPixelForNn) {  // untouched axis: the identity
-    t.n = 1; t.idx[0] = x; t.w[0] = 1.f;
-    return;
-  }
-  double xo = source_coord(p, a, x, outside);
-  if (p.mode == ResizeMode::Nearest) {
-    double f = floor(xo), frac = xo - f;
-    int64_t i;
-    switch (p.nearest) {
-      case NearestMode::RoundPreferFloor: i = int64_t(frac <= 0.5 ? f : f + 1); break;
-      case NearestMode::RoundPreferCeil: i = int64_t(frac < 0.5 ? f : f + 1); break;
-      case NearestMode::Floor: i = int64_t(f); break;
-      default: i = int64_t(ceil(xo)); break;
-    }
-    t.n = 1; t.idx[0] = clampi(i, a.in); t.w[0] = 1.f;
-    return;
-  }
-  double f = floor(xo);
-  float r = float(xo - f);
-  int64_t i0 = int64_t(f);
-  if (xo == f) {  // on a sample: every kernel weight but one is zero
-    t.n = 1; t.idx[0] = clampi(i0, a.in); t.w[0] = 1.f;
-    return;
-  }
-  if (p.mode == ResizeMode::Linear) {
-    t.n = 2;
-    t.idx[0] = clampi(i0, a.in); t.w[0] = 1.f - r;
-    t.idx[1] = clampi(i0 + 1, a.in); t.w[1] = r;
-    return;
-  }
-  float A = p.cubic_a, s = 0.f;
-  float d[4] = {1.f + r, r, 1.f - r, 2.f - r};
-  for (int k = 0; k < 4; ++k) {
-    float z = d[k];
-    float w = z <= 1.f ? ((A + 2.f) * z - (A + 3.f)) * z * z + 1.f : ((A * z - 5.f * A) * z + 8.f * A) * z - 4.f * A;
-    int64_t i = i0 - 1 + k;
-    if (p.exclude_outside && (i < 0 || i >= a.in)) w = 0.f;
-    t.idx[k] = clampi(i, a.in);
-    t.w[k] = w;
-    s += w;
-  }
-  if (p.exclude_outside)
-    for (int k = 0; k < 4; ++k) t.w[k] /= s;
-  t.n = 4;
-}
-
 template <class T>
-__global__ void resize_kernel(const T* x, T* y, ResizeParams p, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    Taps t[4];
+__global__ void resize_kernel(const T* x, T* y, ResizeTables p, int64_t total) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t o[4] = {0, 0, 0, 0}, st[4] = {0, 0, 0, 0};
+    int n[4] = {1, 1, 1, 1};
+    int64_t r = i, acc = 1;
     bool outside = false;
-    int64_t r = i;
     for (int d = p.rank - 1; d >= 0; --d) {
-      int64_t o = r % p.axis[d].out;
-      r /= p.axis[d].out;
-      axis_taps(p, p.axis[d], o, t[d], &outside);
+      o[d] = r % p.out[d];
+      r /= p.out[d];
+      st[d] = acc;
+      acc *= p.in[d];
+      n[d] = p.n[d][o[d]];
+      outside |= n[d] == 0;
     }
     if (outside) {
       y[i] = from_f<T>(p.extrapolation);
       continue;
     }
-    int64_t st[4];
-    int64_t acc = 1;
-    for (int d = p.rank - 1; d >= 0; --d) { st[d] = acc; acc *= p.axis[d].in; }
-    for (int d = p.rank; d < 4; ++d) { t[d].n = 1; t[d].idx[0] = 0; t[d].w[0] = 1.f; st[d] = 0; }
     float sum = 0.f;
-    for (int a = 0; a < t[0].n; ++a)
-      for (int b = 0; b < t[1].n; ++b)
-        for (int c = 0; c < t[2].n; ++c)
-          for (int e = 0; e < t[3].n; ++e) {
-            int64_t off = t[0].idx[a] * st[0] + t[1].idx[b] * st[1] + t[2].idx[c] * st[2] + t[3].idx[e] * st[3];
-            sum += t[0].w[a] * t[1].w[b] * t[2].w[c] * t[3].w[e] * to_f(x[off]);
+    for (int a = 0; a < n[0]; ++a) {
+      int64_t off0 = p.rank > 0 ? p.idx[0][o[0] * 4 + a] * st[0] : 0;
+      float w0 = p.rank > 0 ? p.w[0][o[0] * 4 + a] : 1.f;
+      for (int b = 0; b < (p.rank > 1 ? n[1] : 1); ++b) {
+        int64_t off1 = off0 + (p.rank > 1 ? p.idx[1][o[1] * 4 + b] * st[1] : 0);
+        float w1 = w0 * (p.rank > 1 ? p.w[1][o[1] * 4 + b] : 1.f);
+        for (int c = 0; c < (p.rank > 2 ? n[2] : 1); ++c) {
+          int64_t off2 = off1 + (p.rank > 2 ? p.idx[2][o[2] * 4 + c] * st[2] : 0);
+          float w2 = w1 * (p.rank > 2 ? p.w[2][o[2] * 4 + c] : 1.f);
+          for (int e = 0; e < (p.rank > 3 ? n[3] : 1); ++e) {
+            int64_t off3 = off2 + (p.rank > 3 ? p.idx[3][o[3] * 4 + e] * st[3] : 0);
+            float w3 = w2 * (p.rank > 3 ? p.w[3][o[3] * 4 + e] : 1.f);
+            sum += w3 * to_f(x[off3]);
           }
+        }
+      }
+    }
     y[i] = from_f<T>(sum);
   }
 }
 
 }  // namespace
 
-void launch_resize(const void* x, void* y, DevType t, const ResizeParams& p, cudaStream_t s) {
-  int64_t n = 1;
-  for (int d = 0; d < p.rank; ++d) n *= p.axis[d].out;
-  if (n == 0) return;
+void launch_resize(const void* x, void* y, DevType t, const ResizeTables& p, cudaStream_t s) {
+  int64_t total = 1;
+  for (int d = 0; d < p.rank; ++d) total *= p.out[d];
+  if (total == 0) return;
   dispatch_float(t, [&](auto v) {
     using T = decltype(v);
-    resize_kernel<T><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), p, n);
+    resize_kernel<T><<<blocks_for(total, 256), 256, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), p, total);
   });
 }
 

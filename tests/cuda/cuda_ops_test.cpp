@@ -1,0 +1,235 @@
+// Every CUDA op against the reference backend on random data and awkward
+// shapes, at fp32 (max scaled error 1e-5, TF32 off), tf32, fp16 and bf16.
+// Skips visibly without a CUDA device (CI) and for reference kernels not yet landed.
+#include "cuda/cuda_test_util.h"
+
+namespace segrt {
+namespace {
+
+using test::expect_cuda_matches_ref;
+using test::one_node;
+using test::random_tensor;
+
+TEST(CudaOps, Activations) {
+  SEGRT_REQUIRE_CUDA();
+  uint32_t seed = 1;
+  for (OpType op : {OpType::Relu, OpType::LeakyRelu, OpType::Elu, OpType::Selu, OpType::Sigmoid, OpType::HardSigmoid,
+                    OpType::HardSwish, OpType::Tanh, OpType::Softplus, OpType::Softsign, OpType::Gelu, OpType::Erf,
+                    OpType::Exp, OpType::Neg, OpType::Abs}) {
+    SCOPED_TRACE(op_name(op));
+    Attrs a;
+    if (op == OpType::LeakyRelu) a.set("alpha", 0.2);
+    expect_cuda_matches_ref(one_node(op, a, {random_tensor({2, 3, 7, 5}, seed++, -3, 3)}), {random_tensor({2, 3, 7, 5}, seed++, -3, 3)});
+  }
+  expect_cuda_matches_ref(one_node(OpType::Sqrt, {}, {random_tensor({13}, 9, 0.1f, 4)}), {random_tensor({13}, 10, 0.1f, 4)});
+  expect_cuda_matches_ref(one_node(OpType::Clip, {}, {random_tensor({1, 127}, 11), Tensor::scalar_f32(-0.3f), Tensor::scalar_f32(0.5f)}),
+                          {random_tensor({1, 127}, 12)});
+}
+
+TEST(CudaOps, BinaryBroadcasting) {
+  SEGRT_REQUIRE_CUDA();
+  struct Case { OpType op; Shape a, b; float lo; };
+  std::vector<Case> cases = {{OpType::Add, {2, 3, 5, 7}, {3, 1, 1}, -1}, {OpType::Mul, {1, 13, 1, 7}, {2, 1, 5, 1}, -1},
+                             {OpType::Sub, {3, 1}, {1, 127}, -1},       {OpType::Div, {2, 3, 4}, {2, 3, 4}, 0.5f},
+                             {OpType::Max, {1, 3, 1, 1}, {2, 3, 5, 5}, -1}, {OpType::Min, {5}, {4, 5}, -1},
+                             {OpType::Pow, {2, 7}, {7}, 0.5f}};
+  uint32_t seed = 100;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(op_name(c.op));
+    Graph g = one_node(c.op, {}, {random_tensor(c.a, 0), random_tensor(c.b, 0)}, 2);
+    expect_cuda_matches_ref(g, {random_tensor(c.a, seed++, c.lo, 2), random_tensor(c.b, seed++, c.lo, 2)});
+  }
+  // Constant broadcast operand (a bias), the pattern of exported U-Nets.
+  Graph g = one_node(OpType::Add, {}, {random_tensor({2, 5, 9, 4}, 0), random_tensor({1, 5, 1, 1}, 7)});
+  expect_cuda_matches_ref(g, {random_tensor({2, 5, 9, 4}, 8)});
+  Graph s;
+  int x = s.add_input("x", DType::f32, {3, 4}), y = s.add_input("y", DType::f32, {4}), z = s.add_input("z", DType::f32, {3, 1});
+  int o = s.add_value("o");
+  s.add_node(OpType::Sum, "sum", {x, y, z}, {o});
+  s.outputs = {o};
+  expect_cuda_matches_ref(s, {random_tensor({3, 4}, 1), random_tensor({4}, 2), random_tensor({3, 1}, 3)});
+}
+
+Attrs conv_attrs(std::vector<int64_t> pads, std::vector<int64_t> strides = {1, 1}, int64_t group = 1,
+                 std::vector<int64_t> dil = {1, 1}) {
+  Attrs a;
+  a.set("pads", pads);
+  a.set("strides", strides);
+  a.set("dilations", dil);
+  a.set("group", group);
+  return a;
+}
+
+TEST(CudaOps, Conv) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(Conv);
+  struct Case { Shape x, w; Attrs a; bool bias; };
+  std::vector<Case> cases = {
+      {{1, 3, 13, 17}, {8, 3, 3, 3}, conv_attrs({1, 1, 1, 1}), true},
+      {{2, 16, 16, 16}, {32, 16, 3, 3}, conv_attrs({1, 1, 1, 1}), true},
+      {{1, 1, 32, 32}, {16, 1, 3, 3}, conv_attrs({1, 1, 1, 1}), true},       // the U-Net stem: one channel
+      {{1, 8, 15, 11}, {4, 8, 1, 1}, conv_attrs({0, 0, 0, 0}), false},
+      {{1, 6, 17, 17}, {6, 3, 3, 3}, conv_attrs({1, 1, 1, 1}, {2, 2}, 2), true},  // groups, stride 2
+      {{1, 4, 20, 20}, {5, 4, 3, 3}, conv_attrs({2, 2, 2, 2}, {1, 1}, 1, {2, 2}), true},  // dilation
+      {{1, 8, 16, 16}, {8, 8, 2, 2}, conv_attrs({0, 0, 1, 1}), true},        // Keras 'same' 2x2: asymmetric pads
+      {{1, 3, 1, 1}, {2, 3, 1, 1}, conv_attrs({0, 0, 0, 0}), true},
+  };
+  uint32_t seed = 200;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(shape_str(c.x) + " * " + shape_str(c.w));
+    std::vector<Tensor> in = {random_tensor(c.x, 0), random_tensor(c.w, seed++, -0.5f, 0.5f)};
+    if (c.bias) in.push_back(random_tensor({c.w[0]}, seed++));
+    expect_cuda_matches_ref(one_node(OpType::Conv, c.a, in), {random_tensor(c.x, seed++)});
+  }
+}
+
+// Conv with a fused ReLU (cuDNN's fused call), with a sigmoid (epilogue
+// kernel) and with a residual input.
+TEST(CudaOps, ConvFusedActivationAndResidual) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(Conv);
+  for (const char* act : {"Relu", "Sigmoid", "LeakyRelu"}) {
+    SCOPED_TRACE(act);
+    Attrs a = conv_attrs({1, 1, 1, 1});
+    a.set("fused_activation", act);
+    a.set("fused_alpha", 0.1);
+    a.set("fused_beta", 0.0);
+    Graph g;
+    int x = g.add_input("x", DType::f32, {2, 8, 12, 10});
+    int r = g.add_input("r", DType::f32, {2, 16, 12, 10});
+    int w = g.add_constant("w", random_tensor({16, 8, 3, 3}, 5, -0.3f, 0.3f));
+    int b = g.add_constant("b", random_tensor({16}, 6));
+    int y = g.add_value("y");
+    g.add_node(OpType::Conv, "conv", {x, w, b, r}, {y}).attrs = a;
+    g.outputs = {y};
+    expect_cuda_matches_ref(g, {random_tensor({2, 8, 12, 10}, 7), random_tensor({2, 16, 12, 10}, 8)});
+  }
+}
+
+TEST(CudaOps, ConvTranspose) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(ConvTranspose);
+  Attrs a = conv_attrs({0, 0, 0, 0}, {2, 2});
+  expect_cuda_matches_ref(one_node(OpType::ConvTranspose, a, {random_tensor({1, 16, 7, 9}, 0), random_tensor({16, 8, 2, 2}, 1), random_tensor({8}, 2)}),
+                          {random_tensor({1, 16, 7, 9}, 3)});
+  Attrs b = conv_attrs({1, 1, 1, 1}, {2, 2});
+  b.set("output_padding", std::vector<int64_t>{1, 1});
+  expect_cuda_matches_ref(one_node(OpType::ConvTranspose, b, {random_tensor({2, 6, 5, 5}, 0), random_tensor({6, 4, 3, 3}, 4)}),
+                          {random_tensor({2, 6, 5, 5}, 5)});
+}
+
+TEST(CudaOps, Pools) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(MaxPool);
+  Attrs m;
+  m.set("kernel_shape", std::vector<int64_t>{2, 2});
+  m.set("strides", std::vector<int64_t>{2, 2});
+  expect_cuda_matches_ref(one_node(OpType::MaxPool, m, {random_tensor({2, 13, 16, 10}, 0)}), {random_tensor({2, 13, 16, 10}, 1)});
+  Attrs c = m;
+  c.set("kernel_shape", std::vector<int64_t>{3, 3});
+  c.set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  c.set("ceil_mode", int64_t{1});
+  expect_cuda_matches_ref(one_node(OpType::MaxPool, c, {random_tensor({1, 3, 17, 13}, 0)}), {random_tensor({1, 3, 17, 13}, 2)});
+  for (int64_t include : {0, 1}) {
+    Attrs v = c;
+    v.set("count_include_pad", include);
+    expect_cuda_matches_ref(one_node(OpType::AveragePool, v, {random_tensor({1, 5, 11, 12}, 0)}), {random_tensor({1, 5, 11, 12}, 3)});
+  }
+  expect_cuda_matches_ref(one_node(OpType::GlobalAveragePool, {}, {random_tensor({2, 7, 9, 5}, 0)}), {random_tensor({2, 7, 9, 5}, 4)});
+  expect_cuda_matches_ref(one_node(OpType::GlobalMaxPool, {}, {random_tensor({1, 3, 4, 6}, 0)}), {random_tensor({1, 3, 4, 6}, 5)});
+}
+
+Attrs resize_attrs(const char* mode, const char* coord, const char* nearest = "round_prefer_floor") {
+  Attrs a;
+  a.set("mode", mode);
+  a.set("coordinate_transformation_mode", coord);
+  a.set("nearest_mode", nearest);
+  a.set("cubic_coeff_a", -0.75);
+  a.set("exclude_outside", int64_t{0});
+  a.set("extrapolation_value", 0.0);
+  return a;
+}
+
+TEST(CudaOps, Resize) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(Resize);
+  struct Case { const char *mode, *coord, *nearest; Shape x; std::vector<float> scales; Shape sizes; };
+  std::vector<Case> cases = {
+      {"nearest", "asymmetric", "floor", {1, 8, 7, 5}, {1, 1, 2, 2}, {}},          // PyTorch / Keras UpSampling2D
+      {"nearest", "half_pixel", "round_prefer_floor", {2, 3, 5, 6}, {1, 1, 3, 3}, {}},
+      {"nearest", "tf_half_pixel_for_nn", "round_prefer_ceil", {1, 2, 9, 4}, {}, {1, 2, 5, 11}},
+      {"linear", "half_pixel", "", {1, 4, 13, 7}, {}, {1, 4, 20, 31}},
+      {"linear", "align_corners", "", {2, 2, 6, 6}, {1, 1, 2, 2}, {}},
+      {"linear", "pytorch_half_pixel", "", {1, 3, 16, 16}, {}, {1, 3, 7, 1}},
+      {"cubic", "half_pixel", "", {1, 2, 8, 9}, {}, {1, 2, 17, 5}},
+      {"cubic", "align_corners", "", {1, 1, 5, 5}, {1, 1, 2, 2}, {}},
+  };
+  uint32_t seed = 300;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.mode) + " " + c.coord + " " + shape_str(c.x));
+    std::vector<Tensor> in = {random_tensor(c.x, 0), Tensor()};
+    if (!c.scales.empty()) {
+      in.push_back(Tensor::from_vector(c.scales, {4}));
+    } else {
+      in.push_back(Tensor());
+      in.push_back(Tensor::from_i64(c.sizes, {4}));
+    }
+    expect_cuda_matches_ref(one_node(OpType::Resize, resize_attrs(c.mode, c.coord, *c.nearest ? c.nearest : "round_prefer_floor"), in),
+                            {random_tensor(c.x, seed++)});
+  }
+}
+
+TEST(CudaOps, ConcatSoftmaxArgMax) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(Concat);
+  Attrs ax1;
+  ax1.set("axis", int64_t{1});
+  Graph g = one_node(OpType::Concat, ax1, {random_tensor({2, 3, 5, 7}, 0), random_tensor({2, 13, 5, 7}, 0), random_tensor({2, 1, 5, 7}, 0)}, 3);
+  expect_cuda_matches_ref(g, {random_tensor({2, 3, 5, 7}, 1), random_tensor({2, 13, 5, 7}, 2), random_tensor({2, 1, 5, 7}, 3)});
+  Attrs axm1;
+  axm1.set("axis", int64_t{-1});
+  expect_cuda_matches_ref(one_node(OpType::Concat, axm1, {random_tensor({3, 4}, 0), random_tensor({3, 9}, 0)}, 2),
+                          {random_tensor({3, 4}, 4), random_tensor({3, 9}, 5)});
+  SEGRT_REQUIRE_REF(Softmax);
+  expect_cuda_matches_ref(one_node(OpType::Softmax, ax1, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 6, -4, 4)});
+  expect_cuda_matches_ref(one_node(OpType::LogSoftmax, axm1, {random_tensor({3, 11}, 0)}), {random_tensor({3, 11}, 7, -4, 4)});
+  SEGRT_REQUIRE_REF(ArgMax);
+  Attrs am;
+  am.set("axis", int64_t{1});
+  am.set("keepdims", int64_t{1});
+  expect_cuda_matches_ref(one_node(OpType::ArgMax, am, {random_tensor({2, 6, 5, 4}, 0)}), {random_tensor({2, 6, 5, 4}, 8)}, {}, {"fp32"});
+}
+
+TEST(CudaOps, DataMovement) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(Transpose);
+  Attrs t;
+  t.set("perm", std::vector<int64_t>{0, 2, 3, 1});
+  expect_cuda_matches_ref(one_node(OpType::Transpose, t, {random_tensor({2, 3, 5, 7}, 0)}), {random_tensor({2, 3, 5, 7}, 1)});
+  SEGRT_REQUIRE_REF(Slice);
+  expect_cuda_matches_ref(one_node(OpType::Slice, {}, {random_tensor({4, 9, 6}, 0), Tensor::from_i64({1, -1}, {2}), Tensor::from_i64({3, 0}, {2}),
+                                                       Tensor::from_i64({0, 1}, {2}), Tensor::from_i64({1, -2}, {2})}),
+                          {random_tensor({4, 9, 6}, 2)});
+  SEGRT_REQUIRE_REF(Pad);
+  for (const char* mode : {"constant", "reflect", "edge"}) {
+    Attrs p;
+    p.set("mode", mode);
+    expect_cuda_matches_ref(one_node(OpType::Pad, p, {random_tensor({1, 3, 5, 6}, 0), Tensor::from_i64({0, 0, 1, 2, 0, 0, 2, 1}, {8}), Tensor::scalar_f32(0.5f)}),
+                            {random_tensor({1, 3, 5, 6}, 3)});
+  }
+  SEGRT_REQUIRE_REF(Reshape);
+  expect_cuda_matches_ref(one_node(OpType::Reshape, {}, {random_tensor({2, 3, 4}, 0), Tensor::from_i64({6, -1}, {2})}), {random_tensor({2, 3, 4}, 4)});
+}
+
+TEST(CudaOps, BatchNormalization) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(BatchNormalization);
+  Attrs a;
+  a.set("epsilon", 1e-3);
+  expect_cuda_matches_ref(one_node(OpType::BatchNormalization, a, {random_tensor({2, 7, 5, 3}, 0), random_tensor({7}, 1), random_tensor({7}, 2),
+                                                                   random_tensor({7}, 3), random_tensor({7}, 4, 0.5f, 2)}),
+                          {random_tensor({2, 7, 5, 3}, 5)});
+}
+
+}  // namespace
+}  // namespace segrt
