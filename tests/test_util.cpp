@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include "backend/backend.h"
@@ -52,7 +53,10 @@ std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, cons
 std::vector<Tensor> run_ref(const Graph& g, const std::vector<Tensor>& inputs) { return run_backend("ref", g, inputs); }
 
 std::string shared_model(const std::string& rel) {
-  std::filesystem::path p = std::filesystem::path(SEGRT_SHARED_MODELS) / rel;
+  // SEGRT_SHARED_MODELS in the environment wins (a prebuilt test binary run
+  // elsewhere, e.g. scripts/gpu-test.sh on a GPU machine).
+  const char* env = std::getenv("SEGRT_SHARED_MODELS");
+  std::filesystem::path p = std::filesystem::path(env && *env ? env : SEGRT_SHARED_MODELS) / rel;
   return std::filesystem::exists(p) ? std::filesystem::weakly_canonical(p).string() : "";
 }
 

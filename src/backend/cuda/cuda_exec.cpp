@@ -297,41 +297,6 @@ bool prefers_nhwc(const Graph& g, const Node& n) {
   }
 }
 
-// Conv / ConvTranspose / Add / Gemm without a fused activation whose only
-// reader is an activation: the activation moves into the producer
-// (the same rewrite as the shared fuse pass, for graphs that did not run it).
-void fuse_activations(Graph& g, bool verbose) {
-  auto uses = g.use_counts();
-  std::vector<bool> dead(g.nodes.size(), false);
-  std::vector<int> producer(g.values.size(), -1);
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    for (int o : g.nodes[i].outputs) producer[o] = static_cast<int>(i);
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    Node& a = g.nodes[i];
-    if (!Activation::is_activation(a.op) || a.op == OpType::Identity || a.inputs.empty()) continue;
-    if (a.op == OpType::Clip && a.inputs.size() > 1) {
-      bool const_bounds = true;
-      for (size_t k = 1; k < a.inputs.size(); ++k)
-        if (a.inputs[k] >= 0 && !g.value(a.inputs[k]).is_constant()) const_bounds = false;
-      if (!const_bounds) continue;
-    }
-    int x = a.inputs[0];
-    int p = producer[x];
-    if (p < 0 || dead[p] || uses[x] != 1) continue;
-    Node& c = g.nodes[p];
-    if (c.op != OpType::Conv && c.op != OpType::ConvTranspose) continue;
-    if (c.outputs.size() != 1 || !Activation::from_fused_attrs(c.attrs).none()) continue;
-    Activation::from_node(g, a).to_fused_attrs(c.attrs);
-    c.outputs[0] = a.outputs[0];
-    dead[i] = true;
-    if (verbose) std::cerr << "segrt: cuda: fused " << a.name << " into " << c.name << "\n";
-  }
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!dead[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
-  g.topo_sort();
-}
 }  // namespace
 
 void CudaExecutable::init() {
@@ -347,7 +312,6 @@ void CudaExecutable::init() {
   SEGRT_CUBLAS_CHECK(cublasCreate(&cublas_));
   SEGRT_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   for (auto& e : ev_) SEGRT_CUDA_CHECK(cudaEventCreate(&e));
-  fuse_activations(g_, opts_.verbose);
   build();
   plan_memory();
   for (Step& s : steps_)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds segrt with CUDA (no GPU needed) and collects what scripts/gpu-test.sh
+# needs on a GPU machine into .bundle/ (git-ignored): the binaries, the
+# non-system shared libraries they load (not glibc, libstdc++ or CUDA's, which
+# the GPU machine has), the test models and the scripts.
+#   scripts/gpu-bundle.sh [DEST]       # DEST defaults to ./.bundle
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEST=${1:-$ROOT/.bundle}
+BUILD=${BUILD_DIR:-$ROOT/build-gpu}
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGRT_CUDA=ON -DSEGRT_CPU=OFF > /dev/null
+cmake --build "$BUILD" -j "${JOBS:-2}" --target segrt segrt_tests
+mkdir -p "$DEST/bin" "$DEST/lib" "$DEST/models" "$DEST/shared/GokulnathSA-onnx" "$DEST/bench"
+for b in "$BUILD/tools/segrt/segrt" "$BUILD/tests/segrt_tests"; do
+  cp "$b" "$DEST/bin/"
+  strip "$DEST/bin/$(basename "$b")"
+done
+for b in "$DEST"/bin/*; do
+  ldd "$b" | awk '/=> \//{print $3}' | grep -vE '/(libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s)\.so|/usr/local/cuda|libcudnn|libcublas|libcudart' \
+    | while read -r lib; do cp -L "$lib" "$DEST/lib/"; done
+done
+cp "$ROOT/scripts/gpu-test.sh" "$ROOT/scripts/gpu_models.py" "$DEST/"
+cp "$ROOT/bench/peer_unet.py" "$ROOT/bench/gpu_summary.py" "$DEST/bench/"
+SHARED=$ROOT/../shared
+[ -f "$SHARED/models/GokulnathSA-onnx/unet_model.onnx" ] && cp "$SHARED/models/GokulnathSA-onnx/unet_model.onnx" "$DEST/shared/GokulnathSA-onnx/"
+[ -f "$SHARED/peers/torch_unet.py" ] && cp "$SHARED/peers/torch_unet.py" "$DEST/models/"
+# PyTorch exports of the peer's U-Net (Debian's torch here): base 16 whole,
+# base 64 (31 M parameters, too big to carry) as a weightless skeleton.
+PY=/usr/bin/python3
+if [ ! -f "$DEST/models/unet16.onnx" ]; then
+  (cd "$DEST/models" && $PY torch_unet.py --export unet16.onnx --base 16)
+fi
+if [ ! -f "$DEST/models/unet64.skel.onnx" ]; then
+  (cd "$DEST/models" && $PY torch_unet.py --export unet64.full.onnx --base 64 &&
+   $PY "$ROOT/scripts/gpu_models.py" strip unet64.full.onnx unet64.skel.onnx && rm unet64.full.onnx)
+fi
+du -sh "$DEST"; du -sh "$DEST"/* | sort -h | tail -5

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Every GPU test and the GPU benchmarks in one command, run on a GPU machine
+# from a prebuilt bundle (scripts/gpu-bundle.sh makes it here: binaries, the
+# non-system libraries they need, the test models). Ends with a summary table.
+#
+#   scripts/gpu-bundle.sh                    # here: build + collect into .bundle
+#   bash .bundle/gpu-test.sh                 # there, from the repository root
+#   QUICK=1 bash .bundle/gpu-test.sh         # tests only, no benchmarks
+# Results also go to $OUT (or /tmp/segrt-gpu) as files.
+set -uo pipefail
+B=${BUNDLE:-.bundle}
+R=${OUT:-/tmp/segrt-gpu}
+mkdir -p "$R"
+PY=python3
+CUDNN_LIB=$($PY -c "import nvidia.cudnn as m; print(list(m.__path__)[0] + '/lib')" 2>/dev/null || true)
+export LD_LIBRARY_PATH="$B/lib:${CUDNN_LIB}:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}"
+export SEGRT_SOURCE_DIR=$PWD SEGRT_SHARED_MODELS=$PWD/$B/shared SEGRT_GPU_MODELS=$PWD/$B/models
+SEGRT=$B/bin/segrt
+M=$B/models
+log() { echo "== $*" | tee -a "$R/summary.txt"; }
+: > "$R/summary.txt"
+
+log "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
+log "torch $($PY -c 'import torch; print(torch.__version__, "cudnn", torch.backends.cudnn.version())' 2>/dev/null)"
+ldd "$SEGRT" | grep -E "not found|cudnn|cublas" | sed 's/^/   /'
+
+# Models: the 31 M-parameter U-Net travels without its weights.
+[ -f "$M/unet64.onnx" ] || $PY "$B/gpu_models.py" fill "$M/unet64.skel.onnx" "$M/unet64.onnx"
+
+# 1. Tests: every CUDA test (ops vs reference, models, graphs, errors).
+t0=$(date +%s)
+"$B/bin/segrt_tests" --gtest_filter='Cuda*' > "$R/tests.log" 2>&1
+rc_tests=$?
+grep -E "^\[cuda-(op|model)\]" "$R/tests.log" > "$R/errors.txt"
+grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|Failure|error:" "$R/tests.log" | head -40
+log "CUDA tests: $(grep -E '^\[  PASSED  \]' "$R/tests.log" | head -1) $(grep -cE '^\[  FAILED  \] ' "$R/tests.log") failed lines, rc $rc_tests, $(( $(date +%s) - t0 )) s"
+# The remaining suites must not break on a GPU machine either.
+"$B/bin/segrt_tests" --gtest_filter='-Cuda*' > "$R/tests_other.log" 2>&1
+log "other tests: $(grep -E '^\[  PASSED  \]' "$R/tests_other.log" | head -1) rc $?"
+grep -E "^\[  FAILED  \] " "$R/tests_other.log" | head -10
+
+# 2. fp16 drift against the fp32 reference (segrt compare), when built in.
+if "$SEGRT" compare --help > /dev/null 2>&1; then
+  $PY -c "import numpy as np; np.save('$R/x.npy', np.random.RandomState(0).rand(1,1,128,128).astype(np.float32))"
+  for p in fp16 bf16; do
+    log "segrt compare $M/unet16.onnx --backend cuda --precision $p (vs ref fp32, 128x128)"
+    "$SEGRT" compare "$M/unet16.onnx" -i "$R/x.npy" --backend cuda --precision $p 2>&1 | tail -n 12 | tee -a "$R/summary.txt"
+  done
+fi
+[ -n "${QUICK:-}" ] && { cat "$R/summary.txt"; exit $rc_tests; }
+
+# 3. Benchmarks: segrt and the PyTorch peer, same run, same card.
+: > "$R/bench.jsonl"
+bench() {  # precision HxW batch
+  "$SEGRT" bench "$M/unet64.onnx" --backend cuda --precision $1 --shape $2 --batch $3 --iterations 50 --warmup 5 \
+    --json 2>&1 | tail -n 1 >> "$R/bench.jsonl"
+}
+if "$SEGRT" bench --help > /dev/null 2>&1; then
+  for c in 256x1 512x1 256x16 512x16; do bench fp16 ${c%x*}x${c%x*} ${c#*x}; done
+  for c in 256x1 512x16; do bench fp32 ${c%x*}x${c%x*} ${c#*x}; done
+  bench bf16 512x512 16
+  bench tf32 512x512 16
+else
+  log "segrt bench is not in this build: no segrt timings"
+fi
+$PY $B/bench/peer_unet.py "$M" fp16cl_graph 256x1,512x1,256x16,512x16 > "$R/peer.jsonl" 2> "$R/peer.err"
+$PY $B/bench/peer_unet.py "$M" fp32 256x1,512x16 >> "$R/peer.jsonl" 2>> "$R/peer.err"
+tail -n 3 "$R/peer.err"
+$PY $B/bench/gpu_summary.py "$R/bench.jsonl" "$R/peer.jsonl" | tee -a "$R/summary.txt"
+exit $rc_tests
