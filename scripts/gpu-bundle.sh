@@ -16,7 +16,7 @@ for b in "$BUILD/tools/segrt/segrt" "$BUILD/tests/segrt_tests"; do
   strip "$DEST/bin/$(basename "$b")"
 done
 for b in "$DEST"/bin/*; do
-  ldd "$b" | awk '/=> \//{print $3}' | grep -vE '/(libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s)\.so|/usr/local/cuda|libcudnn|libcublas|libcudart' \
+  ldd "$b" | awk '/=> \//{print $3}' | grep -vE '/(libc|libm|libdl|librt|libpthread|libresolv|libnsl|libutil|libstdc\+\+|libgcc_s)\.so|/usr/local/cuda|libcudnn|libcublas|libcudart' \
     | while read -r lib; do cp -L "$lib" "$DEST/lib/"; done
 done
 cp "$ROOT/scripts/gpu-test.sh" "$ROOT/scripts/gpu_models.py" "$DEST/"

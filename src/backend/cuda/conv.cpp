@@ -88,6 +88,12 @@ void set_nhwc(cudnnTensorDescriptor_t d, cudnnDataType_t t, int64_t n, int64_t c
                                                static_cast<int>(h), static_cast<int>(w)));
 }
 
+// Strict fp32 refuses results that used tensor-op math (TF32); the
+// descriptor is then pinned to FMA math, so execution cannot use TF32 either.
+bool allowed(cudnnMathType_t want, cudnnMathType_t got) {
+  return want != CUDNN_FMA_MATH || (got != CUDNN_TENSOR_OP_MATH && got != CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION);
+}
+
 void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& precision) {
   {
     std::lock_guard<std::mutex> lock(g_cache_mu);
@@ -114,7 +120,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf, search, kMaxWorkspace);
     for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
       if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
-          (want != CUDNN_FMA_MATH || perf[i].mathType == CUDNN_FMA_MATH)) {
+          allowed(want, perf[i].mathType)) {
         ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
         maths.push_back(perf[i].mathType);
         times.push_back(perf[i].time);
@@ -126,7 +132,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
                                                      search, kMaxWorkspace);
     for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
       if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
-          (want != CUDNN_FMA_MATH || perf[i].mathType == CUDNN_FMA_MATH)) {
+          allowed(want, perf[i].mathType)) {
         ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
         maths.push_back(perf[i].mathType);
         times.push_back(perf[i].time);
@@ -144,7 +150,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
   }
   cs.ch.algo = ok[pick].first;
   cs.ch.ws = ok[pick].second;
-  cs.ch.math = maths[pick];
+  cs.ch.math = want == CUDNN_FMA_MATH ? CUDNN_FMA_MATH : maths[pick];
   cs.ch.fused = !cs.transposed && cs.relu_or_none &&
                 (cs.act.kind == ActKind::Relu || cs.ch.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
   SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs.d.conv, cs.ch.math));
