@@ -165,8 +165,11 @@ TEST(CudaModel, MissingDeviceOrdinalIsAnInputError) {
   }
 }
 
-// Whole models through the engine, CUDA against the reference backend.
-void check_model(const std::string& path, Shape shape, double fp32_tol) {
+// Whole models through the engine, CUDA against the reference backend. The
+// U-Nets end in a sigmoid, so the bounds are on probabilities: max abs error
+// (fp32 1e-4, tf32 and fp16 1e-2, bf16 5e-2) and the fraction of pixels whose
+// class (p > 0.5) changes (at most 0.5%; none at fp32).
+void check_model(const std::string& path, Shape shape) {
   Options ro;
   ro.backend = "ref";
   Engine ref = Engine::load(path, ro);
@@ -186,19 +189,25 @@ void check_model(const std::string& path, Shape shape, double fp32_tol) {
     auto got = e.run({x});
     got = e.run({x});  // the CUDA-graph path
     ASSERT_EQ(got.size(), want.size());
-    double err = test::scaled_error(got[0], want[0]);
     double maxabs = test::max_abs_error(got[0], want[0]);
-    double tol = std::string(p) == "fp32" ? fp32_tol : std::string(p) == "bf16" ? 6e-2 : 2e-2;
-    std::printf("[cuda-model] %-40s %-5s scaled err %.3g max abs %.3g (tol %.1g)\n",
-                std::filesystem::path(path).filename().c_str(), p, err, maxabs, tol);
-    EXPECT_LE(err, tol) << path << " at " << p;
+    auto a = got[0].to_f64_vector(), b = want[0].to_f64_vector();
+    int64_t flips = 0;
+    for (size_t i = 0; i < a.size(); ++i) flips += (a[i] > 0.5) != (b[i] > 0.5);
+    double flip_frac = a.empty() ? 0 : static_cast<double>(flips) / static_cast<double>(a.size());
+    std::string ps = p;
+    double tol = ps == "fp32" ? 1e-4 : ps == "bf16" ? 5e-2 : 1e-2;
+    std::printf("[cuda-model] %-24s %-5s max abs %.3g (tol %.0e), class changes %.4f%%, scaled err %.3g\n",
+                std::filesystem::path(path).filename().c_str(), p, maxabs, tol, 100 * flip_frac,
+                test::scaled_error(got[0], want[0]));
+    EXPECT_LE(maxabs, tol) << path << " at " << p;
+    EXPECT_LE(flip_frac, ps == "fp32" ? 1e-4 : 5e-3) << path << " at " << p;
   }
 }
 
 TEST(CudaModel, MembraneUNet) {
   SEGRT_REQUIRE_CUDA();
   const char* src = std::getenv("SEGRT_SOURCE_DIR");  // a prebuilt binary run from another checkout
-  check_model(std::string(src && *src ? src : SEGRT_SOURCE_DIR) + "/models/membrane_unet.onnx", {1, 1, 128, 128}, 1e-4);
+  check_model(std::string(src && *src ? src : SEGRT_SOURCE_DIR) + "/models/membrane_unet.onnx", {1, 1, 128, 128});
 }
 
 TEST(CudaModel, GokulnathUNet) {
@@ -210,7 +219,7 @@ TEST(CudaModel, GokulnathUNet) {
   Shape s = info.shape;
   for (auto& d : s)
     if (d < 0) d = s.size() == 4 && &d == &s[0] ? 1 : 64;
-  check_model(path, s, 1e-4);
+  check_model(path, s);
 }
 
 TEST(CudaModel, PyTorchExportedUNets) {
@@ -222,7 +231,7 @@ TEST(CudaModel, PyTorchExportedUNets) {
     std::string p = std::string(dir) + "/" + name;
     if (!std::filesystem::exists(p)) continue;
     SCOPED_TRACE(name);
-    check_model(p, {1, 1, std::string(name) == "unet64.onnx" ? 64 : 128, std::string(name) == "unet64.onnx" ? 64 : 128}, 1e-4);
+    check_model(p, {1, 1, std::string(name) == "unet64.onnx" ? 64 : 128, std::string(name) == "unet64.onnx" ? 64 : 128});
     ++ran;
   }
   if (ran == 0) GTEST_SKIP() << "no exported U-Net in " << dir;
