@@ -2,13 +2,11 @@
 // float64 accumulation. 1-D and 2-D windows are computed as 3-D ones with
 // leading extents of 1, so one loop nest serves every rank. Bias, the fused
 // residual (input 3) and the fused activation are applied in that order.
-#include <algorithm>
-
 #include "backend/ref/layout.h"
 #include "backend/ref/ref.h"
+#include "backend/ref/window.h"
 #include "ir/activation.h"
 #include "ir/ops/conv_util.h"
-#include "backend/ref/window.h"
 
 namespace segrt::ref {
 
