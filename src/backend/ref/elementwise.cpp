@@ -1,6 +1,8 @@
 // Reference elementwise kernels: unary activations through Activation (the
 // same definitions fused paths use) and broadcasting binary arithmetic.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "backend/ref/broadcast.h"
 #include "backend/ref/ref.h"
@@ -44,6 +46,17 @@ void sign_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vecto
   if (dtype_is_float(in[0]->dtype())) return unary_kernel(n, in, out);
   auto v = in[0]->to_i64_vector();
   for (auto& x : v) x = n.op == OpType::Neg ? -x : (x < 0 ? -x : x);
+  out[0] = Tensor::from_i64(v, in[0]->shape()).cast(out[0].dtype());
+}
+
+// Clip on integer tensors: exact int64 bounds (absent bound = unbounded).
+void clip_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (dtype_is_float(in[0]->dtype())) return unary_kernel(n, in, out);
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  if (in.size() > 1 && in[1]) lo = in[1]->to_i64_vector().at(0);
+  if (in.size() > 2 && in[2]) hi = in[2]->to_i64_vector().at(0);
+  auto v = in[0]->to_i64_vector();
+  for (auto& x : v) x = std::min(std::max(x, lo), hi);
   out[0] = Tensor::from_i64(v, in[0]->shape()).cast(out[0].dtype());
 }
 
@@ -116,7 +129,7 @@ SEGRT_REF_KERNEL(Gelu, unary_kernel);
 SEGRT_REF_KERNEL(Erf, unary_kernel);
 SEGRT_REF_KERNEL(Exp, unary_kernel);
 SEGRT_REF_KERNEL(Sqrt, unary_kernel);
-SEGRT_REF_KERNEL(Clip, unary_kernel);
+SEGRT_REF_KERNEL(Clip, clip_kernel);
 SEGRT_REF_KERNEL(Neg, sign_kernel);
 SEGRT_REF_KERNEL(Abs, sign_kernel);
 

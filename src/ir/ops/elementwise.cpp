@@ -13,6 +13,12 @@ void infer_unary(InferContext& c) {
   infer_same_as_input0(c);
 }
 
+// Clip (opset 12+) also bounds integer tensors.
+void infer_clip(InferContext& c) {
+  SEGRT_CHECK(c.dtype(0) != DType::boolean, Unsupported, "Clip on bool tensors");
+  infer_same_as_input0(c);
+}
+
 void infer_broadcast(InferContext& c) {
   SEGRT_CHECK(c.num_inputs() >= 1, InvalidModel, "needs at least one input");
   Shape s = c.shape(0);
@@ -43,7 +49,7 @@ SEGRT_SHAPE_FN(Gelu, infer_unary);
 SEGRT_SHAPE_FN(Erf, infer_unary);
 SEGRT_SHAPE_FN(Exp, infer_unary);
 SEGRT_SHAPE_FN(Sqrt, infer_unary);
-SEGRT_SHAPE_FN(Clip, infer_unary);
+SEGRT_SHAPE_FN(Clip, infer_clip);
 SEGRT_SHAPE_FN(Neg, infer_same_as_input0);
 SEGRT_SHAPE_FN(Abs, infer_same_as_input0);
 
