@@ -137,6 +137,17 @@ x2345 = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
 slope = np.array([0.1, 0.2, 0.3], np.float32)
 expect("prelu6_channel_slope", 6, N("PRelu", ["x", "s"], ["y"]), [("x", x2345)],
        np.where(x2345 >= 0, x2345, x2345 * slope[None, :, None, None]), inits=[("s", slope)])
+# Arithmetic before opset 7: broadcast=1 with axis aligns B at that axis.
+b34 = rng.standard_normal((3, 4)).astype(np.float32)
+expect("add6_broadcast_axis1", 6, N("Add", ["x", "b"], ["y"], broadcast=1, axis=1), [("x", x2345), ("b", b34)],
+       x2345 + b34[None, :, :, None])
+expect("mul6_broadcast_axis_const", 6, N("Mul", ["x", "b"], ["y"], broadcast=1, axis=1), [("x", x234)],
+       x234 * slope[None, :, None], inits=[("b", slope)])
+b5 = rng.standard_normal(5).astype(np.float32)
+expect("sub6_broadcast_suffix", 6, N("Sub", ["x", "b"], ["y"], broadcast=1), [("x", x2345), ("b", b5)], x2345 - b5)
+b4 = rng.uniform(1, 2, 4).astype(np.float32)
+expect("div6_broadcast_negative_axis", 6, N("Div", ["x", "b"], ["y"], broadcast=1, axis=-2), [("x", x2345), ("b", b4)],
+       x2345 / b4[:, None])
 # Reshape whose target shape is a graph input: bound by value at run time.
 expect("reshape_shape_input", 13, N("Reshape", ["x", "s"], ["y"]), [("x", x234), ("s", np.array([4, -1], np.int64))],
        x234.reshape(4, -1))
