@@ -18,10 +18,24 @@ namespace {
 struct CompareArgs {
   std::string model, against = "ref:fp32", reference, reference_model;
   std::vector<std::string> inputs;
-  double tolerance = 1e-4;
+  double tolerance = 0;  // 0: by precision, see default_tolerance()
   bool json = false, all = false;
   EngineFlags flags;
 };
+
+// Default tolerance by precision: a rounding step is 2^-11 in fp16/tf32 and
+// 2^-8 in bf16, compounded over tens of layers. At fp32's 1e-4 every layer of
+// an fp16 run would be flagged, hiding the layer that is really wrong.
+double default_tolerance(const std::string& precision) {
+  if (precision == "bf16") return 5e-2;  // 8-bit significand
+  if (precision == "fp16" || precision == "tf32") return 1e-2;  // 11-bit significand
+  return 1e-4;
+}
+
+std::string precision_of(const std::string& backend_spec) {
+  auto colon = backend_spec.find(':');
+  return colon == std::string::npos ? "fp32" : backend_spec.substr(colon + 1);
+}
 
 bool is_dump(const std::string& path) { return std::filesystem::path(path).extension() == ".npz"; }
 
@@ -47,7 +61,7 @@ std::vector<Observation> run_reference_engine(const CompareArgs& a, const std::v
   Options o = a.flags.options();
   auto colon = a.against.find(':');
   o.backend = a.against.substr(0, colon);
-  o.precision = colon == std::string::npos ? "fp32" : a.against.substr(colon + 1);
+  o.precision = precision_of(a.against);
   Engine ref = Engine::load(a.reference_model.empty() ? a.model : a.reference_model, o);
   std::vector<Observation> seen;
   observe(ref, [&](const Observation& obs) { seen.push_back(obs); });
@@ -62,7 +76,7 @@ CompareReport compare_files(const CompareArgs& a) {
   const auto& test_acts = tensor_group(test, "activations", a.model);
   std::vector<Observation> r;
   for (const auto& t : ref_acts) r.push_back({t.name, "", "", t.value.to_f32()});
-  Comparator c(std::move(r), {a.tolerance, true});
+  Comparator c(std::move(r), {a.tolerance > 0 ? a.tolerance : default_tolerance("fp32"), true});
   for (const auto& t : test_acts) c.observe({t.name, "", "", t.value.to_f32()});
   return c.finish();
 }
@@ -92,9 +106,14 @@ CompareReport compare(const CompareArgs& a, std::string* header) {
     ref = run_reference_engine(a, inputs);
     h << a.against << (a.reference_model.empty() ? "" : " running " + a.reference_model);
   }
-  h << " (tolerance " << a.tolerance << ")";
+  double tol = a.tolerance;
+  if (tol <= 0) {
+    tol = default_tolerance(a.flags.precision);
+    if (a.reference.empty()) tol = std::max(tol, default_tolerance(precision_of(a.against)));
+  }
+  h << " (tolerance " << tol << ")";
   *header = h.str();
-  Comparator c(std::move(ref), {a.tolerance, a.reference.empty()});
+  Comparator c(std::move(ref), {tol, a.reference.empty()});
   observe(e, [&](const Observation& o) { c.observe(o); });
   e.run(inputs);
   try {
@@ -120,8 +139,8 @@ void add_compare_command(CLI::App& app, int* exit_code) {
                   "reference activations: HDF5 or .npz with activations/<name> (and inputs/<name>)")
       ->excludes(against)
       ->excludes(model);
-  cmd->add_option("--tolerance,-t", args->tolerance, "|a-b| <= tol + tol*|ref| counts as equal")
-      ->capture_default_str()
+  cmd->add_option("--tolerance,-t", args->tolerance,
+                  "|a-b| <= tol + tol*|ref| counts as equal (default: 1e-4 at fp32, 1e-2 at tf32/fp16, 5e-2 at bf16)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "print the report as JSON");
   cmd->add_flag("--all", args->all, "list every row (default: stop 5 rows after the first divergence)");
