@@ -4,7 +4,7 @@
 # or domain, the wrong number of inputs, .npy files of the wrong dtype or
 # shape or not .npy at all. Each must give a clear message naming the file,
 # node and reason, and its documented exit code (README: 3 model, 4 input
-# data, 5 I/O), never a crash.
+# data, 5 I/O), never a crash; 200 randomly corrupted models likewise.
 # Usage: bad_input.test.sh path/to/segrt   (exit 77 = skipped)
 set -uo pipefail
 SEGRT=${1:?usage: bad_input.test.sh path/to/segrt}
@@ -56,6 +56,12 @@ expect "wrong .npy dtype" 4 "x_i64.npy|'x'|float32|int64" -- run "$T/good.onnx" 
 expect "wrong .npy shape" 4 "[1,3,8,8]|[1,3,8]|'x'" -- run "$T/good.onnx" -i "$T/x_badshape.npy"
 expect "garbage .npy" 4 "garbage.npy" -- run "$T/good.onnx" -i "$T/garbage.npy"
 expect "missing .npy" 5 "nope.npy" -- run "$T/good.onnx" -i "$T/nope.npy"
+
+expect "shape-op chain runs" 0 "" -- run "$T/chain.onnx" -i "$T/x.npy"
+# Random corruptions of good.onnx and chain.onnx: errors, never crashes.
+mkdir -p "$T/corrupt"
+cp "$T/good.onnx" "$T/chain.onnx" "$T/x.npy" "$T/corrupt/"
+/usr/bin/python3 "$HERE/corrupt_models.py" "$SEGRT" "$T/corrupt" || failures=$((failures + 1))
 
 if [ $failures -ne 0 ]; then
   echo "FAILED: $failures bad-input case(s)"

@@ -46,6 +46,19 @@ shape = numpy_helper.from_array(np.array([5, -1], np.int64), "shape")
 save("bad_reshape", [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape1")],
      [vi("x", [2, 3])], [vi("y", [5, -1])], [shape])
 
+# A chain of shape and tensor ops (PyTorch-export style), for the corruption test.
+N, i64 = helper.make_node, lambda n, v: numpy_helper.from_array(np.array(v, np.int64), n)
+chain = [N("Shape", ["x"], ["s"]), N("Gather", ["s", "zero"], ["n"], axis=0), N("Unsqueeze", ["n", "zero1"], ["n1"]),
+         N("Concat", ["n1", "m1"], ["ns"], axis=0), N("Reshape", ["x", "ns"], ["r"]),
+         N("Slice", ["r", "st", "en", "ax", "sp"], ["sl"]), N("Transpose", ["sl"], ["t"], perm=[1, 0]),
+         N("MatMul", ["t", "w1"], ["mm"]), N("Softmax", ["mm"], ["sm"], axis=-1), N("Split", ["sm", "sz"], ["a", "b"], axis=1),
+         N("Concat", ["b", "a"], ["c"], axis=1), N("ReduceMean", ["c"], ["rm"], axes=[0]),
+         N("Cast", ["rm"], ["h"], to=TensorProto.FLOAT16), N("ArgMax", ["c"], ["am"], axis=1), N("Expand", ["h", "es"], ["he"])]
+save("chain", chain, [vi("x", [1, 3, 8, 8])], [vi("he", None, TensorProto.FLOAT16), vi("am", None, TensorProto.INT64)],
+     [i64("zero", 0), i64("zero1", [0]), i64("m1", [-1]), i64("st", [0, 1]), i64("en", [2, 100]), i64("ax", [0, 1]),
+      i64("sp", [1, 2]), numpy_helper.from_array(np.ones((1, 6), np.float32), "w1"), i64("sz", [2, 4]),
+      i64("es", [3, 1, 6])])
+
 good = open(f"{out}/good.onnx", "rb").read()
 open(f"{out}/truncated.onnx", "wb").write(good[: len(good) // 2])
 open(f"{out}/garbage.onnx", "wb").write(bytes(rng.integers(0, 256, 4096, dtype=np.uint8)))
