@@ -5,11 +5,13 @@
 #  2. of the cases in core_cases.txt (ops all in segrt's core list) at least
 #     MIN_CORE_PASS pass, and each one that does not is UNSUPPORTED with a reason.
 # Usage: conformance.test.sh path/to/segrt   (exit 77 = skipped: no test data)
+# Env: CONFORMANCE_BACKEND (default ref), MIN_CORE_PASS (default 431, issue 2).
 set -euo pipefail
 SEGRT=${1:?usage: conformance.test.sh path/to/segrt}
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA=${SEGRT_ONNX_TESTDATA:-/usr/share/libonnx-testdata/data}
 MIN_CORE_PASS=${MIN_CORE_PASS:-431}
+BACKEND=${CONFORMANCE_BACKEND:-ref}
 if [ ! -d "$DATA/node" ]; then
   echo "SKIP: $DATA/node not found (apt-get install libonnx-testdata)"
   exit 77
@@ -18,8 +20,8 @@ OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 start=$(date +%s)
 # Per-case lines for every case (-q would hide the PASS lines the core count needs).
-"$SEGRT" onnx-test "$DATA/node" "$DATA/pytorch-converted" "$DATA/pytorch-operator" "$DATA/simple" >"$OUT" || true
-echo "onnx-test took $(( $(date +%s) - start ))s"
+"$SEGRT" onnx-test --backend "$BACKEND" "$DATA/node" "$DATA/pytorch-converted" "$DATA/pytorch-operator" "$DATA/simple" >"$OUT" || true
+echo "onnx-test --backend $BACKEND took $(( $(date +%s) - start ))s"
 summary=$(tail -n 1 "$OUT")
 echo "all suites: $summary"
 status=0
