@@ -12,7 +12,7 @@ bool Activation::is_activation(OpType op) {
     case OpType::Sigmoid: case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Tanh:
     case OpType::Softplus: case OpType::Softsign: case OpType::Gelu: case OpType::Erf:
     case OpType::Exp: case OpType::Sqrt: case OpType::Neg: case OpType::Abs: case OpType::Clip:
-    case OpType::Identity:
+    case OpType::ThresholdedRelu: case OpType::Identity:
       return true;
     default:
       return false;
@@ -26,6 +26,7 @@ Activation Activation::from_attrs(OpType op, const Attrs& at) {
   switch (op) {
     case OpType::LeakyRelu: a.alpha = static_cast<float>(at.f("alpha", 0.01)); break;
     case OpType::Elu: a.alpha = static_cast<float>(at.f("alpha", 1.0)); break;
+    case OpType::ThresholdedRelu: a.alpha = static_cast<float>(at.f("alpha", 1.0)); break;
     case OpType::Selu:
       a.alpha = static_cast<float>(at.f("alpha", 1.67326319217681884765625));
       a.beta = static_cast<float>(at.f("gamma", 1.05070102214813232421875));
@@ -107,6 +108,7 @@ float Activation::operator()(float x) const {
     case OpType::Neg: return -x;
     case OpType::Abs: return std::fabs(x);
     case OpType::Clip: return std::min(std::max(x, alpha), beta);
+    case OpType::ThresholdedRelu: return x > alpha ? x : 0.f;  // Keras ReLU(threshold), ThresholdedReLU
     default: SEGRT_FAIL(Internal, "not an activation: ", op_name(op));
   }
 }

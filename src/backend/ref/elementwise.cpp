@@ -130,6 +130,7 @@ SEGRT_REF_KERNEL(Erf, unary_kernel);
 SEGRT_REF_KERNEL(Exp, unary_kernel);
 SEGRT_REF_KERNEL(Sqrt, unary_kernel);
 SEGRT_REF_KERNEL(Clip, clip_kernel);
+SEGRT_REF_KERNEL(ThresholdedRelu, unary_kernel);
 SEGRT_REF_KERNEL(Neg, sign_kernel);
 SEGRT_REF_KERNEL(Abs, sign_kernel);
 

@@ -50,6 +50,7 @@ SEGRT_SHAPE_FN(Erf, infer_unary);
 SEGRT_SHAPE_FN(Exp, infer_unary);
 SEGRT_SHAPE_FN(Sqrt, infer_unary);
 SEGRT_SHAPE_FN(Clip, infer_clip);
+SEGRT_SHAPE_FN(ThresholdedRelu, infer_unary);
 SEGRT_SHAPE_FN(Neg, infer_same_as_input0);
 SEGRT_SHAPE_FN(Abs, infer_same_as_input0);
 
