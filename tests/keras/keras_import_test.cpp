@@ -116,7 +116,7 @@ TEST(KerasImport, Keras3FunctionalConfig) {
    public:
     keras::LayerWeights layer(const keras::ModelSpec& m, size_t i) override {
       keras::LayerWeights w;
-      if (m.layers[i].name == "d") w.values = {values({1, 0, 0, 0, 0, 1, 0, 0}, {4, 2}), values({0, 0}, {2})};
+      if (m.layers[i].name == "d") w.values = {values({1, 0, 0, 1, 0, 0, 0, 0}, {4, 2}), values({0, 0}, {2})};
       return w;
     }
     std::unique_ptr<keras::WeightStore> nested(const keras::ModelSpec&, size_t) override { return nullptr; }
