@@ -12,6 +12,7 @@ void add_inspect_command(CLI::App& app, int* exit_code);
 void add_run_command(CLI::App& app, int* exit_code);
 void add_onnx_test_command(CLI::App& app, int* exit_code);
 void add_compare_command(CLI::App& app, int* exit_code);
+void add_segment_command(CLI::App& app, int* exit_code);
 
 // Flags shared by the commands that execute a model.
 struct EngineFlags {

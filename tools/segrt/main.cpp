@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   segrt::cli::add_run_command(app, &exit_code);
   segrt::cli::add_onnx_test_command(app, &exit_code);
   segrt::cli::add_compare_command(app, &exit_code);
+  segrt::cli::add_segment_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
