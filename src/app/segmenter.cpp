@@ -127,7 +127,7 @@ void Segmenter::fill_input(Tensor& batch, int64_t n, const Image& img, const std
 // Writes item n of the batch: the whole image resized (bilinear) to the model's fixed size.
 void Segmenter::fill_resized(Tensor& batch, int64_t n, const Image& img, const std::vector<int>& map) const {
   bool nhwc = cfg_.layout == Layout::NHWC;
-  int64_t th = batch.dim(nhwc ? 1 : 2), tw = batch.dim(nhwc ? 2 : 3), C = cfg_.channels;
+  int64_t th = batch.dim(nhwc ? 1 : 2), tw = batch.dim(nhwc ? 2 : 3);
   // Resize a float copy of the image's channels, then normalise through a 1:1 fill.
   Image tmp(tw, th, img.channels, 16);
   std::vector<float> plane(static_cast<size_t>(img.width * img.height));
@@ -142,16 +142,14 @@ void Segmenter::fill_resized(Tensor& batch, int64_t n, const Image& img, const s
         tmp.data16[tmp.index(i, j, c)] = static_cast<uint16_t>(std::lround(std::clamp(v16, 0.f, 65535.f)));
       }
   }
-  (void)C;
   fill_input(batch, n, tmp, map, 0, 0);
 }
 
-Tensor Segmenter::run_batch(const Tensor& batch, int64_t used) {
+Tensor Segmenter::run_batch(const Tensor& batch) {
   Tensor out = run_(batch);
   if (out.dtype() != DType::f32) out = out.to_f32();
   SEGRT_CHECK(out.rank() >= 3 && out.dim(0) == batch.dim(0), InvalidInput, "the model's output ", shape_str(out.shape()),
               " does not look like a batch of class maps for input ", shape_str(batch.shape()));
-  (void)used;
   return out;
 }
 
@@ -251,7 +249,7 @@ void Segmenter::segment_tiled(const Image& img, SegmentResult& r, bool keep_prob
       size_t count = std::min(xs.size() - first, static_cast<size_t>(cfg_.batch));
       Tensor batch = make_batch(static_cast<int64_t>(count), th, tw);
       for (size_t j = 0; j < count; ++j) fill_input(batch, static_cast<int64_t>(j), img, map, y0, xs[first + j]);
-      Tensor out = run_batch(batch, static_cast<int64_t>(count));
+      Tensor out = run_batch(batch);
       for (size_t j = 0; j < count; ++j) {
         ProbMap m = probabilities(out, static_cast<int64_t>(j), th, tw);
         if (acc.empty()) {
@@ -310,7 +308,7 @@ std::vector<SegmentResult> Segmenter::segment(const std::vector<const Image*>& i
         if (resize) fill_resized(batch, static_cast<int64_t>(j), img, map);
         else fill_input(batch, static_cast<int64_t>(j), img, map, 0, 0);
       }
-      Tensor out = run_batch(batch, static_cast<int64_t>(count));
+      Tensor out = run_batch(batch);
       for (size_t j = 0; j < count; ++j) {
         SegmentResult& r = results[members[first + j]];
         // Padded runs are cropped back (probabilities at the padded size);

@@ -51,7 +51,7 @@ class Segmenter {
   void fill_input(Tensor& batch, int64_t n, const Image& img, const std::vector<int>& map, int64_t y0, int64_t x0) const;
   void fill_resized(Tensor& batch, int64_t n, const Image& img, const std::vector<int>& map) const;
   ProbMap probabilities(const Tensor& out, int64_t n, int64_t th, int64_t tw);
-  Tensor run_batch(const Tensor& batch, int64_t used);
+  Tensor run_batch(const Tensor& batch);
   Tensor make_batch(int64_t count, int64_t th, int64_t tw) const;
   void segment_tiled(const Image& img, SegmentResult& r, bool keep_probs);
   void finalize_pixel(SegmentResult& r, int64_t y, int64_t x, const float* p, int64_t c) const;
