@@ -126,7 +126,9 @@ TEST(KerasModels, CnnBatchNormMatchesKerasPredictions) {
   Tensor want = read_npy(test::shared_model(kDl4j + "fullconfigs/cnn/predictions.npy"));
   ASSERT_EQ(x.dtype(), DType::f64);
   auto y = test::run_ref(import_model(path), {x.to_f32()});
-  EXPECT_LE(test::max_abs_error(y[0], want), 1e-5);
+  double err = test::max_abs_error(y[0], want);
+  std::cout << "  cnn_batch_norm vs Keras predictions: max abs error " << err << "\n";
+  EXPECT_LE(err, 1e-5);
 }
 
 // TF's 'same' at stride 2 on a Conv1D, against the file's real Keras outputs.
@@ -134,7 +136,9 @@ TEST(KerasModels, Conv1DSameStride2MatchesKeras) {
   SEGRT_REQUIRE_SHARED(path, kDl4j + "examples/conv1d/conv1d_k3_s2_d1_cl_same_model.h5");
   auto ref = read_tensor_groups(test::shared_model(kDl4j + "examples/conv1d/conv1d_k3_s2_d1_cl_same_inputs_and_outputs.h5"));
   auto y = test::run_ref(import_model(path), {group_tensor(ref, "inputs", "conv0_input")});
-  EXPECT_LE(test::max_abs_error(y[0], group_tensor(ref, "outputs", "conv0")), 1e-5);
+  double err = test::max_abs_error(y[0], group_tensor(ref, "outputs", "conv0"));
+  std::cout << "  conv1d_k3_s2_d1_cl_same vs Keras: max abs error " << err << "\n";
+  EXPECT_LE(err, 1e-5);
 }
 
 // Activation layers against real Keras 2.3.1, from the full model and from
@@ -148,7 +152,9 @@ TEST(KerasModels, ActivationLayersMatchKerasFullAndJsonPlusWeights) {
     const Tensor& x = ref.at("inputs").at(0).value;
     const Tensor& want = ref.at("outputs").at(0).value;
     auto full = test::run_ref(import_model(base + "_model.h5"), {x});
-    EXPECT_LE(test::max_abs_error(full[0], want), 1e-5);
+    double err = test::max_abs_error(full[0], want);
+    std::cout << "  " << name << " vs Keras: max abs error " << err << "\n";
+    EXPECT_LE(err, 1e-5);
     ImportOptions o;
     o.weights_path = base + "_weights.h5";
     Graph gj = import_model(base + "_config.json", o);
@@ -165,7 +171,9 @@ TEST(KerasModels, KerasAndOnnxTwinAgree) {
   Tensor x = test::random_tensor({1, 8, 8, 1}, 11);
   auto yk = test::run_ref(import_model(kpath), {x});
   auto yo = test::run_ref(import_model(opath), {x});
-  EXPECT_LE(test::max_abs_error(yk[0], yo[0]), 1e-5);
+  double err = test::max_abs_error(yk[0], yo[0]);
+  std::cout << "  keras_conv2d_model.h5 vs conv2d_small_keras.onnx: max abs error " << err << "\n";
+  EXPECT_LE(err, 1e-5);
 }
 
 // The real trained U-Net: any batch of 64x64x1, softmax summing to 1 per pixel.

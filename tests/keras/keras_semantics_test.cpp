@@ -113,6 +113,38 @@ TEST(KerasSemantics, Conv2DTransposeSizesAndOutputPadding) {
   }
 }
 
+// The U-Net's residual shortcut: a 1x1 conv at stride 2, 'same' (no padding:
+// it samples pixels 0, 2, ...), added to the pooled branch.
+TEST(KerasSemantics, Residual1x1Stride2SameAndAdd) {
+  auto in = Json{{"class_name", "InputLayer"}, {"name", "x"},
+                 {"config", {{"name", "x"}, {"batch_input_shape", {nullptr, 4, 4, 1}}}}, {"inbound_nodes", Json::array()}};
+  auto call = [](const char* cls, const char* n, std::vector<const char*> from, Json cfg) {
+    Json inb = Json::array();
+    for (auto f : from) inb.push_back({f, 0, 0, Json::object()});
+    cfg["name"] = n;
+    return Json{{"class_name", cls}, {"name", n}, {"config", cfg}, {"inbound_nodes", {inb}}};
+  };
+  Json model = {{"class_name", "Functional"},
+                {"config",
+                 {{"name", "m"},
+                  {"layers", {in,
+                              call("MaxPooling2D", "pool", {"x"}, {{"pool_size", {3, 3}}, {"strides", {2, 2}}, {"padding", "same"}}),
+                              call("Conv2D", "short", {"x"}, {{"filters", 1}, {"kernel_size", {1, 1}}, {"strides", {2, 2}}, {"padding", "same"}}),
+                              call("Add", "add", {"pool", "short"}, Json::object())}},
+                  {"input_layers", {{"x", 0, 0}}},
+                  {"output_layers", {{"add", 0, 0}}}}}};
+  MemoryStore store({{"short", {{"kernel", values({10}, {1, 1, 1, 1})}, {"bias", values({0.5f}, {1})}}}});
+  Graph g = keras::build_keras_graph(model, keras::KerasVersion::parse("2.4.0"), store);
+  auto y = test::run_ref(g, {iota({1, 4, 4, 1})});
+  // pool: {10, 11, 14, 15}; shortcut: 10 * x[{0,2}][{0,2}] + 0.5 = {0.5, 20.5, 80.5, 100.5}
+  expect_near(to_vec(y[0]), {10.5f, 31.5f, 94.5f, 115.5f});
+}
+
+TEST(KerasSemantics, Rescaling) {
+  Graph g = sequential({layer("Rescaling", {{"name", "r"}, {"scale", 1.0 / 255}, {"offset", -1.0}})}, {-1, 2});
+  expect_near(to_vec(test::run_ref(g, {values({0, 255}, {1, 2})})[0]), {-1, 0});
+}
+
 TEST(KerasSemantics, Cropping2DAsymmetric) {
   Graph g = sequential({layer("Cropping2D", {{"name", "crop"}, {"cropping", {{1, 2}, {0, 1}}}})}, {-1, 5, 4, 1});
   auto y = test::run_ref(g, {iota({1, 5, 4, 1})});

@@ -109,7 +109,8 @@ class Builder {
     SEGRT_CHECK(shape, InvalidModel, "input layer '", l.name, "' declares no batch_input_shape");
     Shape s;
     for (const auto& d : *shape) s.push_back(d.is_number_integer() ? d.get<int64_t>() : -1);
-    std::string dtype = l.config.value("dtype", std::string("float32"));
+    std::string dtype = l.config.contains("dtype") && l.config["dtype"].is_string() ? l.config["dtype"].get<std::string>()
+                                                                                  : std::string("float32");
     SEGRT_CHECK(dtype.rfind("float", 0) == 0, Unsupported, "input layer '", l.name, "' has dtype ", dtype,
                 " (float inputs only)");
     Layout layout = s.size() >= 3 ? (channels_first_ ? Layout::NCHW : Layout::NHWC) : Layout::Plain;

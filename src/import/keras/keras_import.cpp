@@ -163,9 +163,14 @@ Graph import_keras_h5(const std::string& path, const ImportOptions& opts) {
 
 Graph import_keras(const std::string& path, const ImportOptions& opts) {
   std::string e = lower_ext(path);
-  if (e == ".keras" || first_bytes(path, 4) == "PK\x03\x04") return import_keras_zip(path, opts);
-  if (e == ".json") return import_keras_json(path, opts);
-  return import_keras_h5(path, opts);
+  try {
+    if (e == ".keras" || first_bytes(path, 4) == "PK\x03\x04") return import_keras_zip(path, opts);
+    if (e == ".json") return import_keras_json(path, opts);
+    return import_keras_h5(path, opts);
+  } catch (const Json::exception& ex) {
+    // A config entry of an unexpected JSON type (a string where a number belongs, ...).
+    SEGRT_FAIL(InvalidModel, "malformed Keras model config (", ex.what(), ")");
+  }
 }
 
 const bool registered = register_importer("Keras (.h5, .hdf5, .keras, .json + --weights)", probe_keras, import_keras);

@@ -88,8 +88,29 @@ std::vector<int> translate_permute(LayerContext& c) {
   return {c.emit(OpType::Transpose, {c.input(0)}, "permute", a)};
 }
 
+// Rescaling (Keras 2.6+ / 3): x * scale + offset, scalars or per-channel lists.
+std::vector<int> translate_rescaling(LayerContext& c) {
+  c.expect_inputs(1, 1);
+  auto numbers = [&](const char* key, double def) {
+    std::vector<float> v;
+    if (!c.has(key)) return std::vector<float>{static_cast<float>(def)};
+    const Json& j = c.cfg()[key];
+    if (j.is_number()) return std::vector<float>{j.get<float>()};
+    if (!j.is_array()) c.invalid(std::string("config '") + key + "' is malformed: " + j.dump());
+    for (const auto& e : j) {
+      if (!e.is_number()) c.invalid(std::string("config '") + key + "' is malformed: " + j.dump());
+      v.push_back(e.get<float>());
+    }
+    return v;
+  };
+  auto scale = numbers("scale", 1.0), offset = numbers("offset", 0.0);
+  int y = c.emit(OpType::Mul, {c.input(0), c.const_f32("scale", scale, scale.size() == 1 ? Shape{} : Shape{static_cast<int64_t>(scale.size())})}, "scale");
+  return {c.emit(OpType::Add, {y, c.const_f32("offset", offset, offset.size() == 1 ? Shape{} : Shape{static_cast<int64_t>(offset.size())})}, "offset")};
+}
+
 }  // namespace
 
+SEGRT_KERAS_LAYER("Rescaling", translate_rescaling);
 SEGRT_KERAS_LAYER("Add", translate_add);
 SEGRT_KERAS_LAYER("Subtract", translate_subtract);
 SEGRT_KERAS_LAYER("Multiply", translate_multiply);
