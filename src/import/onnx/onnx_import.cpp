@@ -172,6 +172,21 @@ int add_graph_input(Graph& g, const onnx::ValueInfoProto& vi) {
   return id;
 }
 
+// Opsets 1-6 carry attributes later opsets dropped. consumed_inputs and
+// is_test were hints without effect on inference results; broadcast=1 without
+// an axis aligns trailing dimensions, which is numpy broadcasting of the
+// second input onto the first. broadcast with an explicit axis is refused.
+void drop_legacy_attributes(NodeContext& c) {
+  c.attrs.erase("consumed_inputs");
+  c.attrs.erase("is_test");
+  if (c.attrs.has("broadcast")) {
+    if (c.attrs.i("broadcast", 0) != 0 && c.attrs.has("axis"))
+      c.unsupported("legacy broadcast=1 with axis=" + std::to_string(c.attrs.i("axis", 0)));
+    c.attrs.erase("broadcast");
+    c.attrs.erase("axis");
+  }
+}
+
 bool probe_onnx(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
   for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -202,7 +217,7 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
                " (segrt runs default-domain ops only)");
   }
   SEGRT_CHECK(opset >= 0, InvalidModel, "the model imports no opset of the default ONNX domain");
-  SEGRT_CHECK(opset >= 6 && opset <= 18, Unsupported, "ONNX opset ", opset, " is not supported (segrt reads opsets 6 to 18)");
+  SEGRT_CHECK(opset >= 1 && opset <= 18, Unsupported, "ONNX opset ", opset, " is not supported (segrt reads opsets 1 to 18)");
 
   const std::string model_dir = std::filesystem::path(path).parent_path().string();
   const auto& gp = model.graph();
@@ -254,6 +269,7 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
     }
     try {
       c.attrs = attrs_from_proto(n, model_dir);
+      if (opset < 7) drop_legacy_attributes(c);
       Translator t = find_translator(n.op_type());
       if (t) t(c);
       else translate_generic(c);
