@@ -22,7 +22,7 @@ rng = np.random.default_rng(1)
 failures = []
 
 NP2ONNX = {np.float32: TensorProto.FLOAT, np.int64: TensorProto.INT64, np.float16: TensorProto.FLOAT16,
-           np.bool_: TensorProto.BOOL}
+           np.bool_: TensorProto.BOOL, np.int32: TensorProto.INT32}
 
 
 def model(name, opset, node, inputs, n_out=1, inits=()):
@@ -148,6 +148,16 @@ expect("sub6_broadcast_suffix", 6, N("Sub", ["x", "b"], ["y"], broadcast=1), [("
 b4 = rng.uniform(1, 2, 4).astype(np.float32)
 expect("div6_broadcast_negative_axis", 6, N("Div", ["x", "b"], ["y"], broadcast=1, axis=-2), [("x", x2345), ("b", b4)],
        x2345 / b4[:, None])
+# Opsets 1-5: attributes later opsets changed.
+expect("reshape4_shape_attr", 4, N("Reshape", ["x"], ["y"], shape=[4, 0, -1]), [("x", x234)], x234.reshape(4, 3, 2),
+       )
+expect("cast5_type_name", 5, N("Cast", ["x"], ["y"], to="INT32"), [("x", x24 * 3)], (x24 * 3).astype(np.int32))
+expect("concat3_default_axis", 3, N("Concat", ["x", "z"], ["y"]), [("x", x24), ("z", x24)],
+       np.concatenate([x24, x24], 1))
+expect("relu1_consumed_inputs", 1, N("Relu", ["x"], ["y"], consumed_inputs=[0]), [("x", x24)], np.maximum(x24, 0))
+refuse("pad1_paddings", 1, N("Pad", ["x"], ["y"], paddings=[0, 0, 1, 1], name="p"), [("x", x24)], "Pad")
+refuse("upsample1_height_scale", 1, N("Upsample", ["x"], ["y"], height_scale=2.0, width_scale=2.0, name="u"),
+       [("x", x2345)], "Upsample")
 # Reshape whose target shape is a graph input: bound by value at run time.
 expect("reshape_shape_input", 13, N("Reshape", ["x", "s"], ["y"]), [("x", x234), ("s", np.array([4, -1], np.int64))],
        x234.reshape(4, -1))

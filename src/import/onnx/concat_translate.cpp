@@ -1,11 +1,18 @@
-// ONNX Split across opsets: before 13 the part sizes are attribute `split`,
-// from 13 an input; opset 18's num_outputs stays an attribute (it allows an
+// ONNX Concat and Split across opsets. Concat's axis is optional (default
+// 1) before opset 4. Split's part sizes are attribute `split` before 13, an
+// input from 13; opset 18's num_outputs stays an attribute (it allows an
 // uneven last part, see src/ir/ops/concat.cpp).
 #include "import/onnx/onnx_translate.h"
 
 namespace segrt::onnx_import {
 
 namespace {
+
+void translate_concat(NodeContext& c) {
+  Attrs a = c.attrs;
+  if (c.opset < 4 && !a.has("axis")) a.set("axis", int64_t{1});
+  c.emit(OpType::Concat).attrs = a;
+}
 
 void translate_split(NodeContext& c) {
   Attrs a = c.attrs;
@@ -24,6 +31,7 @@ void translate_split(NodeContext& c) {
 
 }  // namespace
 
+SEGRT_ONNX_TRANSLATOR("Concat", translate_concat);
 SEGRT_ONNX_TRANSLATOR("Split", translate_split);
 
 }  // namespace segrt::onnx_import

@@ -175,13 +175,18 @@ int add_graph_input(Graph& g, const onnx::ValueInfoProto& vi) {
 // Opsets 1-6 carry attributes later opsets dropped. consumed_inputs and
 // is_test were hints without effect on inference results; broadcast=1 without
 // an axis aligns trailing dimensions, which is numpy broadcasting of the
-// second input onto the first. broadcast with an explicit axis is refused.
+// second input onto the first. broadcast with an explicit axis is left to the
+// op's translator (Add, Sub, Mul, Div, Pow align B there) and refused elsewhere.
 void drop_legacy_attributes(NodeContext& c) {
   c.attrs.erase("consumed_inputs");
   c.attrs.erase("is_test");
   if (c.attrs.has("broadcast")) {
-    if (c.attrs.i("broadcast", 0) != 0 && c.attrs.has("axis"))
+    if (c.attrs.i("broadcast", 0) != 0 && c.attrs.has("axis")) {
+      const bool aligned_by_translator = c.op_type == "Add" || c.op_type == "Sub" || c.op_type == "Mul" ||
+                                         c.op_type == "Div" || c.op_type == "Pow";  // elementwise_translate.cpp
+      if (aligned_by_translator) return;
       c.unsupported("legacy broadcast=1 with axis=" + std::to_string(c.attrs.i("axis", 0)));
+    }
     c.attrs.erase("broadcast");
     c.attrs.erase("axis");
   }

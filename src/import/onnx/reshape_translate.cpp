@@ -1,5 +1,6 @@
-// ONNX Squeeze / Unsqueeze before opset 13 take `axes` as an attribute;
-// segrt's take it as a (constant) input, as opset 13+ does.
+// ONNX Reshape before opset 5 and Squeeze / Unsqueeze before opset 13 take
+// `shape` / `axes` as attributes; segrt's take them as (constant) inputs, as
+// later opsets do.
 #include "import/onnx/onnx_translate.h"
 
 namespace segrt::onnx_import {
@@ -16,11 +17,24 @@ void translate_axes_attr(NodeContext& c, OpType op) {
   c.emit(op, in, c.outputs).attrs = a;
 }
 
+void translate_reshape(NodeContext& c) {
+  Attrs a = c.attrs;
+  std::vector<int> in = c.inputs;
+  if (c.opset < 5) {
+    if (!a.has("shape")) c.unsupported("Reshape without a shape attribute");
+    in = {c.input(0), c.const_i64("shape", a.ints("shape"))};
+    a.erase("shape");
+  }
+  a.erase("consumed_inputs");
+  c.emit(OpType::Reshape, in, c.outputs).attrs = a;
+}
+
 void translate_squeeze(NodeContext& c) { translate_axes_attr(c, OpType::Squeeze); }
 void translate_unsqueeze(NodeContext& c) { translate_axes_attr(c, OpType::Unsqueeze); }
 
 }  // namespace
 
+SEGRT_ONNX_TRANSLATOR("Reshape", translate_reshape);
 SEGRT_ONNX_TRANSLATOR("Squeeze", translate_squeeze);
 SEGRT_ONNX_TRANSLATOR("Unsqueeze", translate_unsqueeze);
 
