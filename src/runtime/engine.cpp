@@ -142,6 +142,9 @@ Plan& Engine::Impl::plan_for(const std::vector<Tensor>& inputs) {
       p->log = PassLog();
     }
   }
+  for (const auto& [id, t] : bound)
+    p->log.note("specialize", "input '" + model.value(id).name + "' " + shape_str(t.shape()) +
+                                  " sets shapes, so this plan holds for its current value only");
   if (backend_name != "ref") {  // the oracle runs the canonical graph untouched
     run_optimization_passes(p->graph, p->log);
     verify_graph(p->graph);
