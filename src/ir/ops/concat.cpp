@@ -2,7 +2,7 @@
 // Split's sizes come from the optional constant input `split`; without it the
 // axis is cut into as many equal parts as the node has outputs (opset 18's
 // num_outputs, kept as an attribute, allows a smaller last part).
-#include "ir/ops/concat.h"
+#include "ir/ops/concat_util.h"
 
 #include <algorithm>
 

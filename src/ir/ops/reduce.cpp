@@ -1,6 +1,6 @@
 // Shapes of the reductions: ArgMax (one axis, int64 result) and ReduceMean
 // (axes as an attribute, as in opset 17; keepdims keeps reduced dims as 1).
-#include "ir/ops/reduce.h"
+#include "ir/ops/reduce_util.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 // Shape of Slice (opset 10+ form: starts, ends, axes, steps are inputs; the
 // importer turns opset 1-9 attributes into constant inputs).
-#include "ir/ops/slice.h"
+#include "ir/ops/slice_util.h"
 
 #include <algorithm>
 

@@ -3,7 +3,7 @@
 //  * legacy_flatten=1 (opsets 1-12, set by the importer): view the input as
 //    2-D [prod(dims[:axis]), prod(dims[axis:])] and normalise each row
 //    (default axis 1).
-#include "ir/ops/softmax.h"
+#include "ir/ops/softmax_util.h"
 
 #include "ir/shape.h"
 

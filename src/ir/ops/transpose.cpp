@@ -1,5 +1,5 @@
 // Shape of Transpose: output dim i is input dim perm[i] (default: reversed).
-#include "ir/ops/transpose.h"
+#include "ir/ops/transpose_util.h"
 
 #include "ir/shape.h"
 
