@@ -6,7 +6,7 @@
 #include "backend/ref/broadcast.h"
 #include "backend/ref/ref.h"
 #include "backend/ref/store.h"
-#include "ir/ops/reduce.h"
+#include "ir/ops/reduce_util.h"
 #include "ir/shape.h"
 
 namespace segrt::ref {

@@ -3,7 +3,7 @@
 #include "backend/ref/broadcast.h"
 #include "backend/ref/ref.h"
 #include "backend/ref/strided_copy.h"
-#include "ir/ops/slice.h"
+#include "ir/ops/slice_util.h"
 
 namespace segrt::ref {
 

@@ -5,7 +5,7 @@
 
 #include "backend/ref/ref.h"
 #include "backend/ref/store.h"
-#include "ir/ops/softmax.h"
+#include "ir/ops/softmax_util.h"
 
 namespace segrt::ref {
 

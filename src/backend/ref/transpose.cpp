@@ -2,7 +2,7 @@
 #include "backend/ref/broadcast.h"
 #include "backend/ref/ref.h"
 #include "backend/ref/strided_copy.h"
-#include "ir/ops/transpose.h"
+#include "ir/ops/transpose_util.h"
 
 namespace segrt::ref {
 
