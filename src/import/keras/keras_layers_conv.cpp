@@ -222,13 +222,10 @@ std::vector<int> translate_dense(LayerContext& c) {
 SEGRT_KERAS_LAYER("Conv1D", translate_conv1d);
 SEGRT_KERAS_LAYER("Conv2D", translate_conv2d);
 SEGRT_KERAS_LAYER("Conv3D", translate_conv3d);
-SEGRT_KERAS_LAYER("Convolution1D", translate_conv1d);
-SEGRT_KERAS_LAYER("Convolution2D", translate_conv2d);
 SEGRT_KERAS_LAYER("DepthwiseConv2D", translate_depthwise);
 SEGRT_KERAS_LAYER("SeparableConv2D", translate_separable);
 SEGRT_KERAS_LAYER("Conv1DTranspose", translate_conv1d_transpose);
 SEGRT_KERAS_LAYER("Conv2DTranspose", translate_conv2d_transpose);
-SEGRT_KERAS_LAYER("Deconvolution2D", translate_conv2d_transpose);
 SEGRT_KERAS_LAYER("Dense", translate_dense);
 
 }  // namespace segrt::keras
