@@ -205,6 +205,17 @@ TEST(KerasSemantics, UpSamplingBilinearByKerasVersion) {
   }
 }
 
+// Resizing uses TF2's tf.image.resize: half-pixel centres for both modes.
+TEST(KerasSemantics, ResizingLayer) {
+  Graph bl = sequential({layer("Resizing", {{"name", "r"}, {"height", 1}, {"width", 4}})}, {-1, 1, 2, 1});
+  expect_near(to_vec(test::run_ref(bl, {values({0, 1}, {1, 1, 2, 1})})[0]), {0, 0.25f, 0.75f, 1});
+  Graph nn = sequential({layer("Resizing", {{"name", "r"}, {"height", 1}, {"width", 3}, {"interpolation", "nearest"}})},
+                        {-1, 1, 2, 1});
+  // source column floor((i + 0.5) * 2/3) = 0, 1, 1
+  auto y = test::run_ref(nn, {values({5, 7}, {1, 1, 2, 1})});
+  expect_near(to_vec(y[0]), {5, 7, 7});
+}
+
 TEST(KerasSemantics, BatchNormUsesFileEpsilon) {
   Graph g = sequential({layer("BatchNormalization", {{"name", "bn"}, {"axis", -1}, {"epsilon", 0.001}})},
                        {-1, 1, 1, 2},

@@ -126,6 +126,44 @@ std::vector<int> translate_upsampling(LayerContext& c, size_t nd) {
 std::vector<int> translate_upsampling1d(LayerContext& c) { return translate_upsampling(c, 1); }
 std::vector<int> translate_upsampling2d(LayerContext& c) { return translate_upsampling(c, 2); }
 
+// Resizing (preprocessing layer) to a fixed height x width with TF2's
+// tf.image.resize: bilinear = half_pixel; nearest = half_pixel sampling
+// floor((i + 0.5) * in/out) = ONNX round_prefer_ceil. The sizes input is
+// built from Shape(x) (batch and channels) and folds to a constant once the
+// input shape is known.
+std::vector<int> translate_resizing(LayerContext& c) {
+  c.expect_inputs(1, 1);
+  check_rank(c, 2);
+  if (c.get_bool("crop_to_aspect_ratio", false) || c.get_bool("pad_to_aspect_ratio", false))
+    c.unsupported("crop_to_aspect_ratio / pad_to_aspect_ratio");
+  int64_t h = c.get_int("height", -1), w = c.get_int("width", -1);
+  if (h <= 0 || w <= 0) c.invalid("height and width must be positive");
+  std::string interp = c.get_str("interpolation", "bilinear");
+  Attrs a;
+  a.set("cubic_coeff_a", -0.75);
+  a.set("exclude_outside", int64_t{0});
+  a.set("extrapolation_value", 0.0);
+  a.set("coordinate_transformation_mode", "half_pixel");
+  a.set("nearest_mode", "round_prefer_ceil");
+  if (interp == "bilinear") a.set("mode", "linear");
+  else if (interp == "nearest") a.set("mode", "nearest");
+  else c.unsupported("interpolation '" + interp + "' (nearest and bilinear are supported)");
+  int shape = c.emit(OpType::Shape, {c.input(0)}, "shape");
+  auto dim = [&](int64_t axis, const char* what) {
+    return c.emit(OpType::Slice, {shape, c.const_i64(std::string(what) + "_start", {axis}),
+                                  c.const_i64(std::string(what) + "_end", {axis + 1})},
+                  what);
+  };
+  int n = dim(0, "batch");
+  int ch = dim(c.channels_last() ? 3 : 1, "channels");
+  int hw = c.const_i64("hw", {h, w});
+  Attrs cat;
+  cat.set("axis", int64_t{0});
+  int sizes = c.emit(OpType::Concat, c.channels_last() ? std::vector<int>{n, hw, ch} : std::vector<int>{n, ch, hw},
+                     "sizes", cat);
+  return {c.emit(OpType::Resize, {c.input(0), -1, -1, sizes}, "resize", a)};
+}
+
 // ZeroPadding/Cropping configs: an int, a (sym_h, sym_w) pair, or ((top, bottom), (left, right)).
 std::vector<std::pair<int64_t, int64_t>> before_after(LayerContext& c, const char* key, size_t nd) {
   std::vector<std::pair<int64_t, int64_t>> out;
@@ -201,6 +239,7 @@ SEGRT_KERAS_LAYER("GlobalMaxPool2D", translate_gmaxpool2d);
 SEGRT_KERAS_LAYER("GlobalAvgPool2D", translate_gavgpool2d);
 SEGRT_KERAS_LAYER("UpSampling1D", translate_upsampling1d);
 SEGRT_KERAS_LAYER("UpSampling2D", translate_upsampling2d);
+SEGRT_KERAS_LAYER("Resizing", translate_resizing);
 SEGRT_KERAS_LAYER("ZeroPadding1D", translate_zero_padding1d);
 SEGRT_KERAS_LAYER("ZeroPadding2D", translate_zero_padding2d);
 SEGRT_KERAS_LAYER("Cropping1D", translate_cropping1d);
