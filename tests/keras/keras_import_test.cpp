@@ -152,6 +152,46 @@ TEST(KerasImport, NestedFunctionalIsInlined) {
   EXPECT_EQ(to_vec(y[0])[15], 87.f);
 }
 
+// In a Functional model, a nested model's calls are numbered from 1 (node 0
+// is its own construction); a shared layer's second call is node 1.
+TEST(KerasImport, NestedModelNodeIndicesAndSharedLayers) {
+  auto input = [](const char* n) {
+    return Json{{"class_name", "InputLayer"}, {"name", n},
+                {"config", {{"name", n}, {"batch_input_shape", {nullptr, 2}}}}, {"inbound_nodes", Json::array()}};
+  };
+  auto call = [](const char* cls, const char* n, std::vector<std::vector<std::pair<const char*, int>>> calls,
+                 Json cfg) {
+    Json inb = Json::array();
+    for (const auto& c : calls) {
+      Json one = Json::array();
+      for (auto [f, node] : c) one.push_back({f, node, 0, Json::object()});
+      inb.push_back(one);
+    }
+    if (cfg.is_object() && !cfg.contains("layers")) cfg["name"] = n;
+    return Json{{"class_name", cls}, {"name", n}, {"config", cfg}, {"inbound_nodes", inb}};
+  };
+  Json inner_cfg = {{"name", "inner"},
+                    {"layers", {input("in"), call("Dense", "scale", {{{"in", 0}}}, {{"units", 2}, {"use_bias", false}})}},
+                    {"input_layers", {{"in", 0, 0}}},
+                    {"output_layers", {{"scale", 0, 0}}}};
+  Json model = {{"class_name", "Functional"},
+                {"config",
+                 {{"name", "outer"},
+                  {"layers", {input("a"), input("b"),
+                              call("Functional", "inner", {{{"a", 0}}, {{"b", 0}}}, inner_cfg),
+                              call("Dense", "shared", {{{"inner", 1}}, {{"inner", 2}}}, {{"units", 2}, {"use_bias", false}}),
+                              call("Add", "sum", {{{"shared", 0}, {"shared", 1}}}, Json::object())}},
+                  {"input_layers", {{"a", 0, 0}, {"b", 0, 0}}},
+                  {"output_layers", {{"sum", 0, 0}}}}}};
+  MemoryStore store({{"scale", {{"kernel", values({2, 0, 0, 2}, {2, 2})}}},
+                     {"shared", {{"kernel", values({1, 1, 0, 1}, {2, 2})}}}});
+  Graph g = keras::build_keras_graph(model, keras::KerasVersion::parse("2.4.0"), store);
+  EXPECT_GE(g.find_value("shared_1"), 0);  // the second call of the shared layer
+  auto y = test::run_ref(g, {values({1, 2}, {1, 2}), values({3, 4}, {1, 2})});
+  // inner: 2x; shared: [x0, x0 + x1]; sum over both calls: [2+6, 6+14]
+  EXPECT_EQ(to_vec(y[0]), (std::vector<float>{8, 20}));
+}
+
 TEST(KerasImport, RefusesLambdaAndCustomLayersByName) {
   try {
     sequential({layer("Lambda", {{"name", "my_lambda"}, {"function", "..."}})}, {-1, 3});

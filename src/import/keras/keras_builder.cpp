@@ -36,6 +36,9 @@ class Builder {
       SEGRT_CHECK(index.emplace(m.layers[i].name, i).second, InvalidModel, "model '", m.name,
                   "' has two layers named '", m.layers[i].name, "'");
     }
+    std::map<std::string, int> offsets;  // nested-model layers: config node index - call index
+    for (const auto& l : m.layers)
+      if (int off = node_offset(l)) offsets[l.name] = off;
     // produced[layer][call] = output values of that call
     std::map<std::string, std::vector<std::vector<int>>> produced;
     if (feed) SEGRT_CHECK(feed->size() == m.inputs.size(), InvalidModel, "nested model '", m.name, "' takes ",
@@ -63,7 +66,7 @@ class Builder {
           std::vector<int> ins;
           std::string missing;
           for (const auto& r : l.calls[next_call[li]]) {
-            int v = lookup(produced, r);
+            int v = lookup(produced, offsets, r);
             if (v < 0) {
               missing = r.layer;
               break;
@@ -87,7 +90,7 @@ class Builder {
 
     std::vector<int> outs;
     for (const auto& r : m.outputs) {
-      int v = lookup(produced, r);
+      int v = lookup(produced, offsets, r);
       SEGRT_CHECK(v >= 0, InvalidModel, "model '", m.name, "': output '", r.layer, "' is never produced");
       outs.push_back(v);
     }
@@ -95,10 +98,30 @@ class Builder {
   }
 
  private:
-  static int lookup(const std::map<std::string, std::vector<std::vector<int>>>& produced, const TensorRef& r) {
+  // Keras numbers the calls of a nested model from 1 in configs: node 0 is the
+  // model's own construction (Keras 2 "Networks start with a pre-existing
+  // node", Keras 3 get_tensor's node_index -= 1). Other layers count from 0.
+  static int node_offset(const LayerSpec& l) {
+    if (!is_nested_model(l)) return 0;
+    if (l.class_name != "Sequential") return 1;
+    const Json& layers = l.config.is_array() ? l.config : l.config.value("layers", Json::array());
+    if (layers.empty()) return 0;
+    const Json& first = layers[0];
+    bool has_input = first.value("class_name", std::string()) == "InputLayer" ||
+                     (first.contains("config") && (first["config"].contains("batch_input_shape") ||
+                                                   first["config"].contains("batch_shape")));
+    return has_input ? 1 : 0;
+  }
+
+  static int lookup(const std::map<std::string, std::vector<std::vector<int>>>& produced,
+                    const std::map<std::string, int>& offsets, const TensorRef& r) {
     auto it = produced.find(r.layer);
-    if (it == produced.end() || r.node < 0 || static_cast<size_t>(r.node) >= it->second.size()) return -1;
-    const auto& outs = it->second[static_cast<size_t>(r.node)];
+    if (it == produced.end()) return -1;
+    auto off = offsets.find(r.layer);
+    int node = r.node - (off == offsets.end() ? 0 : off->second);
+    if (node < 0) node = r.node;  // tolerate writers that count from 0
+    if (static_cast<size_t>(node) >= it->second.size()) return -1;
+    const auto& outs = it->second[static_cast<size_t>(node)];
     return r.tensor >= 0 && static_cast<size_t>(r.tensor) < outs.size() ? outs[static_cast<size_t>(r.tensor)] : -1;
   }
 
