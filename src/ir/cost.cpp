@@ -33,11 +33,21 @@ int64_t node_macs(const Graph& g, const Node& n) {
   }
 }
 
+// Only learned tensors count: weights, biases, normalisation statistics and
+// slopes. Constant operands that configure an op (Resize scales, Clip bounds,
+// Pad values, Reshape shapes) are not parameters, though they are float.
 int64_t node_params(const Graph& g, const Node& n) {
+  switch (n.op) {
+    case OpType::Conv: case OpType::ConvTranspose: case OpType::Gemm: case OpType::MatMul:
+    case OpType::BatchNormalization: case OpType::InstanceNormalization: case OpType::PRelu:
+    case OpType::Add: case OpType::Sub: case OpType::Mul: case OpType::Div:
+      break;
+    default:
+      return 0;
+  }
   int64_t p = 0;
   for (int in : n.inputs)
     if (in >= 0 && g.value(in).is_constant() && dtype_is_float(g.value(in).dtype)) p += g.value(in).constant.numel();
   return p;
 }
-
 }  // namespace segrt

@@ -74,7 +74,14 @@ void inspect(const InspectArgs& a) {
   }
   if (guessed) std::cout << "note: dynamic dimensions set to 256 for this table (use --shape HxW)\n";
   PassLog log;
-  Graph g = specialize(model, shapes, log);
+  Graph g;
+  try {
+    g = specialize(model, shapes, log);
+  } catch (const Error&) {
+    // The guess may not fit the network (a stride or a fixed skip size); say so.
+    if (guessed) std::cerr << "note: the dynamic dimensions were set to 256; pass --shape HxW for a size this network takes\n";
+    throw;
+  }
 
   std::printf("\n%-40s %-20s %-22s %12s %12s\n", "layer", "op", "output shape", "params", "MACs");
   int64_t total_params = 0, total_macs = 0;
