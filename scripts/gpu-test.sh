@@ -42,7 +42,9 @@ grep -E "^\[cuda-(op|model)\]" "$R/tests.log" > "$R/errors.txt"
 grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|Failure|error:" "$R/tests.log" | head -40
 log "CUDA tests: $(grep -E '^\[  PASSED  \]' "$R/tests.log" | head -1) $(grep -cE '^\[  FAILED  \] ' "$R/tests.log") failed lines, rc $rc_tests, $(( $(date +%s) - t0 )) s"
 # Timed U-Net runs inside the test binary (compute vs copies, CUDA graph on).
-SEGRT_GPU_BENCH=1 "$W/segrt_tests" --gtest_filter='CudaBench*' 2>&1 | grep -E "^\[cuda-bench\]|FAILED|Skipped" | tee -a "$R/summary.txt"
+SEGRT_GPU_BENCH=1 SEGRT_CUDA_PROFILE=1 "$W/segrt_tests" --gtest_filter='CudaBench*' > "$W/bench_test.log" 2>&1
+grep -E "^\[cuda-(bench|profile)\]|FAILED|Skipped" "$W/bench_test.log" | tee -a "$R/summary.txt"
+grep -E '^\{' "$W/bench_test.log" > "$R/bench_test.jsonl"
 
 # 2. fp16 drift against the fp32 reference (segrt compare), when built in.
 if "$SEGRT" compare --help > /dev/null 2>&1; then
@@ -71,5 +73,7 @@ fi
 $PY $B/bench/peer_unet.py "$M" fp16cl_graph 256x1,512x1,256x16,512x16 > "$R/peer.jsonl" 2> "$R/peer.err"
 $PY $B/bench/peer_unet.py "$M" fp32 256x1,512x16 >> "$R/peer.jsonl" 2>> "$R/peer.err"
 tail -n 3 "$R/peer.err"
+# segrt numbers: `segrt bench` when built in, else the bench test's rows (same fields).
+[ -s "$R/bench.jsonl" ] || cp "$R/bench_test.jsonl" "$R/bench.jsonl"
 $PY $B/bench/gpu_summary.py "$R/bench.jsonl" "$R/peer.jsonl" | tee -a "$R/summary.txt"
 exit $rc_tests

@@ -36,6 +36,14 @@ class Executable {
   // Bytes the backend planned for activations and the naive sum (for reports).
   virtual size_t planned_bytes() const { return 0; }
   virtual size_t unplanned_bytes() const { return 0; }
+  // Timing of the last run() for `segrt bench`, split where the backend can
+  // measure it (a GPU backend: compute vs host<->device copies); a field < 0
+  // was not measured. peak_device_bytes: most device memory held (0 on host).
+  struct Timing {
+    double compute_ms = -1, h2d_ms = -1, d2h_ms = -1;
+  };
+  virtual Timing last_timing() const { return {}; }
+  virtual size_t peak_device_bytes() const { return 0; }
 };
 
 class Backend {

@@ -35,6 +35,9 @@ void fold_batchnorm(Graph& g, PassLog& log);
 void fuse_residual_add(Graph& g, PassLog& log);
 // An activation after Conv / ConvTranspose / Gemm / MatMul / Add: fused_activation attributes.
 void fuse_activation(Graph& g, PassLog& log);
+// Nearest 2x upsample + 2x2 'same' Conv -> sub-pixel Conv + DepthToSpace (exact;
+// run by the CUDA backend on its own graph copy, not in the default pipeline).
+void fold_upsample_conv(Graph& g, PassLog& log);
 // Marks Concats whose inputs can be written straight into slices of the output.
 void concat_in_place(Graph& g, PassLog& log);
 // Logs the liveness-based arena size against the sum of all activations

@@ -28,7 +28,7 @@ TEST(CudaBench, UNet) {
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " absent";
   struct Cfg { const char* p; int64_t hw, b; };
   for (Cfg c : {Cfg{"fp16", 256, 1}, Cfg{"fp16", 512, 1}, Cfg{"fp16", 256, 16}, Cfg{"fp16", 512, 16},
-                Cfg{"fp32", 256, 1}, Cfg{"bf16", 512, 16}}) {
+                Cfg{"bf16", 512, 16}, Cfg{"tf32", 512, 16}, Cfg{"fp32", 256, 1}, Cfg{"fp32", 512, 16}}) {
     Options o;
     o.backend = "cuda";
     o.precision = c.p;
@@ -51,6 +51,12 @@ TEST(CudaBench, UNet) {
                 c.p, (long)c.hw, (long)c.hw, (long)c.b, med(wall), c.b * 1000.0 / med(wall), med(comp), med(copies),
                 exe->device_bytes() / 1048576.0, exe->planned_bytes() / 1048576.0, exe->unplanned_bytes() / 1048576.0,
                 exe->graph_captured() ? 1 : 0, exe->host_nodes());
+    // The fields of `segrt bench --json`, for bench/gpu_summary.py.
+    std::printf("{\"precision\":\"%s\",\"batch\":%ld,\"input_shape\":\"[%ld,1,%ld,%ld]\",\"median_ms\":%.4f,"
+                "\"throughput_ips\":%.3f,\"compute_ms\":%.4f,\"h2d_ms\":%.4f,\"d2h_ms\":%.4f,"
+                "\"peak_memory_bytes\":%zu,\"device_name\":\"%s\",\"backend\":\"cuda\"}\n",
+                c.p, (long)c.b, (long)c.b, (long)c.hw, (long)c.hw, med(wall), c.b * 1000.0 / med(wall), med(comp),
+                exe->last_times().h2d_ms, exe->last_times().d2h_ms, exe->device_bytes(), e.device_name().c_str());
   }
 #endif
 }

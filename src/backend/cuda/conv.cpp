@@ -3,9 +3,13 @@
 // one cudnnConvolutionBiasActivationForward; other activations run as an
 // epilogue kernel. Algorithms are chosen by timing them once per shape on the
 // real buffers (cudnnFind*Ex) and cached for the process.
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 
+#include "backend/cuda/conv_graph.h"
 #include "backend/cuda/cuda_exec.h"
 #include "backend/cuda/elementwise.cuh"
 #include "backend/cuda/pad.cuh"
@@ -81,6 +85,9 @@ struct ConvStep {
   int64_t rows = 0, k = 0;     // output pixels and channels (epilogue)
   DevType t = DevType::f32;
   std::string key;
+  // fp16 / bf16: the graph API (conv + bias + residual + ReLU in one plan).
+  GraphConvSpec spec;
+  std::unique_ptr<GraphConv> graph;
 };
 
 void set_nhwc(cudnnTensorDescriptor_t d, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
@@ -159,7 +166,43 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
   cache()[cs.key] = cs.ch;
 }
 
+GraphConvPtrs graph_ptrs(CudaExecutable& ex, const ConvStep& cs) {
+  GraphConvPtrs p;
+  p.x = ex.ptr(cs.x);
+  p.w = cs.w;
+  p.bias = cs.bias_dev;
+  p.residual = cs.has_residual ? ex.ptr(cs.z) : nullptr;
+  p.y = ex.ptr(cs.y);
+  return p;
+}
+
+// Tries the graph API for an fp16/bf16 forward convolution (asymmetric pads
+// included); false leaves the legacy path.
+bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
+  if (cs.transposed || (cs.t != DevType::f16 && cs.t != DevType::bf16)) return false;
+  if (std::getenv("SEGRT_CUDA_LEGACY_CONV")) return false;
+  void* scratch = nullptr;
+  SEGRT_CUDA_CHECK(cudaMalloc(&scratch, kMaxWorkspace));
+  auto g = std::make_unique<GraphConv>();
+  std::string why;
+  bool ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, 6, &why);
+  cudaFree(scratch);
+  if (!ok) {
+    if (ex.opts().verbose) std::fprintf(stderr, "segrt: cuda: graph-API conv unavailable (%s): %s\n", why.c_str(), cs.key.c_str());
+    return false;
+  }
+  ex.need_workspace(g->workspace_bytes());
+  cs.graph = std::move(g);
+  return true;
+}
+
 void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
+  if (cs.graph) {
+    cs.graph->execute(ex.cudnn(), graph_ptrs(ex, cs), ex.workspace());
+    if (cs.act.kind != ActKind::None && cs.act.kind != ActKind::Relu)
+      launch_unary(ex.ptr(cs.y), ex.ptr(cs.y), cs.t, cs.rows * cs.k, cs.act, s);
+    return;
+  }
   const void* xin = ex.ptr(cs.x);
   if (cs.xpad >= 0) {
     launch_pad(xin, ex.ptr(cs.xpad), cs.t, cs.pre_pad, s);
@@ -300,9 +343,22 @@ bool build_conv(BuildCtx& c) {
             std::to_string(win.dh) + "," + std::to_string(win.dw) + " g" + std::to_string(group) + " o" +
             std::to_string(OH) + "," + std::to_string(OW) + " a" + std::to_string(static_cast<int>(cs->act.kind)) +
             (cs->has_residual ? "r" : "");
+  GraphConvSpec& sp = cs->spec;
+  sp.io = dt;
+  sp.n = N; sp.c = C; sp.h = H; sp.w = W;
+  sp.k = K; sp.r = kh; sp.s = kw; sp.oh = OH; sp.ow = OW;
+  sp.groups = group;
+  sp.pad_pre[0] = win.pad_t; sp.pad_pre[1] = win.pad_l;
+  sp.pad_post[0] = win.pad_b; sp.pad_post[1] = win.pad_r;
+  sp.stride[0] = win.sh; sp.stride[1] = win.sw;
+  sp.dilation[0] = win.dh; sp.dilation[1] = win.dw;
+  sp.bias = true;  // a zero bias when the model has none: one graph shape for all
+  sp.residual = cs->has_residual;
+  sp.relu = cs->act.kind == ActKind::Relu;
   std::string precision = c.precision();
   c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
          [&ex, cs, precision] {
+           if (prepare_graph(ex, *cs)) return;
            if (cs->xpad >= 0) launch_pad(ex.ptr(cs->x), ex.ptr(cs->xpad), cs->t, cs->pre_pad, ex.stream());
            choose_algorithm(ex, *cs, precision);
          });

@@ -34,7 +34,32 @@ __global__ void fill_kernel(T* out, int64_t n, float v) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) out[i] = x;
 }
 
+template <class V>
+__global__ void copy_rows_kernel(const char* src, size_t sp, char* dst, size_t dp, int64_t per_row, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t r = i / per_row, c = i - r * per_row;
+    *reinterpret_cast<V*>(dst + r * dp + c * sizeof(V)) = *reinterpret_cast<const V*>(src + r * sp + c * sizeof(V));
+  }
+}
+
 }  // namespace
+
+void launch_copy_rows(const void* src, size_t src_pitch, void* dst, size_t dst_pitch, size_t row_bytes, int64_t rows,
+                      cudaStream_t s) {
+  if (rows == 0 || row_bytes == 0) return;
+  size_t all = reinterpret_cast<size_t>(src) | reinterpret_cast<size_t>(dst) | src_pitch | dst_pitch | row_bytes;
+  auto go = [&](auto v) {
+    using V = decltype(v);
+    int64_t per_row = static_cast<int64_t>(row_bytes / sizeof(V)), n = per_row * rows;
+    copy_rows_kernel<V><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const char*>(src), src_pitch,
+                                                            static_cast<char*>(dst), dst_pitch, per_row, n);
+  };
+  if (all % 16 == 0) go(uint4{});
+  else if (all % 8 == 0) go(uint2{});
+  else if (all % 4 == 0) go(uint32_t{});
+  else if (all % 2 == 0) go(uint16_t{});
+  else go(uint8_t{});
+}
 
 void launch_strided_copy(const void* in, DevType tin, void* out, DevType tout, const Strides& st,
                          const int64_t* out_strides, cudaStream_t s) {

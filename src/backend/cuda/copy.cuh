@@ -14,3 +14,13 @@ void launch_strided_copy(const void* in, DevType tin, void* out, DevType tout, c
 void launch_fill(void* out, DevType t, int64_t n, float v, cudaStream_t s);
 
 }  // namespace segrt::cuda
+
+namespace segrt::cuda {
+
+// 2-D copy of `rows` rows of `row_bytes` each between pitched buffers, with
+// the widest access (16, 8, 4, 2 or 1 bytes) that every address allows.
+// cudaMemcpy2DAsync is slow for the narrow rows of a channel concatenation.
+void launch_copy_rows(const void* src, size_t src_pitch, void* dst, size_t dst_pitch, size_t row_bytes, int64_t rows,
+                      cudaStream_t s);
+
+}  // namespace segrt::cuda

@@ -4,12 +4,14 @@
 
 #include <array>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 
 #include "backend/cuda/copy.cuh"
 #include "backend/ref/ref.h"
+#include "passes/pass.h"
 
 namespace segrt::cuda {
 
@@ -312,6 +314,12 @@ void CudaExecutable::init() {
   SEGRT_CUBLAS_CHECK(cublasCreate(&cublas_));
   SEGRT_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
   for (auto& e : ev_) SEGRT_CUDA_CHECK(cudaEventCreate(&e));
+  if (!std::getenv("SEGRT_CUDA_NO_SUBPIXEL")) {
+    PassLog log;
+    fold_upsample_conv(g_, log);
+    if (opts_.verbose)
+      for (const auto& l : log.lines) std::cerr << "segrt: cuda: " << l << "\n";
+  }
   build();
   plan_memory();
   for (Step& s : steps_)
@@ -589,6 +597,7 @@ std::vector<Tensor> CudaExecutable::run(const std::vector<Tensor>& inputs, const
   } else {
     run_steps(0, steps_.size(), observing ? observer : nullptr);
   }
+  if (runs_ == 4 && !observing && std::getenv("SEGRT_CUDA_PROFILE")) profile();
   SEGRT_CUDA_CHECK(cudaEventRecord(ev_[2], stream_));
   for (size_t i = 0; i < out_staging_.size(); ++i)
     SEGRT_CUDA_CHECK(cudaMemcpyAsync(pinned_out_[i], ptr(out_staging_[i]), vals_[out_staging_[i]].bytes,
@@ -607,6 +616,34 @@ std::vector<Tensor> CudaExecutable::run(const std::vector<Tensor>& inputs, const
     outs.push_back(std::move(t));
   }
   return outs;
+}
+
+// SEGRT_CUDA_PROFILE=1: one extra eager run with an event after every step,
+// summed per op type and printed (where the time goes, without a profiler).
+void CudaExecutable::profile() {
+  std::vector<cudaEvent_t> ev(steps_.size() + 1);
+  for (auto& e : ev) SEGRT_CUDA_CHECK(cudaEventCreate(&e));
+  SEGRT_CUDA_CHECK(cudaEventRecord(ev[0], stream_));
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    steps_[i].run(stream_);
+    SEGRT_CUDA_CHECK(cudaEventRecord(ev[i + 1], stream_));
+  }
+  SEGRT_CUDA_CHECK(cudaEventSynchronize(ev.back()));
+  std::map<std::string, std::pair<double, int>> by_op;
+  double total = 0;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    float ms = 0;
+    cudaEventElapsedTime(&ms, ev[i], ev[i + 1]);
+    std::string k = steps_[i].node < 0 ? "(boundary conversions)" : op_name(g_.nodes[steps_[i].node].op);
+    by_op[k].first += ms;
+    by_op[k].second += 1;
+    total += ms;
+  }
+  for (auto& e : ev) cudaEventDestroy(e);
+  std::fprintf(stderr, "[cuda-profile] %zu steps, %.3f ms eager\n", steps_.size(), total);
+  for (auto& [k, v] : by_op)
+    std::fprintf(stderr, "[cuda-profile]   %-24s %8.3f ms %5.1f%%  (%d steps)\n", k.c_str(), v.first,
+                 100 * v.first / total, v.second);
 }
 
 }  // namespace segrt::cuda

@@ -109,6 +109,10 @@ class CudaExecutable : public Executable {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer) override;
   size_t planned_bytes() const override { return arena_bytes_; }
   size_t unplanned_bytes() const override { return unplanned_bytes_; }
+  Timing last_timing() const override { return {times_.compute_ms, times_.h2d_ms, times_.d2h_ms}; }
+  // Weights, arena, workspace and staging: everything this executable holds
+  // on the device (cuDNN's and CUDA's own context memory excluded).
+  size_t peak_device_bytes() const override { return device_bytes(); }
 
   // For builders and steps.
   void* ptr(int id) const {
@@ -143,6 +147,7 @@ class CudaExecutable : public Executable {
   int convert(int id, Fmt f);  // returns the id of id in format f
   void plan_memory();
   void run_steps(size_t from, size_t to, const Observer* observer);
+  void profile();
   Tensor download(int id);              // float32 (or int) logical host copy
   void upload_into(int id, const Tensor& t);
 

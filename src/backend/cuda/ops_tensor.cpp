@@ -1,5 +1,5 @@
-// CUDA builders for data-movement ops: Concat (strided 2-D copies into the
-// joined buffer), reshapes (a copy in logical order), Transpose, Slice,
+// CUDA builders for data-movement ops: Concat (row copies into the joined
+// buffer), reshapes (a copy in logical order), Transpose, Slice,
 // Split, Expand, DepthToSpace / SpaceToDepth, Cast between float types, and
 // Softmax / LogSoftmax / ArgMax along one axis.
 #include "backend/cuda/copy.cuh"
@@ -60,8 +60,7 @@ bool build_concat(BuildCtx& c) {
   c.step([&ex, parts, y, rows, opitch, es](cudaStream_t s) {
     char* dst = static_cast<char*>(ex.ptr(y));
     for (const Part& p : parts)
-      SEGRT_CUDA_CHECK(cudaMemcpy2DAsync(dst + p.offset * es, opitch * es, ex.ptr(p.id), p.cols * es, p.cols * es,
-                                         rows, cudaMemcpyDeviceToDevice, s));
+      launch_copy_rows(ex.ptr(p.id), p.cols * es, dst + p.offset * es, opitch * es, p.cols * es, rows, s);
   });
   return true;
 }
@@ -185,19 +184,39 @@ bool build_expand(BuildCtx& c) {
   return true;
 }
 
-// DepthToSpace (DCR / CRD) and SpaceToDepth as 6-D strided copies.
+// DepthToSpace (DCR / CRD) and SpaceToDepth as 6-D strided copies. A
+// DepthToSpace on channel-last data (the pixel shuffle of a sub-pixel
+// convolution) stays channel-last: out (n, h, i, w, j, c) reads channel
+// (i*b + j)*C' + c (DCR) or c*b*b + i*b + j (CRD) of pixel (n, h, w).
 bool build_depth_space(BuildCtx& c) {
   if (!float_only(c)) return false;
   const Shape& is = c.in_value(0).shape;
-  if (is.size() != 4 || c.n.attrs.s("layout", "NCHW") != "NCHW") return false;
+  if (is.size() != 4) return false;
+  bool nhwc_attr = c.n.attrs.s("layout", "NCHW") == "NHWC";
   int64_t b = c.n.attrs.i("blocksize", 1);
-  int64_t N = is[0], C = is[1], H = is[2], W = is[3];
+  bool crd = c.n.attrs.s("mode", "DCR") == "CRD";
   Strides st;
   st.rank = 6;
+  if (c.n.op == OpType::DepthToSpace && (nhwc_attr || c.input_fmt(0) == Fmt::Nhwc)) {
+    int64_t N = is[0], H = nhwc_attr ? is[1] : is[2], W = nhwc_attr ? is[2] : is[3], C = nhwc_attr ? is[3] : is[1];
+    int64_t Co = C / (b * b);
+    int64_t dims[6] = {N, H, b, W, b, Co};
+    int64_t in[6] = {H * W * C, W * C, crd ? b : b * Co, C, crd ? 1 : Co, crd ? b * b : 1};
+    for (int d = 0; d < 6; ++d) {
+      st.dims[d] = dims[d];
+      st.in[d] = in[d];
+    }
+    Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+    int x = c.input(0, f);
+    int y = c.output(0, f);
+    strided_step(c, x, y, st, 0);
+    return true;
+  }
+  if (nhwc_attr) return false;
+  int64_t N = is[0], C = is[1], H = is[2], W = is[3];
   if (c.n.op == OpType::DepthToSpace) {
     int64_t Co = C / (b * b);
     int64_t dims[6] = {N, Co, H, b, W, b};  // out (n, c, h, i, w, j)
-    bool crd = c.n.attrs.s("mode", "DCR") == "CRD";
     int64_t hw = H * W;
     int64_t in[6] = {C * hw, crd ? b * b * hw : hw, W, crd ? b * hw : b * Co * hw, 1, crd ? hw : Co * hw};
     for (int d = 0; d < 6; ++d) {

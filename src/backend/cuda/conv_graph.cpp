@@ -1,0 +1,227 @@
+// GraphConv: the cuDNN backend (graph) API, written against its C interface.
+#include "backend/cuda/conv_graph.h"
+
+#include <cuda_runtime.h>
+
+#include <chrono>
+
+#include "backend/cuda/cuda_check.h"
+
+namespace segrt::cuda {
+
+namespace {
+
+enum Uid : int64_t { kX = 1, kW, kB, kZ, kY, kConvOut, kBiasOut, kResOut };
+
+struct Builder {
+  std::vector<cudnnBackendDescriptor_t>& owned;
+  cudnnStatus_t st = CUDNN_STATUS_SUCCESS;
+
+  cudnnBackendDescriptor_t make(cudnnBackendDescriptorType_t t) {
+    cudnnBackendDescriptor_t d = nullptr;
+    if (st == CUDNN_STATUS_SUCCESS) st = cudnnBackendCreateDescriptor(t, &d);
+    if (d) owned.push_back(d);
+    return d;
+  }
+  template <class T>
+  void set(cudnnBackendDescriptor_t d, cudnnBackendAttributeName_t a, cudnnBackendAttributeType_t t, int64_t n,
+           const T* v) {
+    if (st == CUDNN_STATUS_SUCCESS) st = cudnnBackendSetAttribute(d, a, t, n, v);
+  }
+  void fin(cudnnBackendDescriptor_t d) {
+    if (st == CUDNN_STATUS_SUCCESS) st = cudnnBackendFinalize(d);
+  }
+  // dims in NCHW order, strides of channel-last storage.
+  cudnnBackendDescriptor_t tensor(int64_t uid, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w,
+                                  bool is_virtual) {
+    cudnnBackendDescriptor_t d = make(CUDNN_BACKEND_TENSOR_DESCRIPTOR);
+    int64_t dims[4] = {n, c, h, w}, strides[4] = {h * w * c, 1, w * c, c}, align = 16;
+    bool v = is_virtual;
+    set(d, CUDNN_ATTR_TENSOR_DATA_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &t);
+    set(d, CUDNN_ATTR_TENSOR_DIMENSIONS, CUDNN_TYPE_INT64, 4, dims);
+    set(d, CUDNN_ATTR_TENSOR_STRIDES, CUDNN_TYPE_INT64, 4, strides);
+    set(d, CUDNN_ATTR_TENSOR_UNIQUE_ID, CUDNN_TYPE_INT64, 1, &uid);
+    set(d, CUDNN_ATTR_TENSOR_BYTE_ALIGNMENT, CUDNN_TYPE_INT64, 1, &align);
+    set(d, CUDNN_ATTR_TENSOR_IS_VIRTUAL, CUDNN_TYPE_BOOLEAN, 1, &v);
+    fin(d);
+    return d;
+  }
+  cudnnBackendDescriptor_t pointwise(cudnnPointwiseMode_t mode, cudnnBackendDescriptor_t x,
+                                     cudnnBackendDescriptor_t b, cudnnBackendDescriptor_t y) {
+    cudnnBackendDescriptor_t pw = make(CUDNN_BACKEND_POINTWISE_DESCRIPTOR);
+    cudnnDataType_t prec = CUDNN_DATA_FLOAT;
+    set(pw, CUDNN_ATTR_POINTWISE_MODE, CUDNN_TYPE_POINTWISE_MODE, 1, &mode);
+    set(pw, CUDNN_ATTR_POINTWISE_MATH_PREC, CUDNN_TYPE_DATA_TYPE, 1, &prec);
+    fin(pw);
+    cudnnBackendDescriptor_t op = make(CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR);
+    set(op, CUDNN_ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &pw);
+    set(op, CUDNN_ATTR_OPERATION_POINTWISE_XDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &x);
+    if (b) set(op, CUDNN_ATTR_OPERATION_POINTWISE_BDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &b);
+    set(op, CUDNN_ATTR_OPERATION_POINTWISE_YDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &y);
+    fin(op);
+    return op;
+  }
+};
+
+cudnnBackendDescriptor_t variant_pack(std::vector<cudnnBackendDescriptor_t>& owned, const GraphConvPtrs& p,
+                                      bool bias, bool residual, void* ws, cudnnStatus_t* st) {
+  Builder b{owned};
+  cudnnBackendDescriptor_t vp = b.make(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR);
+  std::vector<int64_t> uids = {kX, kW, kY};
+  std::vector<void*> ptrs = {const_cast<void*>(p.x), const_cast<void*>(p.w), p.y};
+  if (bias) {
+    uids.push_back(kB);
+    ptrs.push_back(const_cast<void*>(p.bias));
+  }
+  if (residual) {
+    uids.push_back(kZ);
+    ptrs.push_back(const_cast<void*>(p.residual));
+  }
+  b.set(vp, CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, static_cast<int64_t>(uids.size()), uids.data());
+  b.set(vp, CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, static_cast<int64_t>(ptrs.size()),
+        ptrs.data());
+  b.set(vp, CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR, 1, &ws);
+  b.fin(vp);
+  *st = b.st;
+  return vp;
+}
+
+}  // namespace
+
+GraphConv::~GraphConv() {
+  for (auto it = owned_.rbegin(); it != owned_.rend(); ++it) cudnnBackendDestroyDescriptor(*it);
+}
+
+bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvPtrs& p, void* scratch,
+                      size_t scratch_bytes, int max_plans, std::string* why) {
+  bias_ = sp.bias;
+  residual_ = sp.residual;
+  Builder b{owned_};
+  bool fused = sp.bias || sp.residual || sp.relu;
+  cudnnDataType_t vt = CUDNN_DATA_FLOAT;  // virtual intermediates stay in float
+  auto x = b.tensor(kX, sp.io, sp.n, sp.c, sp.h, sp.w, false);
+  auto w = b.tensor(kW, sp.io, sp.k, sp.c / sp.groups, sp.r, sp.s, false);
+  auto y = b.tensor(kY, sp.io, sp.n, sp.k, sp.oh, sp.ow, false);
+  auto conv_out = fused ? b.tensor(kConvOut, vt, sp.n, sp.k, sp.oh, sp.ow, true) : y;
+  auto conv = b.make(CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR);
+  cudnnDataType_t comp = CUDNN_DATA_FLOAT;
+  cudnnConvolutionMode_t mode = CUDNN_CROSS_CORRELATION;
+  int64_t sdims = 2;
+  b.set(conv, CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &comp);
+  b.set(conv, CUDNN_ATTR_CONVOLUTION_CONV_MODE, CUDNN_TYPE_CONVOLUTION_MODE, 1, &mode);
+  b.set(conv, CUDNN_ATTR_CONVOLUTION_SPATIAL_DIMS, CUDNN_TYPE_INT64, 1, &sdims);
+  b.set(conv, CUDNN_ATTR_CONVOLUTION_DILATIONS, CUDNN_TYPE_INT64, 2, sp.dilation);
+  b.set(conv, CUDNN_ATTR_CONVOLUTION_FILTER_STRIDES, CUDNN_TYPE_INT64, 2, sp.stride);
+  b.set(conv, CUDNN_ATTR_CONVOLUTION_PRE_PADDINGS, CUDNN_TYPE_INT64, 2, sp.pad_pre);
+  b.set(conv, CUDNN_ATTR_CONVOLUTION_POST_PADDINGS, CUDNN_TYPE_INT64, 2, sp.pad_post);
+  b.fin(conv);
+  std::vector<cudnnBackendDescriptor_t> ops;
+  auto cop = b.make(CUDNN_BACKEND_OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR);
+  float alpha = 1.f, beta = 0.f;
+  b.set(cop, CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &x);
+  b.set(cop, CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_W, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &w);
+  b.set(cop, CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &conv_out);
+  b.set(cop, CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &conv);
+  b.set(cop, CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA, CUDNN_TYPE_FLOAT, 1, &alpha);
+  b.set(cop, CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_BETA, CUDNN_TYPE_FLOAT, 1, &beta);
+  b.fin(cop);
+  ops.push_back(cop);
+  // Epilogue chain: + bias, + residual, relu; the last op writes y.
+  cudnnBackendDescriptor_t cur = conv_out;
+  std::vector<int> steps;
+  if (sp.bias) steps.push_back(0);
+  if (sp.residual) steps.push_back(1);
+  if (sp.relu) steps.push_back(2);
+  int64_t next_uid = kBiasOut;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    bool last = i + 1 == steps.size();
+    auto out = last ? y : b.tensor(next_uid++, vt, sp.n, sp.k, sp.oh, sp.ow, true);
+    if (steps[i] == 0) ops.push_back(b.pointwise(CUDNN_POINTWISE_ADD, cur, b.tensor(kB, sp.io, 1, sp.k, 1, 1, false), out));
+    if (steps[i] == 1) ops.push_back(b.pointwise(CUDNN_POINTWISE_ADD, cur, b.tensor(kZ, sp.io, sp.n, sp.k, sp.oh, sp.ow, false), out));
+    if (steps[i] == 2) ops.push_back(b.pointwise(CUDNN_POINTWISE_RELU_FWD, cur, nullptr, out));
+    cur = out;
+  }
+  auto graph = b.make(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR);
+  b.set(graph, CUDNN_ATTR_OPERATIONGRAPH_OPS, CUDNN_TYPE_BACKEND_DESCRIPTOR, static_cast<int64_t>(ops.size()), ops.data());
+  b.set(graph, CUDNN_ATTR_OPERATIONGRAPH_HANDLE, CUDNN_TYPE_HANDLE, 1, &h);
+  b.fin(graph);
+  auto heur = b.make(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
+  cudnnBackendHeurMode_t hm = CUDNN_HEUR_MODE_A;
+  b.set(heur, CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &graph);
+  b.set(heur, CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, 1, &hm);
+  b.fin(heur);
+  if (b.st != CUDNN_STATUS_SUCCESS) {
+    if (why) *why = std::string("operation graph: ") + cudnnGetErrorString(b.st);
+    return false;
+  }
+  int64_t count = 0;
+  cudnnBackendGetAttribute(heur, CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, 0, &count, nullptr);
+  if (count <= 0) {
+    if (why) *why = "no engine";
+    return false;
+  }
+  std::vector<cudnnBackendDescriptor_t> cfgs(static_cast<size_t>(count));
+  for (auto& c : cfgs) c = b.make(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR);
+  int64_t got = 0;
+  b.st = cudnnBackendGetAttribute(heur, CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, count, &got,
+                                  cfgs.data());
+  if (b.st != CUDNN_STATUS_SUCCESS) {
+    if (why) *why = std::string("heuristics: ") + cudnnGetErrorString(b.st);
+    return false;
+  }
+  cudaStream_t stream = nullptr;
+  cudnnGetStream(h, &stream);
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  int tried = 0;
+  // Runtime-compiled engines can take a second each to build: after the
+  // first working plan, stop searching once half a second has gone.
+  auto t0 = std::chrono::steady_clock::now();
+  auto spent = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  for (int64_t i = 0; i < got && tried < max_plans && (tried == 0 || spent() < 0.5); ++i) {
+    Builder pb{owned_};
+    auto plan = pb.make(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
+    pb.set(plan, CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &h);
+    pb.set(plan, CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &cfgs[i]);
+    pb.fin(plan);
+    if (pb.st != CUDNN_STATUS_SUCCESS) continue;
+    int64_t ws = 0, n = 0;
+    cudnnBackendGetAttribute(plan, CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &n, &ws);
+    if (ws < 0 || static_cast<size_t>(ws) > scratch_bytes) continue;
+    cudnnStatus_t vst;
+    auto vp = variant_pack(owned_, p, sp.bias, sp.residual, scratch, &vst);
+    if (vst != CUDNN_STATUS_SUCCESS) continue;
+    if (cudnnBackendExecute(h, plan, vp) != CUDNN_STATUS_SUCCESS) continue;  // warm-up; also proves it runs
+    ++tried;
+    cudaEventRecord(e0, stream);
+    for (int r = 0; r < 3; ++r) cudnnBackendExecute(h, plan, vp);
+    cudaEventRecord(e1, stream);
+    cudaEventSynchronize(e1);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, e0, e1);
+    ms /= 3;
+    if (!plan_ || ms < best_ms_) {
+      plan_ = plan;
+      ws_ = static_cast<size_t>(ws);
+      best_ms_ = ms;
+    }
+  }
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  cudaGetLastError();
+  if (!plan_ && why) *why = "no engine config builds and runs";
+  return plan_ != nullptr;
+}
+
+void GraphConv::execute(cudnnHandle_t h, const GraphConvPtrs& p, void* workspace) const {
+  if (!pack_) {
+    cudnnStatus_t st;
+    auto& owned = const_cast<std::vector<cudnnBackendDescriptor_t>&>(owned_);
+    pack_ = variant_pack(owned, p, bias_, residual_, workspace, &st);
+    SEGRT_CUDNN_CHECK(st);
+  }
+  SEGRT_CUDNN_CHECK(cudnnBackendExecute(h, plan_, pack_));
+}
+
+}  // namespace segrt::cuda

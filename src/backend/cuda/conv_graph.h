@@ -1,0 +1,60 @@
+// Convolution (+ bias + residual + ReLU) as one cuDNN graph-API operation
+// graph on channel-last fp16/bf16 data. The legacy API's algorithm enum does
+// not reach Hopper's engines; the graph API does (the peer's path). Engines
+// from heuristics mode A are built into plans, timed once on the real
+// buffers, and the fastest kept.
+//
+//   GraphConv gc;
+//   if (gc.build(handle, spec, ptrs, stream)) gc.execute(handle, ptrs, workspace);
+#pragma once
+#include <cudnn.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace segrt::cuda {
+
+struct GraphConvSpec {
+  cudnnDataType_t io = CUDNN_DATA_HALF;   // x, w, y, bias, residual
+  int64_t n = 1, c = 1, h = 1, w = 1;     // input (NHWC storage)
+  int64_t k = 1, r = 1, s = 1;            // filter [k][r][s][c/groups]
+  int64_t oh = 1, ow = 1;
+  int64_t groups = 1;
+  int64_t pad_pre[2] = {0, 0}, pad_post[2] = {0, 0}, stride[2] = {1, 1}, dilation[2] = {1, 1};
+  bool bias = true, residual = false, relu = false;
+};
+
+struct GraphConvPtrs {
+  const void* x = nullptr;
+  const void* w = nullptr;
+  const void* bias = nullptr;
+  const void* residual = nullptr;
+  void* y = nullptr;
+};
+
+class GraphConv {
+ public:
+  GraphConv() = default;
+  ~GraphConv();
+  GraphConv(const GraphConv&) = delete;
+  GraphConv& operator=(const GraphConv&) = delete;
+  // False when no engine takes this graph (the caller falls back). Times up
+  // to `max_plans` engines with the given buffers and a scratch workspace.
+  bool build(cudnnHandle_t h, const GraphConvSpec& spec, const GraphConvPtrs& p, void* scratch, size_t scratch_bytes,
+             int max_plans, std::string* why);
+  // The pointers must be the same on every call (the executable's arena).
+  void execute(cudnnHandle_t h, const GraphConvPtrs& p, void* workspace) const;
+  size_t workspace_bytes() const { return ws_; }
+  float best_ms() const { return best_ms_; }
+
+ private:
+  std::vector<cudnnBackendDescriptor_t> owned_;
+  cudnnBackendDescriptor_t plan_ = nullptr;
+  mutable cudnnBackendDescriptor_t pack_ = nullptr;  // built on first execute: the pointers never change
+  size_t ws_ = 0;
+  float best_ms_ = 0;
+  bool bias_ = false, residual_ = false;
+};
+
+}  // namespace segrt::cuda
