@@ -3,6 +3,7 @@
 // device memory, a missing device), and the real U-Nets: models/membrane_unet.onnx,
 // ../shared/models/GokulnathSA-onnx/unet_model.onnx and the PyTorch exports
 // in $SEGRT_GPU_MODELS (scripts/gpu-test.sh sets it).
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -168,7 +169,8 @@ TEST(CudaModel, MissingDeviceOrdinalIsAnInputError) {
 // Whole models through the engine, CUDA against the reference backend. The
 // U-Nets end in a sigmoid, so the bounds are on probabilities: max abs error
 // (fp32 1e-4, tf32 and fp16 1e-2, bf16 5e-2) and the fraction of pixels whose
-// class (p > 0.5) changes (at most 0.5%; none at fp32).
+// class (p > 0.5) changes where the reference is at least 0.01 from 0.5
+// (at most 0.5%; 0.01% at fp32).
 void check_model(const std::string& path, Shape shape) {
   Options ro;
   ro.backend = "ref";
@@ -191,13 +193,21 @@ void check_model(const std::string& path, Shape shape) {
     ASSERT_EQ(got.size(), want.size());
     double maxabs = test::max_abs_error(got[0], want[0]);
     auto a = got[0].to_f64_vector(), b = want[0].to_f64_vector();
-    int64_t flips = 0;
-    for (size_t i = 0; i < a.size(); ++i) flips += (a[i] > 0.5) != (b[i] > 0.5);
+    // Class changes among pixels the reference decides by a margin of at least
+    // 0.01: the random-weight U-Nets put most pixels near 0.5, where any rounding flips.
+    int64_t flips = 0, raw_flips = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      bool flip = (a[i] > 0.5) != (b[i] > 0.5);
+      raw_flips += flip;
+      flips += flip && std::fabs(b[i] - 0.5) >= 0.01;
+    }
     double flip_frac = a.empty() ? 0 : static_cast<double>(flips) / static_cast<double>(a.size());
+    double raw_frac = a.empty() ? 0 : static_cast<double>(raw_flips) / static_cast<double>(a.size());
     std::string ps = p;
     double tol = ps == "fp32" ? 1e-4 : ps == "bf16" ? 5e-2 : 1e-2;
-    std::printf("[cuda-model] %-24s %-5s max abs %.3g (tol %.0e), class changes %.4f%%, scaled err %.3g\n",
-                std::filesystem::path(path).filename().c_str(), p, maxabs, tol, 100 * flip_frac,
+    std::printf("[cuda-model] %-24s %-5s max abs %.3g (tol %.0e), class changes %.4f%% (%.4f%% counting "
+                "pixels within 0.01 of 0.5), scaled err %.3g\n",
+                std::filesystem::path(path).filename().c_str(), p, maxabs, tol, 100 * flip_frac, 100 * raw_frac,
                 test::scaled_error(got[0], want[0]));
     EXPECT_LE(maxabs, tol) << path << " at " << p;
     EXPECT_LE(flip_frac, ps == "fp32" ? 1e-4 : 5e-3) << path << " at " << p;

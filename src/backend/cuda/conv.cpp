@@ -176,10 +176,10 @@ GraphConvPtrs graph_ptrs(CudaExecutable& ex, const ConvStep& cs) {
   return p;
 }
 
-// Tries the graph API for an fp16/bf16 forward convolution (asymmetric pads
-// included); false leaves the legacy path.
+// Tries the graph API for a forward convolution (asymmetric pads included;
+// strict fp32 only on engines without tensor cores); false leaves the legacy path.
 bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
-  if (cs.transposed || (cs.t != DevType::f16 && cs.t != DevType::bf16)) return false;
+  if (cs.transposed) return false;
   if (std::getenv("SEGRT_CUDA_LEGACY_CONV")) return false;
   void* scratch = nullptr;
   SEGRT_CUDA_CHECK(cudaMalloc(&scratch, kMaxWorkspace));
@@ -355,6 +355,7 @@ bool build_conv(BuildCtx& c) {
   sp.bias = true;  // a zero bias when the model has none: one graph shape for all
   sp.residual = cs->has_residual;
   sp.relu = cs->act.kind == ActKind::Relu;
+  sp.allow_tensor_cores = c.precision() != "fp32";
   std::string precision = c.precision();
   c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
          [&ex, cs, precision] {

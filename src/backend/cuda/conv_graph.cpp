@@ -86,6 +86,27 @@ cudnnBackendDescriptor_t variant_pack(std::vector<cudnnBackendDescriptor_t>& own
   return vp;
 }
 
+// Whether an engine config's engine carries the tensor-core or
+// down-convert numerical notes (for float data: TF32).
+bool uses_tensor_cores(std::vector<cudnnBackendDescriptor_t>& owned, cudnnBackendDescriptor_t cfg) {
+  Builder b{owned};
+  cudnnBackendDescriptor_t engine = b.make(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
+  int64_t n = 0;
+  if (b.st != CUDNN_STATUS_SUCCESS ||
+      cudnnBackendGetAttribute(cfg, CUDNN_ATTR_ENGINECFG_ENGINE, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &n, &engine) !=
+          CUDNN_STATUS_SUCCESS)
+    return true;  // unknown: treat as not strict
+  cudnnBackendNumericalNote_t notes[CUDNN_NUMERICAL_NOTE_TYPE_COUNT];
+  int64_t count = 0;
+  if (cudnnBackendGetAttribute(engine, CUDNN_ATTR_ENGINE_NUMERICAL_NOTE, CUDNN_TYPE_NUMERICAL_NOTE,
+                               CUDNN_NUMERICAL_NOTE_TYPE_COUNT, &count, notes) != CUDNN_STATUS_SUCCESS)
+    return true;
+  for (int64_t k = 0; k < count; ++k)
+    if (notes[k] == CUDNN_NUMERICAL_NOTE_TENSOR_CORE || notes[k] == CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS)
+      return true;
+  return false;
+}
+
 }  // namespace
 
 GraphConv::~GraphConv() {
@@ -180,6 +201,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   auto t0 = std::chrono::steady_clock::now();
   auto spent = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   for (int64_t i = 0; i < got && tried < max_plans && (tried == 0 || spent() < 0.5); ++i) {
+    if (!sp.allow_tensor_cores && uses_tensor_cores(owned_, cfgs[i])) continue;
     Builder pb{owned_};
     auto plan = pb.make(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
     pb.set(plan, CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &h);

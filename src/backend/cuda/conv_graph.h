@@ -23,6 +23,9 @@ struct GraphConvSpec {
   int64_t groups = 1;
   int64_t pad_pre[2] = {0, 0}, pad_post[2] = {0, 0}, stride[2] = {1, 1}, dilation[2] = {1, 1};
   bool bias = true, residual = false, relu = false;
+  // false: skip engines that use tensor cores or down-convert inputs (strict
+  // fp32, no TF32); true for tf32 / fp16 / bf16.
+  bool allow_tensor_cores = true;
 };
 
 struct GraphConvPtrs {

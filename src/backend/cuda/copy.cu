@@ -42,7 +42,45 @@ __global__ void copy_rows_kernel(const char* src, size_t sp, char* dst, size_t d
   }
 }
 
+// One thread per vector of channels of one output pixel.
+template <class V>
+__global__ void pixel_shuffle_kernel(const char* in, char* out, int64_t h, int64_t w, int64_t b,
+                                     int64_t row_bytes, int64_t out_pitch_bytes, int64_t vec_per_pixel, int64_t n) {
+  int64_t ow_n = w * b, oh_n = h * b;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t v = i % vec_per_pixel, pix = i / vec_per_pixel;
+    int64_t ow = pix % ow_n, t = pix / ow_n;
+    int64_t oh = t % oh_n, bn = t / oh_n;
+    int64_t phase = (oh % b) * b + (ow % b);
+    // row_bytes: one phase's channels (co elements); a source pixel holds b*b of them.
+    const char* s = in + ((bn * h + oh / b) * w + ow / b) * (row_bytes * b * b) + phase * row_bytes + v * sizeof(V);
+    char* d = out + pix * out_pitch_bytes + v * sizeof(V);
+    *reinterpret_cast<V*>(d) = *reinterpret_cast<const V*>(s);
+  }
+}
+
 }  // namespace
+
+void launch_pixel_shuffle_nhwc(const void* in, void* out, DevType t, int64_t n, int64_t h, int64_t w, int64_t co,
+                               int64_t block, int64_t out_pitch, cudaStream_t s) {
+  size_t es = t == DevType::f32 ? 4 : t == DevType::i64 ? 8 : 2;
+  size_t row = static_cast<size_t>(co) * es, pitch = static_cast<size_t>(out_pitch) * es;
+  size_t all = reinterpret_cast<size_t>(in) | reinterpret_cast<size_t>(out) | row | pitch;
+  int64_t pixels = n * h * block * w * block;
+  if (pixels == 0 || co == 0) return;
+  auto go = [&](auto v) {
+    using V = decltype(v);
+    int64_t per = static_cast<int64_t>(row / sizeof(V)), total = per * pixels;
+    pixel_shuffle_kernel<V><<<blocks_for(total, 256), 256, 0, s>>>(static_cast<const char*>(in), static_cast<char*>(out),
+                                                                   h, w, block,
+                                                                   static_cast<int64_t>(row),
+                                                                   static_cast<int64_t>(pitch), per, total);
+  };
+  if (all % 16 == 0) go(uint4{});
+  else if (all % 8 == 0) go(uint2{});
+  else if (all % 4 == 0) go(uint32_t{});
+  else go(uint16_t{});
+}
 
 void launch_copy_rows(const void* src, size_t src_pitch, void* dst, size_t dst_pitch, size_t row_bytes, int64_t rows,
                       cudaStream_t s) {

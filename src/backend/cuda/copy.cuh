@@ -24,3 +24,14 @@ void launch_copy_rows(const void* src, size_t src_pitch, void* dst, size_t dst_p
                       cudaStream_t s);
 
 }  // namespace segrt::cuda
+
+namespace segrt::cuda {
+
+// Pixel shuffle (DepthToSpace, DCR) on channel-last data: in [n, h, w, b*b*co]
+// -> out pixel (n, h*b+i, w*b+j) gets channels [(i*b+j)*co, +co). Output
+// pixels are `out_pitch` elements apart, so the result can land straight in
+// a channel slice of a concatenation buffer.
+void launch_pixel_shuffle_nhwc(const void* in, void* out, DevType t, int64_t n, int64_t h, int64_t w, int64_t co,
+                               int64_t block, int64_t out_pitch, cudaStream_t s);
+
+}  // namespace segrt::cuda

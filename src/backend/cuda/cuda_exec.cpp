@@ -241,6 +241,17 @@ CudaExecutable::~CudaExecutable() {
   if (stream_) cudaStreamDestroy(stream_);
 }
 
+void CudaExecutable::define_early(int id, Fmt f) {
+  const Value& gv = g_.value(id);
+  DevValue& v = vals_[id];
+  v.shape = gv.shape;
+  v.dtype = dtype_is_float(gv.dtype) ? act_ : gv.dtype;
+  v.fmt = gv.shape.size() == 4 ? f : Fmt::Logical;
+  v.bytes = static_cast<size_t>(shape_numel(gv.shape)) * dtype_size(v.dtype);
+  v.defined = true;
+  touch(id);
+}
+
 int CudaExecutable::new_value(DType t, Shape logical, Fmt f) {
   DevValue v;
   v.dtype = t;
@@ -377,6 +388,23 @@ void CudaExecutable::build() {
       launch_strided_copy(ptr(st), ti, ptr(id), to, s, nullptr, stream);
     };
     steps_.push_back(std::move(step));
+  }
+  // Pixel shuffles (DCR) whose only reader is a channel Concat write into it.
+  {
+    auto uses = g_.use_counts();
+    for (size_t k = 0; k < g_.nodes.size(); ++k) {
+      const Node& cat = g_.nodes[k];
+      if (cat.op != OpType::Concat || g_.value(cat.outputs[0]).shape.size() != 4) continue;
+      if (cat.attrs.i("axis", 0) != 1 && cat.attrs.i("axis", 0) != -3) continue;
+      for (int v : cat.inputs) {
+        const Value& val = g_.value(v);
+        if (v < 0 || val.producer < 0 || uses[v] != 1 || !dtype_is_float(val.dtype)) continue;
+        const Node& p = g_.nodes[val.producer];
+        if (p.op == OpType::DepthToSpace && p.attrs.s("mode", "DCR") == "DCR" &&
+            p.attrs.s("layout", "NCHW") == "NCHW" && std::count(cat.inputs.begin(), cat.inputs.end(), v) == 1)
+          concat_target_[v] = static_cast<int>(k);
+      }
+    }
   }
   node_last_step_.assign(g_.nodes.size(), -1);
   for (size_t i = 0; i < g_.nodes.size(); ++i) build_node(static_cast<int>(i));

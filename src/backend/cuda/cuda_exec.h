@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -122,6 +123,17 @@ class CudaExecutable : public Executable {
   DevValue& val(int id) { return vals_.at(id); }
   int new_value(DType t, Shape logical, Fmt f);
   void touch(int id) { touched_.push_back(id); }  // read or written by the node being built
+  // Concat in place for pixel shuffles: the Concat node a value feeds as a
+  // channel slice (-1 if none), and the values whose producer wrote them
+  // straight into their Concat's buffer (the Concat skips them).
+  int concat_target(int value) const {
+    auto it = concat_target_.find(value);
+    return it == concat_target_.end() ? -1 : it->second;
+  }
+  void mark_written_in_place(int value) { in_place_.insert(value); }
+  bool written_in_place(int value) const { return in_place_.count(value) != 0; }
+  // Defines a graph value ahead of its producer (a Concat output written by an input's producer).
+  void define_early(int value, Fmt f);
   cudnnHandle_t cudnn() const { return cudnn_; }
   cublasHandle_t cublas() const { return cublas_; }
   cudaStream_t stream() const { return stream_; }
@@ -163,6 +175,8 @@ class CudaExecutable : public Executable {
   std::vector<int> cur_;                 // graph value id -> its device value id
   std::map<std::pair<int, int>, int> converted_;  // (device id, fmt) -> converted id
   std::map<int, int> const_dev_;         // graph constant -> device value id
+  std::map<int, int> concat_target_;     // pixel-shuffle output -> Concat node index
+  std::set<int> in_place_;
   std::vector<Step> steps_;
   std::vector<int> node_last_step_;      // node index -> last step index (for the observer)
   int building_ = -1;                    // node being built

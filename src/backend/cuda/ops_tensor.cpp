@@ -51,6 +51,10 @@ bool build_concat(BuildCtx& c) {
     const Shape& is = c.in_value(static_cast<int>(i)).shape;
     int64_t cols = shape_numel(is) / std::max<int64_t>(rows, 1);
     if (shape_numel(is) == 0) continue;
+    if (c.ex().written_in_place(c.n.inputs[i])) {  // its producer already wrote it here
+      off += cols;
+      continue;
+    }
     parts.push_back({c.input(static_cast<int>(i), f), cols, off});
     off += cols;
   }
@@ -200,6 +204,40 @@ bool build_depth_space(BuildCtx& c) {
   if (c.n.op == OpType::DepthToSpace && (nhwc_attr || c.input_fmt(0) == Fmt::Nhwc)) {
     int64_t N = is[0], H = nhwc_attr ? is[1] : is[2], W = nhwc_attr ? is[2] : is[3], C = nhwc_attr ? is[3] : is[1];
     int64_t Co = C / (b * b);
+    if (!crd) {  // vectorised pixel shuffle, possibly straight into a Concat's channel slice
+      Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+      int x = c.input(0, f);
+      auto& ex = c.ex();
+      int yv = c.n.outputs[0];
+      int dst = -1;
+      int64_t pitch = Co, offset = 0;
+      int k = nhwc_attr ? -1 : ex.concat_target(yv);
+      if (k >= 0) {
+        const Node& cat = c.g.nodes[k];
+        dst = cat.outputs[0];
+        ex.define_early(dst, Fmt::Nhwc);
+        pitch = c.g.value(dst).shape[1];
+        for (int v : cat.inputs) {
+          if (v == yv) break;
+          offset += c.g.value(v).shape[1];
+        }
+        DevValue& y = ex.val(yv);  // never materialised: it lives in the Concat's buffer
+        y.shape = c.g.value(yv).shape;
+        y.dtype = c.act();
+        y.fmt = Fmt::Nhwc;
+        y.bytes = 0;
+        y.defined = true;
+        ex.mark_written_in_place(yv);
+      } else {
+        dst = c.output(0, f);
+      }
+      DevType t = c.act_dev();
+      size_t es = esize(t);
+      c.step([&ex, x, dst, t, N, H, W, Co, b, pitch, offset, es](cudaStream_t s) {
+        launch_pixel_shuffle_nhwc(ex.ptr(x), static_cast<char*>(ex.ptr(dst)) + offset * es, t, N, H, W, Co, b, pitch, s);
+      });
+      return true;
+    }
     int64_t dims[6] = {N, H, b, W, b, Co};
     int64_t in[6] = {H * W * C, W * C, crd ? b : b * Co, C, crd ? 1 : Co, crd ? b * b : 1};
     for (int d = 0; d < 6; ++d) {
