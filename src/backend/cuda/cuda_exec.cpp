@@ -232,8 +232,6 @@ CudaExecutable::~CudaExecutable() {
   for (void* p : owned_) cudaFree(p);
   if (arena_) cudaFree(arena_);
   if (workspace_) cudaFree(workspace_);
-  for (void* p : pinned_in_) cudaFreeHost(p);
-  for (void* p : pinned_out_) cudaFreeHost(p);
   for (auto& e : ev_)
     if (e) cudaEventDestroy(e);
   if (cudnn_) cudnnDestroy(cudnn_);
@@ -430,18 +428,6 @@ void CudaExecutable::build() {
     };
     steps_.push_back(std::move(step));
   }
-  for (int id : in_staging_) {
-    const DevValue& v = vals_[id];
-    void* p = nullptr;
-    SEGRT_CUDA_CHECK(cudaHostAlloc(&p, std::max<size_t>(v.bytes, 1), cudaHostAllocDefault));
-    pinned_in_.push_back(p);
-  }
-  for (int id : out_staging_) {
-    const DevValue& v = vals_[id];
-    void* p = nullptr;
-    SEGRT_CUDA_CHECK(cudaHostAlloc(&p, std::max<size_t>(v.bytes, 1), cudaHostAllocDefault));
-    pinned_out_.push_back(p);
-  }
 }
 
 void CudaExecutable::build_node(int index) {
@@ -597,11 +583,13 @@ std::vector<Tensor> CudaExecutable::run(const std::vector<Tensor>& inputs, const
     const DevValue& v = vals_[in_staging_[i]];
     SEGRT_CHECK(inputs[i].dtype() == v.dtype && inputs[i].nbytes() == v.bytes, InvalidInput, "input ", i,
                 " does not match the compiled shape ", shape_str(v.shape));
-    std::memcpy(pinned_in_[i], inputs[i].raw(), v.bytes);
   }
+  // Copies straight from and to the user's tensors: the driver pipelines its
+  // own pinned staging with the DMA; our own pinned buffers cost an extra
+  // host memcpy each way (v2 -> v3 in bench/NOTES-cuda.md).
   SEGRT_CUDA_CHECK(cudaEventRecord(ev_[0], stream_));
   for (size_t i = 0; i < inputs.size(); ++i)
-    SEGRT_CUDA_CHECK(cudaMemcpyAsync(ptr(in_staging_[i]), pinned_in_[i], vals_[in_staging_[i]].bytes,
+    SEGRT_CUDA_CHECK(cudaMemcpyAsync(ptr(in_staging_[i]), inputs[i].raw(), vals_[in_staging_[i]].bytes,
                                      cudaMemcpyHostToDevice, stream_));
   SEGRT_CUDA_CHECK(cudaEventRecord(ev_[1], stream_));
   bool observing = observer && *observer;
@@ -627,22 +615,18 @@ std::vector<Tensor> CudaExecutable::run(const std::vector<Tensor>& inputs, const
   }
   if (runs_ == 4 && !observing && std::getenv("SEGRT_CUDA_PROFILE")) profile();
   SEGRT_CUDA_CHECK(cudaEventRecord(ev_[2], stream_));
-  for (size_t i = 0; i < out_staging_.size(); ++i)
-    SEGRT_CUDA_CHECK(cudaMemcpyAsync(pinned_out_[i], ptr(out_staging_[i]), vals_[out_staging_[i]].bytes,
-                                     cudaMemcpyDeviceToHost, stream_));
+  std::vector<Tensor> outs;
+  for (size_t i = 0; i < out_staging_.size(); ++i) {
+    const DevValue& v = vals_[out_staging_[i]];
+    outs.emplace_back(v.dtype, v.shape, g_.value(g_.outputs[i]).layout);
+    SEGRT_CUDA_CHECK(cudaMemcpyAsync(outs.back().raw(), ptr(out_staging_[i]), v.bytes, cudaMemcpyDeviceToHost, stream_));
+  }
   SEGRT_CUDA_CHECK(cudaEventRecord(ev_[3], stream_));
   SEGRT_CUDA_CHECK(cudaEventSynchronize(ev_[3]));
   SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.h2d_ms, ev_[0], ev_[1]));
   SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.compute_ms, ev_[1], ev_[2]));
   SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.d2h_ms, ev_[2], ev_[3]));
   ++runs_;
-  std::vector<Tensor> outs;
-  for (size_t i = 0; i < out_staging_.size(); ++i) {
-    const DevValue& v = vals_[out_staging_[i]];
-    Tensor t(v.dtype, v.shape, g_.value(g_.outputs[i]).layout);
-    std::memcpy(t.raw(), pinned_out_[i], v.bytes);
-    outs.push_back(std::move(t));
-  }
   return outs;
 }
 

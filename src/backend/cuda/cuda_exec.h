@@ -184,7 +184,6 @@ class CudaExecutable : public Executable {
   int host_nodes_ = 0;
 
   std::vector<int> in_staging_, out_staging_;  // f32/int staging device values
-  std::vector<void*> pinned_in_, pinned_out_;
   size_t first_output_step_ = 0;
 
   void* arena_ = nullptr;
