@@ -29,6 +29,8 @@ TEST(CudaBench, UNet) {
   struct Cfg { const char* p; int64_t hw, b; };
   for (Cfg c : {Cfg{"fp16", 256, 1}, Cfg{"fp16", 512, 1}, Cfg{"fp16", 256, 16}, Cfg{"fp16", 512, 16},
                 Cfg{"bf16", 512, 16}, Cfg{"tf32", 512, 16}, Cfg{"fp32", 256, 1}, Cfg{"fp32", 512, 16}}) {
+    std::string only = on;  // "1": every configuration; else a comma list of precisions
+    if (only != "1" && ("," + only + ",").find(std::string(",") + c.p + ",") == std::string::npos) continue;
     Options o;
     o.backend = "cuda";
     o.precision = c.p;

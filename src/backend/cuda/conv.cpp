@@ -19,7 +19,15 @@ namespace segrt::cuda {
 
 namespace {
 
-constexpr size_t kMaxWorkspace = size_t{256} << 20;  // per algorithm, also the search buffer
+// Workspace cap per algorithm (also the search buffer). fp16/bf16 engines
+// need little; strict fp32's fast algorithms (FFT, Winograd) want much more,
+// so fp32/tf32 may take up to 4 GiB or a quarter of the free memory.
+size_t max_workspace(DevType t) {
+  if (t != DevType::f32) return size_t{256} << 20;
+  size_t free_b = 0, total_b = 0;
+  cudaMemGetInfo(&free_b, &total_b);
+  return std::max<size_t>(size_t{256} << 20, std::min<size_t>(size_t{4} << 30, free_b / 4));
+}
 
 cudnnDataType_t cudnn_type(DType t) {
   return t == DType::f16 ? CUDNN_DATA_HALF : t == DType::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_FLOAT;
@@ -113,6 +121,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
     }
   }
   void* search = nullptr;
+  const size_t kMaxWorkspace = max_workspace(cs.t);
   SEGRT_CUDA_CHECK(cudaMalloc(&search, kMaxWorkspace));
   const void* xin = ex.ptr(cs.xpad >= 0 ? cs.xpad : cs.x);
   cudnnMathType_t want = wanted_math(precision);
@@ -182,6 +191,7 @@ bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
   if (cs.transposed) return false;
   if (std::getenv("SEGRT_CUDA_LEGACY_CONV")) return false;
   void* scratch = nullptr;
+  const size_t kMaxWorkspace = max_workspace(cs.t);
   SEGRT_CUDA_CHECK(cudaMalloc(&scratch, kMaxWorkspace));
   auto g = std::make_unique<GraphConv>();
   std::string why;
