@@ -21,12 +21,13 @@ namespace {
 
 // Workspace cap per algorithm (also the search buffer). fp16/bf16 engines
 // need little; strict fp32's fast algorithms (FFT, Winograd) want much more,
-// so fp32/tf32 may take up to 4 GiB or a quarter of the free memory.
+// so fp32/tf32 may take up to 16 GiB or half the free memory (PyTorch's
+// cudnn.benchmark took 73 GiB at 512x512 batch 16; bench/NOTES-cuda.md).
 size_t max_workspace(DevType t) {
   if (t != DevType::f32) return size_t{256} << 20;
   size_t free_b = 0, total_b = 0;
   cudaMemGetInfo(&free_b, &total_b);
-  return std::max<size_t>(size_t{256} << 20, std::min<size_t>(size_t{4} << 30, free_b / 4));
+  return std::max<size_t>(size_t{256} << 20, std::min<size_t>(size_t{16} << 30, free_b / 2));
 }
 
 cudnnDataType_t cudnn_type(DType t) {
