@@ -26,7 +26,7 @@ namespace segrt {
 // atol = rtol = tol), or when exactly one of the two is NaN.
 struct TensorMetrics {
   double max_abs = 0;      // max |t - r|
-  double max_rel = 0;      // max |t - r| / max(|r|, 1e-6)  (tiny |r| would make it meaningless)
+  double max_rel = 0;      // max |t - r| / max(|r|, 1e-3 * max|r|): near-zero r would be all noise
   double cosine = 1;       // <t, r> / (|t| |r|); 1 when both are zero, 0 when only one is
   double beyond = 0;       // share of elements beyond tolerance, 0..1
   int64_t count = 0;       // elements compared
