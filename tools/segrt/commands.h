@@ -11,6 +11,7 @@ namespace segrt::cli {
 void add_inspect_command(CLI::App& app, int* exit_code);
 void add_run_command(CLI::App& app, int* exit_code);
 void add_onnx_test_command(CLI::App& app, int* exit_code);
+void add_bench_command(CLI::App& app, int* exit_code);
 void add_compare_command(CLI::App& app, int* exit_code);
 void add_segment_command(CLI::App& app, int* exit_code);
 

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   segrt::cli::add_inspect_command(app, &exit_code);
   segrt::cli::add_run_command(app, &exit_code);
   segrt::cli::add_onnx_test_command(app, &exit_code);
+  segrt::cli::add_bench_command(app, &exit_code);
   segrt::cli::add_compare_command(app, &exit_code);
   segrt::cli::add_segment_command(app, &exit_code);
   try {

@@ -1,0 +1,168 @@
+// segrt bench MODEL: latency and throughput in the manner of trtexec. Random
+// inputs at --batch / --shape, --warmup untimed runs, then --iterations timed
+// ones; prints median / p90 / p99, images/s, GFLOP/s, memory, and with --json
+// a last line holding one JSON object (the fields scripts compare on).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "commands.h"
+#include "ir/cost.h"
+#include "runtime/engine_impl.h"
+
+namespace segrt::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string model;
+  int batch = 1;
+  std::string shape;  // HxW; default: the model's own dims, else 256x256
+  int iterations = 20;
+  int warmup = 3;
+  bool json = false;
+  EngineFlags flags;
+};
+
+// A float input of the declared shape with batch and spatial dims filled in.
+Tensor make_input(const TensorInfo& in, const BenchArgs& a, uint32_t seed) {
+  SEGRT_CHECK(in.dtype == DType::f32, Unsupported, "bench feeds float32 inputs; input '", in.name, "' is ",
+              dtype_name(in.dtype));
+  Shape s = in.shape;
+  if (!s.empty()) s[0] = a.batch;
+  if (s.size() == 4) {
+    bool nhwc = in.layout == Layout::NHWC;
+    int h = nhwc ? 1 : 2, c = nhwc ? 3 : 1;
+    std::vector<int64_t> hw = {s[h] > 0 ? s[h] : 256, s[h + 1] > 0 ? s[h + 1] : 256};
+    if (!a.shape.empty()) hw = parse_hw(a.shape);
+    s[h] = hw[0];
+    s[h + 1] = hw[1];
+    if (s[c] < 0) s[c] = 3;
+  }
+  for (auto& d : s)
+    SEGRT_CHECK(d > 0 || &d == &s[0], InvalidInput, "input '", in.name, "' has a dynamic dimension bench cannot guess: ",
+                shape_str(in.shape));
+  Tensor t(DType::f32, s, in.layout);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = u(rng);
+  return t;
+}
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  double pos = q * (v.size() - 1);
+  size_t lo = static_cast<size_t>(pos);
+  size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+}
+
+size_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<size_t>(u.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+std::string json_str(const std::string& s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) r += c;
+  }
+  return r + "\"";
+}
+
+void bench(const BenchArgs& a) {
+  SEGRT_CHECK(a.batch >= 1 && a.iterations >= 1 && a.warmup >= 0, InvalidInput,
+              "--batch and --iterations must be >= 1, --warmup >= 0");
+  Engine e = Engine::load(a.model, a.flags.options());
+  std::vector<Tensor> in;
+  std::vector<Shape> shapes;
+  for (const auto& d : e.inputs()) {
+    in.push_back(make_input(d, a, static_cast<uint32_t>(in.size() + 1)));
+    shapes.push_back(in.back().shape());
+  }
+  using clock = std::chrono::steady_clock;
+  auto t0 = clock::now();
+  e.run(in);  // specialises and compiles for this shape
+  double first_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+  for (int i = 0; i < a.warmup; ++i) e.run(in);
+  Plan& plan = e.impl().plan_for(shapes);
+  std::vector<double> ms, compute, h2d, d2h;
+  for (int i = 0; i < a.iterations; ++i) {
+    auto s = clock::now();
+    e.run(in);
+    ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - s).count());
+    Executable::Timing t = plan.exe->last_timing();
+    if (t.compute_ms >= 0) compute.push_back(t.compute_ms);
+    if (t.h2d_ms >= 0) h2d.push_back(t.h2d_ms);
+    if (t.d2h_ms >= 0) d2h.push_back(t.d2h_ms);
+  }
+  int64_t macs = 0;
+  for (const Node& n : plan.graph.nodes) macs += node_macs(plan.graph, n);
+  double median = percentile(ms, 0.5), p90 = percentile(ms, 0.9), p99 = percentile(ms, 0.99);
+  double ips = a.batch * 1000.0 / median;
+  double gflops = 2.0 * macs / (median * 1e6);
+  size_t device_peak = plan.exe->peak_device_bytes();
+  size_t peak = device_peak ? device_peak : peak_rss_bytes();
+  std::string shape_s = shape_str(shapes.at(0));
+
+  std::printf("model      %s\nbackend    %s (%s), precision %s, input %s\n", a.model.c_str(), e.backend().c_str(),
+              e.device_name().c_str(), a.flags.precision.c_str(), shape_s.c_str());
+  std::printf("first run  %.1f ms (specialise + compile + run)\n", first_ms);
+  std::printf("latency    median %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d iterations)\n", median, p90, p99,
+              percentile(ms, 0), a.iterations);
+  std::printf("throughput %.2f images/s, %.1f GFLOP/s (%.2f GMAC per run)\n", ips, gflops, macs / 1e9);
+  if (!compute.empty()) std::printf("compute    median %.3f ms\n", percentile(compute, 0.5));
+  if (!h2d.empty()) std::printf("copies     h2d median %.3f ms, d2h median %.3f ms\n", percentile(h2d, 0.5),
+                                d2h.empty() ? 0.0 : percentile(d2h, 0.5));
+  std::printf("memory     peak %s %.1f MiB; activations planned %.1f MiB (unplanned %.1f MiB)\n",
+              device_peak ? "device" : "RSS", peak / 1048576.0, plan.exe->planned_bytes() / 1048576.0,
+              plan.exe->unplanned_bytes() / 1048576.0);
+  if (!a.json) return;
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "{\"model\":%s,\"backend\":%s,\"device_name\":%s,\"precision\":%s,\"batch\":%d,\"input_shape\":%s,"
+                "\"iterations\":%d,\"median_ms\":%.4f,\"p90_ms\":%.4f,\"p99_ms\":%.4f,\"min_ms\":%.4f,"
+                "\"throughput_ips\":%.3f,\"gmacs\":%.4f,\"gflops_per_s\":%.2f,\"peak_memory_bytes\":%zu,"
+                "\"peak_rss_bytes\":%zu,\"planned_bytes\":%zu,\"unplanned_bytes\":%zu,\"first_run_ms\":%.2f",
+                json_str(a.model).c_str(), json_str(e.backend()).c_str(), json_str(e.device_name()).c_str(),
+                json_str(a.flags.precision).c_str(), a.batch, json_str(shape_s).c_str(), a.iterations, median, p90,
+                p99, percentile(ms, 0), ips, macs / 1e9, gflops, peak, peak_rss_bytes(), plan.exe->planned_bytes(),
+                plan.exe->unplanned_bytes(), first_ms);
+  std::string line = buf;
+  auto field = [&](const char* name, const std::vector<double>& v) {
+    if (v.empty()) return;
+    std::snprintf(buf, sizeof buf, ",\"%s\":%.4f", name, percentile(v, 0.5));
+    line += buf;
+  };
+  field("compute_ms", compute);
+  field("h2d_ms", h2d);
+  field("d2h_ms", d2h);
+  std::cout << line << "}" << std::endl;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "Time a model on random inputs (latency percentiles, throughput, memory)");
+  cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras, .json)")->required();
+  cmd->add_option("--batch", args->batch, "images per run")->capture_default_str();
+  cmd->add_option("--shape", args->shape, "input height x width, e.g. 512x512 (default: the model's, else 256x256)");
+  cmd->add_option("--iterations,-n", args->iterations, "timed runs")->capture_default_str();
+  cmd->add_option("--warmup", args->warmup, "untimed runs after the first")->capture_default_str();
+  cmd->add_flag("--json", args->json, "end with one line of JSON (median_ms, p90_ms, p99_ms, throughput_ips, ...)");
+  args->flags.add_to(cmd);
+  cmd->callback([args, exit_code] {
+    bench(*args);
+    *exit_code = 0;
+  });
+}
+
+}  // namespace segrt::cli
