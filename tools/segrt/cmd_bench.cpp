@@ -92,7 +92,7 @@ void bench(const BenchArgs& a) {
   e.run(in);  // specialises and compiles for this shape
   double first_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   for (int i = 0; i < a.warmup; ++i) e.run(in);
-  Plan& plan = e.impl().plan_for(shapes);
+  Plan& plan = e.impl().plan_for(in);
   std::vector<double> ms, compute, h2d, d2h;
   for (int i = 0; i < a.iterations; ++i) {
     auto s = clock::now();

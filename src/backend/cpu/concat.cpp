@@ -1,0 +1,47 @@
+// Concat on oneDNN's concat primitive: along the channel axis of 4-D
+// activations it takes each input in its own (blocked) format and lets
+// oneDNN choose the output's; any other axis is concatenated on plain data.
+#include "backend/cpu/cpu.h"
+#include "ir/shape.h"
+
+namespace segrt::cpu {
+
+namespace {
+
+bool lower_concat(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int y = n.outputs[0];
+  const Value& out = g.value(y);
+  int rank = static_cast<int>(out.shape.size());
+  int axis = normalize_axis(n.attrs.i("axis", 0), rank);
+  bool nhwc = out.layout == Layout::NHWC;
+  bool channel = rank == 4 && out.dtype == DType::f32 && axis == (nhwc ? 3 : 1);
+  std::vector<md_t> srcs;
+  std::vector<int> in;
+  for (int v : n.inputs) {
+    if (v < 0) continue;
+    if (g.value(v).is_constant()) return *why = "constant input", false;
+    if (shape_numel(g.value(v).shape) == 0) continue;  // empty inputs add nothing
+    in.push_back(channel ? v : c.as_plain(v));
+    srcs.push_back(channel ? c.spatial_view(v, nhwc) : c.plain_md(v));
+  }
+  if (srcs.empty()) return *why = "all inputs empty", false;
+  auto pd = channel ? dnnl::concat::primitive_desc(1, srcs, c.eng)
+                    : dnnl::concat::primitive_desc(c.plain_md(y), axis, srcs, c.eng);
+  c.define(y, pd.dst_desc(), channel, nhwc);
+  Step st;
+  st.name = n.name;
+  st.in = in;
+  st.out = {y};
+  st.prim = dnnl::concat(pd);
+  for (size_t k = 0; k < in.size(); ++k) st.args.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k), in[k], srcs[k]});
+  st.args.push_back({DNNL_ARG_DST, y, pd.dst_desc()});
+  c.add(std::move(st));
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CPU_LOWERING(Concat, lower_concat);
+
+}  // namespace segrt::cpu

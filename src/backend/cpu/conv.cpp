@@ -1,0 +1,152 @@
+// Conv and ConvTranspose on oneDNN: 2-D, any groups, strides, dilations and
+// explicit pads; bias, the residual (sum post-op, added before the
+// activation) and the fused activation (eltwise post-op) run inside the
+// convolution. Source, weights and destination formats are `any`: oneDNN
+// picks its blocked layouts, weights are reordered once here.
+#include "backend/cpu/cpu.h"
+#include "ir/activation.h"
+#include "ir/ops/conv_util.h"
+
+namespace segrt::cpu {
+
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+bool post_ops(const Node& n, bool residual, dnnl::primitive_attr* attr, std::string* why) {
+  dnnl::post_ops po;
+  if (residual) po.append_sum(1.f);
+  Activation a = Activation::from_fused_attrs(n.attrs);
+  if (!a.none()) {
+    dnnl::algorithm alg;
+    float al, be;
+    if (!dnnl_eltwise(a.op, a.alpha, a.beta, &alg, &al, &be)) {
+      *why = std::string("fused ") + op_name(a.op) + " has no exact oneDNN post-op";
+      return false;
+    }
+    po.append_eltwise(1.f, alg, al, be);
+  }
+  attr->set_post_ops(po);
+  return true;
+}
+
+bool check_common(const Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  if (n.inputs.size() < 2 || !g.value(n.inputs[1]).is_constant()) return *why = "weights computed at run time", false;
+  if (n.inputs.size() > 2 && n.inputs[2] >= 0 && !g.value(n.inputs[2]).is_constant())
+    return *why = "bias computed at run time", false;
+  if (g.value(n.inputs[0]).dtype != DType::f32 || g.value(n.inputs[1]).dtype != DType::f32)
+    return *why = "float32 only", false;
+  if (g.value(n.inputs[0]).shape.size() != 4) return *why = "2-D convolutions only", false;
+  return true;
+}
+
+dims_t dnnl_dims(const std::vector<int64_t>& v) { return dims_t(v.begin(), v.end()); }
+
+bool lower_conv(Compiler& c, const Node& n, std::string* why) {
+  if (!check_common(c, n, why)) return false;
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  int b = n.inputs.size() > 2 ? n.inputs[2] : -1, r = n.inputs.size() > 3 ? n.inputs[3] : -1;
+  bool nhwc = is_channels_last(n.attrs);
+  const Shape& xs = g.value(x).shape;
+  const Tensor& w = g.value(n.inputs[1]).constant;
+  ConvGeometry geo = conv_geometry(n.attrs, xs, w.shape());
+  int64_t groups = n.attrs.i("group", 1), O = w.dim(0);
+  dims_t pl = {geo.pads[0], geo.pads[1]}, pr(2), dil(2);
+  for (int i = 0; i < 2; ++i) {
+    pr[i] = (geo.out[i] - 1) * geo.strides[i] + geo.effective_kernel(i) - geo.in[i] - pl[i];  // floor-mode trims
+    dil[i] = geo.dilations[i] - 1;
+    if (pl[i] < 0 || pr[i] < 0) return *why = "negative padding", false;
+  }
+  dims_t wd = groups > 1 ? dims_t{groups, O / groups, w.dim(1), w.dim(2), w.dim(3)} : dnnl_dims(w.shape());
+  md_t src_any(nchw_dims(xs, nhwc), dt::f32, tag::any), w_any(wd, dt::f32, tag::any);
+  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), dt::f32, tag::any), bias_md({O}, dt::f32, tag::a);
+  dnnl::primitive_attr attr;
+  if (!post_ops(n, r >= 0, &attr, why)) return false;
+  auto d = b >= 0 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                   src_any, w_any, bias_md, dst_any, dnnl_dims(geo.strides), dil, pl, pr)
+                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                   src_any, w_any, dst_any, dnnl_dims(geo.strides), dil, pl, pr);
+  dnnl::convolution_forward::primitive_desc pd(d, attr, c.eng);
+  int src = c.as_spatial(x, nhwc, pd.src_desc());
+  c.define(y, pd.dst_desc(), true, nhwc);
+  if (r >= 0) {  // the sum post-op adds to what dst holds: copy the residual there first
+    md_t rv = c.spatial_view(r, nhwc);
+    Step cp;
+    cp.name = n.name + " residual";
+    cp.in = {r};
+    cp.out = {y};
+    cp.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, rv, c.eng, pd.dst_desc()));
+    cp.args = {{DNNL_ARG_SRC, r, rv}, {DNNL_ARG_DST, y, pd.dst_desc()}};
+    c.add(std::move(cp));
+  }
+  Step st;
+  st.name = n.name;
+  st.in = {src};
+  if (r >= 0) st.in.push_back(y);
+  st.out = {y};
+  st.prim = dnnl::convolution_forward(pd);
+  st.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, y, pd.dst_desc()}};
+  md_t w_user(wd, dt::f32, groups > 1 ? tag::goihw : tag::oihw);
+  st.const_args[DNNL_ARG_WEIGHTS] = c.constant(w, w_user, pd.weights_desc());
+  if (b >= 0) st.const_args[DNNL_ARG_BIAS] = c.constant(g.value(b).constant, bias_md, pd.bias_desc());
+  c.add(std::move(st));
+  return true;
+}
+
+// ConvTranspose weights are [C_in, C_out/group, k...] (ONNX IOHW): oneDNN's
+// deconvolution weights in tag iohw / giohw over the same bytes.
+bool lower_conv_transpose(Compiler& c, const Node& n, std::string* why) {
+  if (!check_common(c, n, why)) return false;
+  if (n.inputs.size() > 3) return *why = "residual input", false;
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  int b = n.inputs.size() > 2 ? n.inputs[2] : -1;
+  bool nhwc = is_channels_last(n.attrs);
+  const Shape& xs = g.value(x).shape;
+  const Tensor& w = g.value(n.inputs[1]).constant;
+  ConvGeometry geo = conv_transpose_geometry(n.attrs, xs, w.shape());
+  int64_t groups = n.attrs.i("group", 1), O = w.dim(1) * groups;
+  dims_t pl = {geo.pads[0], geo.pads[1]}, pr(2), dil(2);
+  for (int i = 0; i < 2; ++i) {
+    // out = (in - 1) * stride + eff_kernel - pl - pr  =>  pr absorbs output_padding
+    pr[i] = (geo.in[i] - 1) * geo.strides[i] + geo.effective_kernel(i) - geo.out[i] - pl[i];
+    dil[i] = geo.dilations[i] - 1;
+    if (pl[i] < 0 || pr[i] < 0) return *why = "output_padding / negative padding", false;
+  }
+  dims_t wd = groups > 1 ? dims_t{groups, O / groups, w.dim(0) / groups, w.dim(2), w.dim(3)}
+                         : dims_t{O, w.dim(0), w.dim(2), w.dim(3)};
+  md_t src_any(nchw_dims(xs, nhwc), dt::f32, tag::any), w_any(wd, dt::f32, tag::any);
+  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), dt::f32, tag::any), bias_md({O}, dt::f32, tag::a);
+  dnnl::primitive_attr attr;
+  if (!post_ops(n, false, &attr, why)) return false;
+  auto d = b >= 0 ? dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::deconvolution_direct, src_any, w_any, bias_md,
+                                                     dst_any, dnnl_dims(geo.strides), dil, pl, pr)
+                  : dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::deconvolution_direct, src_any, w_any, dst_any,
+                                                     dnnl_dims(geo.strides), dil, pl, pr);
+  dnnl::deconvolution_forward::primitive_desc pd(d, attr, c.eng);
+  int src = c.as_spatial(x, nhwc, pd.src_desc());
+  c.define(y, pd.dst_desc(), true, nhwc);
+  Step st;
+  st.name = n.name;
+  st.in = {src};
+  st.out = {y};
+  st.prim = dnnl::deconvolution_forward(pd);
+  st.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, y, pd.dst_desc()}};
+  md_t w_user(wd, dt::f32, groups > 1 ? tag::giohw : tag::iohw);
+  st.const_args[DNNL_ARG_WEIGHTS] = c.constant(w, w_user, pd.weights_desc());
+  if (b >= 0) st.const_args[DNNL_ARG_BIAS] = c.constant(g.value(b).constant, bias_md, pd.bias_desc());
+  c.add(std::move(st));
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CPU_LOWERING(Conv, lower_conv);
+SEGRT_CPU_LOWERING(ConvTranspose, lower_conv_transpose);
+
+}  // namespace segrt::cpu

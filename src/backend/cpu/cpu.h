@@ -1,0 +1,102 @@
+// The oneDNN CPU backend's compiler: lowers each node of a specialised graph
+// to steps (oneDNN primitives, own kernels, or the reference kernel as a
+// fallback) over memory slots, one per value plus temporaries for reorders.
+// A slot's descriptor is the format its producer chose (oneDNN's blocked
+// layouts flow between oneDNN ops; reorders appear only where a consumer
+// needs another format: graph boundaries, own kernels, fallbacks).
+// Each op family registers its lowering next to its code:
+//
+//   SEGRT_CPU_LOWERING(MaxPool, lower_pool);   // returns false to fall back
+#pragma once
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <functional>
+#include <map>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+
+namespace segrt::cpu {
+
+using md_t = dnnl::memory::desc;
+using dims_t = dnnl::memory::dims;
+
+// One argument of a primitive: a slot viewed through a descriptor (a view
+// may reinterpret the slot's bytes, e.g. NCHW-ordered dims over NHWC data).
+struct SlotArg {
+  int arg;   // DNNL_ARG_*
+  int slot;
+  md_t md;
+};
+
+struct Step {
+  std::string name;              // node name, for --verbose and errors
+  std::vector<int> in, out;      // slots read / written (for lifetimes)
+  dnnl::primitive prim;          // a oneDNN primitive, or
+  std::function<void(const std::vector<void*>& ptr)> host;  // a host kernel over slot pointers
+  std::vector<SlotArg> args;
+  int node = -1;                 // index of the node whose outputs this step completes, -1 for reorders
+  std::unordered_map<int, dnnl::memory> const_args;  // weights, bias (reordered once)
+  std::unordered_map<int, dnnl::memory> bound;       // all arguments, bound to the arena at compile
+};
+
+struct Slot {
+  md_t md;              // physical descriptor
+  bool spatial = false; // md dims are N, C, spatial... whatever the value's IR layout
+  bool nhwc = false;    // with spatial: the IR shape of the value is N, spatial..., C
+};
+
+class Compiler {
+ public:
+  Compiler(const Graph& g, const CompileOptions& o, dnnl::engine eng);
+  const Graph& g;
+  const CompileOptions& opts;
+  dnnl::engine eng;
+  std::vector<Slot> slots;       // slots[v] for graph value v; temporaries after
+  std::vector<Step> steps;
+  std::vector<std::string> fallbacks;  // "node (op): why" for --verbose
+
+  // Row-major descriptor of value v over its IR shape (f32 / i64 / ...).
+  md_t plain_md(int v) const;
+  // v seen as N, C, spatial... for a spatial op of the given layout: the
+  // slot's own descriptor when it is already spatial, else a view of the plain bytes.
+  md_t spatial_view(int v, bool nhwc) const;
+  // A slot that holds v with spatial descriptor `want` for a consumer of the
+  // given layout (v itself when its view already is `want`, else a reordered
+  // copy, made once per format).
+  int as_spatial(int v, bool nhwc, const md_t& want);
+  // A slot holding v in its plain IR layout (described by plain_md(v)).
+  int as_plain(int v);
+  // Sets the descriptor of a node output.
+  void define(int v, const md_t& md, bool spatial, bool nhwc = false);
+  int new_slot(const md_t& md, bool spatial, bool nhwc);
+  // Constant tensor reordered once into `want` (its dims in the same order as `from`).
+  dnnl::memory constant(const Tensor& t, const md_t& from, const md_t& want);
+  void add(Step s) { steps.push_back(std::move(s)); }
+
+ private:
+  std::map<int, std::vector<std::pair<md_t, int>>> copies_;  // slot -> (format, reordered slot)
+};
+
+using Lowering = bool (*)(Compiler& c, const Node& n, std::string* why);
+bool register_lowering(OpType op, Lowering f);
+Lowering lowering(OpType op);
+
+// Runs node n with the reference kernel on plain copies of its inputs.
+void lower_with_reference(Compiler& c, const Node& n);
+
+dnnl::memory::data_type dnnl_type(DType t);
+// Maps an activation (ir/activation.h) onto a oneDNN eltwise algorithm; false when none computes it exactly.
+bool dnnl_eltwise(OpType op, float alpha, float beta, dnnl::algorithm* alg, float* a, float* b);
+// IR dims of a 4-D NHWC value in N, C, H, W order.
+dims_t nchw_dims(const Shape& s, bool nhwc);
+
+}  // namespace segrt::cpu
+
+#define SEGRT_CPU_CAT2(a, b) a##b
+#define SEGRT_CPU_CAT(a, b) SEGRT_CPU_CAT2(a, b)
+#define SEGRT_CPU_LOWERING(Op, fn)                                      \
+  static const bool SEGRT_CPU_CAT(segrt_cpu_reg_##Op##_, __LINE__) =   \
+      ::segrt::cpu::register_lowering(::segrt::OpType::Op, fn)

@@ -1,0 +1,347 @@
+// The oneDNN CPU backend: compiles a specialised, optimised graph into steps
+// over one planned arena (passes/plan_memory.h), then runs them on one
+// stream. Ops without a fast lowering run their reference kernel (reported
+// with --verbose), so every graph the reference runs also runs here.
+#include <omp.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "backend/cpu/cpu.h"
+#include "backend/ref/ref.h"
+#include "passes/plan_memory.h"
+
+namespace segrt::cpu {
+
+namespace {
+std::array<Lowering, kNumOps>& table() {
+  static std::array<Lowering, kNumOps> t{};
+  return t;
+}
+}  // namespace
+
+bool register_lowering(OpType op, Lowering f) {
+  table()[static_cast<int>(op)] = f;
+  return true;
+}
+Lowering lowering(OpType op) { return table()[static_cast<int>(op)]; }
+
+dnnl::memory::data_type dnnl_type(DType t) {
+  switch (t) {
+    case DType::f32: return dnnl::memory::data_type::f32;
+    case DType::bf16: return dnnl::memory::data_type::bf16;
+    case DType::f16: return dnnl::memory::data_type::f16;
+    case DType::i32: return dnnl::memory::data_type::s32;
+    case DType::i8: return dnnl::memory::data_type::s8;
+    case DType::u8: case DType::boolean: return dnnl::memory::data_type::u8;
+    default: return dnnl::memory::data_type::undef;  // i64 / f64: byte-sized stand-in below
+  }
+}
+
+dims_t nchw_dims(const Shape& s, bool nhwc) {
+  if (!nhwc || s.size() < 3) return dims_t(s.begin(), s.end());
+  dims_t d = {s[0], s.back()};
+  for (size_t i = 1; i + 1 < s.size(); ++i) d.push_back(s[i]);
+  return d;
+}
+
+namespace {
+// Row-major strides of an IR shape, permuted into N, C, spatial order for NHWC.
+dims_t view_strides(const Shape& s, bool nhwc) {
+  dims_t st(s.size(), 1);
+  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * std::max<int64_t>(s[d], 1);
+  return nchw_dims(st, nhwc);
+}
+}  // namespace
+
+Compiler::Compiler(const Graph& graph, const CompileOptions& o, dnnl::engine e) : g(graph), opts(o), eng(e) {
+  slots.resize(g.values.size());
+}
+
+md_t Compiler::plain_md(int v) const {
+  const Value& val = g.value(v);
+  auto t = dnnl_type(val.dtype);
+  dims_t d(val.shape.begin(), val.shape.end());
+  if (d.empty()) d = {1};
+  if (t == dnnl::memory::data_type::undef) {  // 8-byte types: described as bytes (only copied)
+    d.back() *= static_cast<int64_t>(dtype_size(val.dtype));
+    t = dnnl::memory::data_type::u8;
+  }
+  dims_t st(d.size(), 1);
+  for (size_t i = d.size(); i-- > 1;) st[i - 1] = st[i] * std::max<int64_t>(d[i], 1);
+  return md_t(d, t, st);
+}
+
+md_t Compiler::spatial_view(int v, bool nhwc) const {
+  const Slot& s = slots[v];
+  if (s.spatial) return s.md;
+  const Value& val = g.value(v);
+  return md_t(nchw_dims(val.shape, nhwc), dnnl_type(val.dtype), view_strides(val.shape, nhwc));
+}
+
+int Compiler::new_slot(const md_t& md, bool spatial, bool nhwc) {
+  slots.push_back({md, spatial, nhwc});
+  return static_cast<int>(slots.size()) - 1;
+}
+
+void Compiler::define(int v, const md_t& md, bool spatial, bool nhwc) { slots[v] = {md, spatial, nhwc}; }
+
+int Compiler::as_spatial(int v, bool nhwc, const md_t& want) {
+  md_t view = spatial_view(v, nhwc);
+  if (view == want) return v;
+  for (auto& [md, s] : copies_[v])
+    if (md == want) return s;
+  int t = new_slot(want, true, nhwc);
+  Step st;
+  st.name = "reorder " + g.value(v).name;
+  st.in = {v};
+  st.out = {t};
+  st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(eng, view, eng, want));
+  st.args = {{DNNL_ARG_SRC, v, view}, {DNNL_ARG_DST, t, want}};
+  add(std::move(st));
+  copies_[v].push_back({want, t});
+  return t;
+}
+
+int Compiler::as_plain(int v) {
+  const Slot& s = slots[v];
+  if (!s.spatial) return v;
+  md_t want = plain_md(v);
+  for (auto& [md, t] : copies_[v])
+    if (md == want) return t;
+  bool nhwc = s.nhwc;
+  md_t src = s.md;
+  const Value& val = g.value(v);
+  md_t dst_view(nchw_dims(val.shape, nhwc), dnnl_type(val.dtype), view_strides(val.shape, nhwc));
+  int t = new_slot(want, false, false);
+  Step st;
+  st.name = "reorder " + val.name + " to plain";
+  st.in = {v};
+  st.out = {t};
+  st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(eng, src, eng, dst_view));
+  st.args = {{DNNL_ARG_SRC, v, src}, {DNNL_ARG_DST, t, dst_view}};
+  add(std::move(st));
+  copies_[v].push_back({want, t});
+  return t;
+}
+
+dnnl::memory Compiler::constant(const Tensor& t, const md_t& from, const md_t& want) {
+  dnnl::memory dst(want, eng);
+  dnnl::memory src(from, eng, const_cast<void*>(t.raw()));
+  dnnl::stream s(eng);
+  dnnl::reorder(src, dst).execute(s, src, dst);
+  s.wait();
+  return dst;
+}
+
+void lower_with_reference(Compiler& c, const Node& n) {
+  const Graph& g = c.g;
+  std::vector<int> in_slots;
+  for (int v : n.inputs) in_slots.push_back(v >= 0 && !g.value(v).is_constant() ? c.as_plain(v) : -1);
+  for (int o : n.outputs) c.define(o, c.plain_md(o), false);
+  Step st;
+  st.name = n.name;
+  for (int s : in_slots)
+    if (s >= 0) st.in.push_back(s);
+  st.out = n.outputs;
+  const Node* node = &n;
+  st.host = [&g, node, in_slots](const std::vector<void*>& ptr) {
+    std::vector<Tensor> hold(node->inputs.size());
+    std::vector<const Tensor*> in;
+    for (size_t k = 0; k < node->inputs.size(); ++k) {
+      int v = node->inputs[k];
+      if (v < 0) {
+        in.push_back(nullptr);
+      } else if (in_slots[k] < 0) {
+        in.push_back(&g.value(v).constant);
+      } else {
+        const Value& val = g.value(v);
+        hold[k] = Tensor(val.dtype, val.shape, val.layout);
+        std::memcpy(hold[k].raw(), ptr[in_slots[k]], hold[k].nbytes());
+        in.push_back(&hold[k]);
+      }
+    }
+    std::vector<Tensor> out = ref::run_node(g, *node, in);
+    for (size_t k = 0; k < out.size(); ++k) std::memcpy(ptr[node->outputs[k]], out[k].raw(), out[k].nbytes());
+  };
+  c.add(std::move(st));
+}
+
+namespace {
+
+void* aligned_bytes(size_t n) {
+  void* p = std::aligned_alloc(64, std::max<size_t>(64, (n + 63) / 64 * 64));
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+int thread_count(int requested) { return requested > 0 ? requested : omp_get_num_procs(); }
+
+class CpuExecutable : public Executable {
+ public:
+  CpuExecutable(const Graph& g, const CompileOptions& o) : g_(g), opts_(o), eng_(dnnl::engine::kind::cpu, 0), strm_(eng_) {
+    omp_set_num_threads(thread_count(o.threads));
+    Compiler c(g_, opts_, eng_);
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      const Node& n = g_.nodes[i];
+      std::string why = "no oneDNN lowering for " + std::string(op_name(n.op));
+      bool done = false;
+      try {
+        Lowering f = lowering(n.op);
+        done = f && f(c, n, &why);
+      } catch (const dnnl::error& e) {
+        why = std::string("oneDNN: ") + e.what();  // reorders made so far stay valid, just unused
+      } catch (Error& e) {
+        throw g_.annotate(e, n);
+      }
+      if (!done) {
+        lower_with_reference(c, n);
+        c.fallbacks.push_back(n.name + " (" + op_name(n.op) + "): " + why);
+      }
+      c.steps.back().node = static_cast<int>(i);
+    }
+    if (o.verbose)
+      for (const auto& f : c.fallbacks) std::cerr << "segrt: cpu: reference kernel for " << f << "\n";
+    slots_ = std::move(c.slots);
+    steps_ = std::move(c.steps);
+    plan_and_bind();
+  }
+
+  ~CpuExecutable() override { std::free(arena_); }
+
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer) override {
+    omp_set_num_threads(thread_count(opts_.threads));
+    for (size_t i = 0; i < g_.inputs.size(); ++i) {
+      int v = g_.inputs[i];
+      ptr_[v] = const_cast<void*>(inputs.at(i).raw());
+      for (auto& m : input_mems_[i]) m.set_data_handle(ptr_[v]);
+    }
+    for (auto& s : steps_) {
+      if (s.host) {
+        strm_.wait();
+        s.host(ptr_);
+      } else {
+        s.prim.execute(strm_, s.bound);
+      }
+      if (observer && *observer && s.node >= 0) {
+        strm_.wait();
+        const Node& n = g_.nodes[s.node];
+        for (int o : n.outputs) (*observer)(g_, n, o, fetch(o).to_f32());
+      }
+    }
+    strm_.wait();
+    std::vector<Tensor> outs;
+    for (int o : g_.outputs) outs.push_back(fetch(o));
+    return outs;
+  }
+
+  size_t planned_bytes() const override { return planned_; }
+  size_t unplanned_bytes() const override { return unplanned_; }
+
+ private:
+  // Copies value v out of its slot into a fresh tensor in its IR layout.
+  Tensor fetch(int v) {
+    const Value& val = g_.value(v);
+    if (val.is_constant()) return val.constant;
+    Tensor t(val.dtype, val.shape, val.layout);
+    const Slot& s = slots_[v];
+    if (!s.spatial) {
+      std::memcpy(t.raw(), ptr_[v], t.nbytes());
+      return t;
+    }
+    dims_t st(val.shape.size(), 1);
+    for (size_t d = st.size(); d-- > 1;) st[d - 1] = st[d] * val.shape[d];
+    md_t view(nchw_dims(val.shape, s.nhwc), dnnl_type(val.dtype), nchw_dims(st, s.nhwc));
+    dnnl::memory src(s.md, eng_, ptr_[v]), dst(view, eng_, t.raw());
+    dnnl::reorder(src, dst).execute(strm_, src, dst);
+    strm_.wait();
+    return t;
+  }
+
+  void plan_and_bind() {
+    // Lifetimes over the step list: a graph of slots and steps for the planner.
+    Graph sg;
+    for (size_t s = 0; s < slots_.size(); ++s) sg.add_value("s" + std::to_string(s));
+    for (auto& st : steps_) sg.add_node(OpType::Identity, st.name, st.in, st.out);
+    std::vector<char> is_input(slots_.size(), 0);
+    for (int v : g_.inputs) is_input[v] = 1;
+    for (int o : g_.outputs) sg.outputs.push_back(o);
+    int nv = static_cast<int>(g_.values.size());
+    auto bytes = [&](int s) -> size_t {
+      if (s < nv && (is_input[s] || g_.value(s).is_constant())) return 0;  // user buffers and weights
+      return slots_[s].md.get_size();
+    };
+    MemoryPlan plan = plan_memory(sg, bytes, false);
+    planned_ = plan.arena_bytes;
+    unplanned_ = plan.naive_bytes;
+    arena_ = static_cast<char*>(aligned_bytes(plan.arena_bytes));
+    ptr_.assign(slots_.size(), nullptr);
+    for (size_t s = 0; s < slots_.size(); ++s)
+      if (plan.offset[s] >= 0) ptr_[s] = arena_ + plan.offset[s];
+    input_mems_.resize(g_.inputs.size());
+    for (auto& st : steps_) {
+      if (st.host) continue;
+      st.bound = st.const_args;
+      for (const SlotArg& a : st.args) {
+        dnnl::memory m(a.md, eng_, ptr_[a.slot] ? ptr_[a.slot] : DNNL_MEMORY_NONE);
+        st.bound[a.arg] = m;
+        for (size_t i = 0; i < g_.inputs.size(); ++i)
+          if (g_.inputs[i] == a.slot) input_mems_[i].push_back(m);
+      }
+    }
+  }
+
+  Graph g_;
+  CompileOptions opts_;
+  dnnl::engine eng_;
+  dnnl::stream strm_;
+  std::vector<Slot> slots_;
+  std::vector<Step> steps_;
+  std::vector<void*> ptr_;
+  std::vector<std::vector<dnnl::memory>> input_mems_;
+  char* arena_ = nullptr;
+  size_t planned_ = 0, unplanned_ = 0;
+};
+
+class CpuBackend : public Backend {
+ public:
+  std::string name() const override { return "cpu"; }
+  std::string device_name() const override {
+    return "host CPU (oneDNN " + std::to_string(dnnl_version()->major) + "." + std::to_string(dnnl_version()->minor) +
+           ", " + isa_name() + ", " + std::to_string(omp_get_num_procs()) + " cores)";
+  }
+  bool supports(const Graph&, const Node& n, std::string* why) const override {
+    if (lowering(n.op) || ref::kernel(n.op)) return true;
+    if (why) *why = std::string("no CPU or reference kernel for ") + op_name(n.op);
+    return false;
+  }
+  std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) override {
+    if (opts.precision == "bf16") {
+      SEGRT_CHECK(dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core_bf16, Unsupported,
+                  "--precision bf16 on the CPU needs AVX512_BF16 (oneDNN ", dnnl_version()->major, ".",
+                  dnnl_version()->minor, " sees ", isa_name(), " on this machine); use fp32");
+    }
+    SEGRT_CHECK(opts.precision == "fp32" || opts.precision == "bf16", Unsupported, "the CPU backend computes in fp32 or bf16 (asked for ",
+                opts.precision, ")");
+    return std::make_unique<CpuExecutable>(g, opts);
+  }
+
+ private:
+  static std::string isa_name() {
+    switch (dnnl::get_effective_cpu_isa()) {
+      case dnnl::cpu_isa::avx2: return "AVX2";
+      case dnnl::cpu_isa::avx2_vnni: return "AVX2-VNNI";
+      case dnnl::cpu_isa::avx512_core: return "AVX-512";
+      case dnnl::cpu_isa::avx512_core_vnni: return "AVX-512 VNNI";
+      case dnnl::cpu_isa::avx512_core_bf16: return "AVX-512 BF16";
+      default: return "ISA " + std::to_string(static_cast<int>(dnnl::get_effective_cpu_isa()));
+    }
+  }
+};
+
+const bool registered = register_backend("cpu", [] { return std::unique_ptr<Backend>(new CpuBackend); });
+
+}  // namespace
+}  // namespace segrt::cpu

@@ -1,0 +1,171 @@
+// Elementwise ops on oneDNN: activations (eltwise primitive, in whatever
+// format the input has, blocked included) and binary arithmetic (binary
+// primitive: same-shape operands in the first operand's format, or plain
+// operands with numpy broadcasting of the second), with a fused activation
+// as post-op. Activations oneDNN does not compute (Selu, Softsign, Erf,
+// HardSigmoid) run as an own loop over Activation, in any format.
+#include "backend/cpu/cpu.h"
+#include "ir/activation.h"
+
+namespace segrt::cpu {
+
+bool dnnl_eltwise(OpType op, float alpha, float beta, dnnl::algorithm* alg, float* a, float* b) {
+  using A = dnnl::algorithm;
+  *a = 0.f;
+  *b = 0.f;
+  switch (op) {
+    case OpType::Relu: *alg = A::eltwise_relu; return true;
+    case OpType::LeakyRelu: *alg = A::eltwise_relu; *a = alpha; return true;
+    case OpType::Elu: *alg = A::eltwise_elu; *a = alpha; return true;
+    case OpType::Sigmoid: *alg = A::eltwise_logistic; return true;
+    case OpType::Tanh: *alg = A::eltwise_tanh; return true;
+    case OpType::Clip: *alg = A::eltwise_clip_v2; *a = alpha; *b = beta; return true;
+    case OpType::HardSwish: *alg = A::eltwise_hardswish; return true;
+    case OpType::Gelu: *alg = alpha != 0.f ? A::eltwise_gelu_tanh : A::eltwise_gelu_erf; return true;
+    case OpType::Exp: *alg = A::eltwise_exp; return true;
+    case OpType::Sqrt: *alg = A::eltwise_sqrt; return true;
+    case OpType::Abs: *alg = A::eltwise_abs; return true;
+    case OpType::Neg: *alg = A::eltwise_linear; *a = -1.f; return true;
+    case OpType::Softplus: *alg = A::eltwise_soft_relu; return true;
+    default: return false;
+  }
+}
+
+namespace {
+
+bool lower_activation(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  if (g.value(x).dtype != DType::f32) return *why = "float32 only", false;
+  Activation act = Activation::from_node(g, n);
+  const Slot& in = c.slots[x];
+  md_t md = in.spatial ? in.md : c.plain_md(x);
+  c.define(y, md, in.spatial, in.nhwc);
+  Step st;
+  st.name = n.name;
+  st.in = {x};
+  st.out = {y};
+  dnnl::algorithm alg;
+  float a, b;
+  if (dnnl_eltwise(act.op, act.alpha, act.beta, &alg, &a, &b)) {
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, md, a, b);
+    st.prim = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(d, c.eng));
+    st.args = {{DNNL_ARG_SRC, x, md}, {DNNL_ARG_DST, y, md}};
+  } else {  // own loop: the format does not matter elementwise (padding lanes included)
+    size_t count = md.get_size() / sizeof(float);
+    st.host = [act, x, y, count](const std::vector<void*>& ptr) {
+      const float* s = static_cast<const float*>(ptr[x]);
+      float* d = static_cast<float*>(ptr[y]);
+#pragma omp parallel for schedule(static)
+      for (size_t i = 0; i < count; ++i) d[i] = act(s[i]);
+    };
+  }
+  c.add(std::move(st));
+  return true;
+}
+
+bool binary_alg(OpType op, dnnl::algorithm* alg) {
+  using A = dnnl::algorithm;
+  switch (op) {
+    case OpType::Add: case OpType::Sum: *alg = A::binary_add; return true;
+    case OpType::Sub: *alg = A::binary_sub; return true;
+    case OpType::Mul: *alg = A::binary_mul; return true;
+    case OpType::Div: *alg = A::binary_div; return true;
+    case OpType::Max: *alg = A::binary_max; return true;
+    case OpType::Min: *alg = A::binary_min; return true;
+    default: return false;
+  }
+}
+
+bool commutative(OpType op) { return op != OpType::Sub && op != OpType::Div; }
+
+dims_t padded_dims(const Shape& s, size_t rank) {
+  dims_t d(rank - s.size(), 1);
+  d.insert(d.end(), s.begin(), s.end());
+  return d;
+}
+
+bool lower_binary(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  dnnl::algorithm alg;
+  if (n.inputs.size() != 2 || !binary_alg(n.op, &alg)) return *why = "two-input arithmetic only", false;
+  int a = n.inputs[0], b = n.inputs[1], y = n.outputs[0];
+  const Value& out = g.value(y);
+  if (g.value(a).dtype != DType::f32 || g.value(b).dtype != DType::f32) return *why = "float32 only", false;
+  if (g.value(a).shape != out.shape) {
+    if (!commutative(n.op) || g.value(b).shape != out.shape) return *why = "first operand broadcasts", false;
+    std::swap(a, b);
+  }
+  dnnl::primitive_attr attr;
+  Activation act = Activation::from_fused_attrs(n.attrs);
+  if (!act.none()) {
+    dnnl::algorithm ea;
+    float al, be;
+    if (!dnnl_eltwise(act.op, act.alpha, act.beta, &ea, &al, &be)) return *why = "fused activation", false;
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, ea, al, be);
+    attr.set_post_ops(po);
+  }
+  const Slot& sa = c.slots[a];
+  bool b_const = g.value(b).is_constant();
+  // Same-shape operands stay in a's (blocked) format; anything else is computed on plain data.
+  bool spatial = sa.spatial && g.value(b).shape == out.shape && !b_const;
+  md_t ma, mb;
+  int ia = a, ib = b;
+  if (spatial) {
+    ma = sa.md;
+    mb = ma;
+    ib = c.as_spatial(b, sa.nhwc, ma);
+  } else {
+    ia = c.as_plain(a);
+    ma = c.plain_md(a);
+    dims_t d = padded_dims(g.value(b).shape, out.shape.size());
+    dims_t st(d.size(), 1);
+    for (size_t i = d.size(); i-- > 1;) st[i - 1] = st[i] * d[i];
+    mb = md_t(d, dnnl::memory::data_type::f32, st);
+    if (!b_const) ib = c.as_plain(b);
+  }
+  dnnl::binary::desc d(alg, ma, mb, ma);
+  dnnl::binary::primitive_desc pd(d, attr, c.eng);
+  c.define(y, ma, spatial, spatial && sa.nhwc);
+  Step st;
+  st.name = n.name;
+  st.in = {ia};
+  st.out = {y};
+  st.prim = dnnl::binary(pd);
+  st.args = {{DNNL_ARG_SRC_0, ia, ma}, {DNNL_ARG_DST, y, ma}};
+  if (b_const) {
+    st.const_args[DNNL_ARG_SRC_1] = c.constant(g.value(b).constant, mb, mb);
+  } else {
+    st.in.push_back(ib);
+    st.args.push_back({DNNL_ARG_SRC_1, ib, mb});
+  }
+  c.add(std::move(st));
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CPU_LOWERING(Relu, lower_activation);
+SEGRT_CPU_LOWERING(LeakyRelu, lower_activation);
+SEGRT_CPU_LOWERING(Elu, lower_activation);
+SEGRT_CPU_LOWERING(Selu, lower_activation);
+SEGRT_CPU_LOWERING(Sigmoid, lower_activation);
+SEGRT_CPU_LOWERING(HardSigmoid, lower_activation);
+SEGRT_CPU_LOWERING(HardSwish, lower_activation);
+SEGRT_CPU_LOWERING(Tanh, lower_activation);
+SEGRT_CPU_LOWERING(Softplus, lower_activation);
+SEGRT_CPU_LOWERING(Softsign, lower_activation);
+SEGRT_CPU_LOWERING(Gelu, lower_activation);
+SEGRT_CPU_LOWERING(Erf, lower_activation);
+SEGRT_CPU_LOWERING(Exp, lower_activation);
+SEGRT_CPU_LOWERING(Sqrt, lower_activation);
+SEGRT_CPU_LOWERING(Clip, lower_activation);
+SEGRT_CPU_LOWERING(Add, lower_binary);
+SEGRT_CPU_LOWERING(Sub, lower_binary);
+SEGRT_CPU_LOWERING(Mul, lower_binary);
+SEGRT_CPU_LOWERING(Div, lower_binary);
+SEGRT_CPU_LOWERING(Max, lower_binary);
+SEGRT_CPU_LOWERING(Min, lower_binary);
+
+}  // namespace segrt::cpu

@@ -1,0 +1,100 @@
+// Resize, nearest mode, on 4-D activations: an own kernel that works in the
+// input's format (plain NCHW / NHWC or oneDNN's channel-blocked nChw8c /
+// nChw16c), so a U-Net decoder never leaves the blocked layout. Source rows
+// and columns are computed once with the shared ONNX formulas
+// (ir/ops/resize_util.h), so every coordinate mode and rounding rule is exact;
+// each output pixel then copies one block of channels. oneDNN's resampling
+// computes nearest with its own rule, so it is not used.
+#include <cstring>
+
+#include "backend/cpu/cpu.h"
+#include "ir/ops/resize_util.h"
+
+namespace segrt::cpu {
+
+namespace {
+
+using tag = dnnl::memory::format_tag;
+
+// Source index of each output index along one axis, clamped to the input.
+std::vector<int64_t> nearest_table(const ResizeParams& p, int axis, int64_t in) {
+  std::vector<int64_t> t(static_cast<size_t>(p.out[axis]));
+  for (int64_t o = 0; o < p.out[axis]; ++o) {
+    double x = resize_source_coord(p.coord_mode, static_cast<double>(o), p.scales[axis], in, p.roi_start[axis],
+                                   p.roi_end[axis]);
+    t[o] = std::clamp<int64_t>(resize_nearest_index(p.nearest_mode, x), 0, in - 1);
+  }
+  return t;
+}
+
+bool lower_resize(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  const Value& xv = g.value(x);
+  if (xv.shape.size() != 4 || xv.dtype != DType::f32) return *why = "4-D float32 only", false;
+  auto cst = [&](size_t k) -> const Tensor* {
+    if (k >= n.inputs.size() || n.inputs[k] < 0) return nullptr;
+    return g.value(n.inputs[k]).is_constant() ? &g.value(n.inputs[k]).constant : nullptr;
+  };
+  for (size_t k = 1; k < n.inputs.size(); ++k)
+    if (n.inputs[k] >= 0 && !cst(k)) return *why = "scales or sizes computed at run time", false;
+  ResizeParams p = resize_params(n.attrs, xv.shape, cst(1), cst(2), cst(3));
+  if (p.mode != "nearest") return *why = p.mode + " mode", false;
+  if (p.coord_mode == "tf_crop_and_resize") return *why = "tf_crop_and_resize", false;
+  bool nhwc = xv.layout == Layout::NHWC;
+  int ch = nhwc ? 3 : 1, h = nhwc ? 1 : 2, w = nhwc ? 2 : 3;
+  if (p.out[0] != xv.shape[0] || p.out[ch] != xv.shape[ch]) return *why = "resizes batch or channels", false;
+  auto rows = nearest_table(p, h, xv.shape[h]), cols = nearest_table(p, w, xv.shape[w]);
+
+  // The input's format: channel block size (1 = plain NCHW, 0 = NHWC).
+  const int64_t N = xv.shape[0], C = xv.shape[ch], IH = xv.shape[h], IW = xv.shape[w];
+  const int64_t OH = p.out[h], OW = p.out[w];
+  dims_t in_dims = {N, C, IH, IW}, out_dims = {N, C, OH, OW};
+  md_t src = c.spatial_view(x, nhwc);
+  int64_t blk = -1;
+  tag t = tag::undef;
+  for (auto [cand, b] : {std::pair{tag::nChw8c, 8}, {tag::nChw16c, 16}, {tag::nchw, 1}, {tag::nhwc, 0}})
+    if (src == md_t(in_dims, dnnl::memory::data_type::f32, cand)) {
+      blk = b;
+      t = cand;
+      break;
+    }
+  int xs = x;
+  if (blk < 0) {  // some other format: read it as plain NCHW
+    t = tag::nchw;
+    blk = 1;
+    xs = c.as_spatial(x, nhwc, md_t(in_dims, dnnl::memory::data_type::f32, t));
+  }
+  md_t dst(out_dims, dnnl::memory::data_type::f32, t);
+  c.define(y, dst, true, nhwc);
+  Step st;
+  st.name = n.name;
+  st.in = {xs};
+  st.out = {y};
+  // Rows of `inner` floats: one channel block of one pixel (NHWC: all channels).
+  const int64_t planes = blk == 0 ? N : N * ((C + blk - 1) / blk);
+  const int64_t inner = blk == 0 ? C : blk;
+  st.host = [=](const std::vector<void*>& ptr) {
+    const float* s = static_cast<const float*>(ptr[xs]);
+    float* d = static_cast<float*>(ptr[y]);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t pl = 0; pl < planes; ++pl)
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const float* srow = s + (pl * IH + rows[oh]) * IW * inner;
+        float* drow = d + (pl * OH + oh) * OW * inner;
+        if (inner == 1) {
+          for (int64_t ow = 0; ow < OW; ++ow) drow[ow] = srow[cols[ow]];
+        } else {
+          for (int64_t ow = 0; ow < OW; ++ow) std::memcpy(drow + ow * inner, srow + cols[ow] * inner, inner * sizeof(float));
+        }
+      }
+  };
+  c.add(std::move(st));
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CPU_LOWERING(Resize, lower_resize);
+
+}  // namespace segrt::cpu
