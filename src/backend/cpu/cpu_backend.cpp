@@ -194,7 +194,8 @@ class CpuExecutable : public Executable {
       } catch (const dnnl::error& e) {
         why = std::string("oneDNN: ") + e.what();  // reorders made so far stay valid, just unused
       } catch (Error& e) {
-        throw g_.annotate(e, n);
+        if (e.kind() != ErrorKind::Unsupported) throw g_.annotate(e, n);
+        why = e.what();  // e.g. Clip bounds computed at run time: the reference handles it
       }
       if (!done) {
         lower_with_reference(c, n);

@@ -37,6 +37,8 @@ bool lower_activation(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   if (g.value(x).dtype != DType::f32) return *why = "float32 only", false;
+  for (size_t k = 1; k < n.inputs.size(); ++k)
+    if (n.inputs[k] >= 0 && !g.value(n.inputs[k]).is_constant()) return *why = "bounds computed at run time", false;
   Activation act = Activation::from_node(g, n);
   const Slot& in = c.slots[x];
   md_t md = in.spatial ? in.md : c.plain_md(x);
@@ -92,8 +94,9 @@ bool lower_binary(Compiler& c, const Node& n, std::string* why) {
   int a = n.inputs[0], b = n.inputs[1], y = n.outputs[0];
   const Value& out = g.value(y);
   if (g.value(a).dtype != DType::f32 || g.value(b).dtype != DType::f32) return *why = "float32 only", false;
-  if (g.value(a).shape != out.shape) {
-    if (!commutative(n.op) || g.value(b).shape != out.shape) return *why = "first operand broadcasts", false;
+  if (g.value(a).shape != out.shape || g.value(a).is_constant()) {  // oneDNN broadcasts and reads constants as src1 only
+    if (!commutative(n.op) || g.value(b).shape != out.shape || g.value(b).is_constant())
+      return *why = "first operand broadcasts or is constant", false;
     std::swap(a, b);
   }
   dnnl::primitive_attr attr;
