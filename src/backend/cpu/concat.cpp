@@ -16,6 +16,30 @@ bool lower_concat(Compiler& c, const Node& n, std::string* why) {
   int axis = normalize_axis(n.attrs.i("axis", 0), rank);
   bool nhwc = out.layout == Layout::NHWC;
   bool channel = rank == 4 && out.dtype == DType::f32 && axis == (nhwc ? 3 : 1);
+  if (channel && !c.slots[y].md.is_zero()) {  // producers already write into this buffer (in place)
+    const md_t& zmd = c.slots[y].md;
+    auto offs = n.attrs.ints("in_place_offsets");
+    Step done;
+    done.name = n.name;
+    done.out = {y};
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      int v = n.inputs[k];
+      done.in.push_back(v);
+      if (c.alias_of[v] == y) continue;
+      // This input's producer could not: copy it into its slice.
+      md_t src = c.spatial_view(v, nhwc), dst = zmd.submemory_desc(src.dims(), {0, offs.at(k), 0, 0});
+      Step cp;
+      cp.name = n.name + " slice " + std::to_string(k);
+      cp.in = {v};
+      cp.out = {y};
+      cp.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, src, c.eng, dst));
+      cp.args = {{DNNL_ARG_SRC, v, src}, {DNNL_ARG_DST, y, dst}};
+      c.add(std::move(cp));
+    }
+    done.host = [](const std::vector<void*>&) {};  // nothing left to do: marks the node for observers
+    c.add(std::move(done));
+    return true;
+  }
   std::vector<md_t> srcs;
   std::vector<int> in;
   for (int v : n.inputs) {

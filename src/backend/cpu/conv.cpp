@@ -65,13 +65,33 @@ bool lower_conv(Compiler& c, const Node& n, std::string* why) {
   md_t dst_any(nchw_dims(g.value(y).shape, nhwc), dt::f32, tag::any), bias_md({O}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   if (!post_ops(n, r >= 0, &attr, why)) return false;
-  auto d = b >= 0 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                   src_any, w_any, bias_md, dst_any, dnnl_dims(geo.strides), dil, pl, pr)
-                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                   src_any, w_any, dst_any, dnnl_dims(geo.strides), dil, pl, pr);
-  dnnl::convolution_forward::primitive_desc pd(d, attr, c.eng);
+  auto make_pd = [&](const md_t& dst) {
+    auto d = b >= 0 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::convolution_direct, src_any, w_any, bias_md, dst,
+                                                     dnnl_dims(geo.strides), dil, pl, pr)
+                    : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::convolution_direct, src_any, w_any, dst,
+                                                     dnnl_dims(geo.strides), dil, pl, pr);
+    return dnnl::convolution_forward::primitive_desc(d, attr, c.eng);
+  };
+  dnnl::convolution_forward::primitive_desc pd = make_pd(dst_any);
+  // A Concat input: write straight into the Concat's buffer when the same kernel can.
+  bool in_slice = false;
+  md_t slice = c.slice_md(y, pd.dst_desc());
+  if (!slice.is_zero()) {
+    try {
+      auto pd2 = make_pd(slice);
+      if (pd2.dst_desc() == slice && pd2.src_desc() == pd.src_desc() &&
+          std::string(pd2.impl_info_str()) == pd.impl_info_str()) {
+        pd = pd2;
+        in_slice = true;
+      }
+    } catch (const dnnl::error&) {
+    }
+  }
   int src = c.as_spatial(x, nhwc, pd.src_desc());
-  c.define(y, pd.dst_desc(), true, nhwc);
+  if (in_slice) c.define_slice(y, pd.dst_desc());
+  else c.define(y, pd.dst_desc(), true, nhwc);
   if (r >= 0) {  // the sum post-op adds to what dst holds: copy the residual there first
     md_t rv = c.spatial_view(r, nhwc);
     Step cp;

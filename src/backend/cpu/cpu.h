@@ -57,6 +57,22 @@ class Compiler {
   std::vector<Slot> slots;       // slots[v] for graph value v; temporaries after
   std::vector<Step> steps;
   std::vector<std::string> fallbacks;  // "node (op): why" for --verbose
+  // In-place concat (passes/concat_in_place.cpp): alias_of[s] = the slot of
+  // the Concat output whose bytes slot s lives in (its md is a sub-memory
+  // of that slot's md), -1 otherwise.
+  std::vector<int> alias_of;
+  struct ConcatSlice {
+    int concat_out = -1;
+    int64_t offset = 0;  // channel offset
+  };
+  std::map<int, ConcatSlice> slice_of;  // marked Concat inputs -> their slice
+
+  // For a value producers may write into its Concat's buffer: the descriptor
+  // to write through (a sub-memory of the Concat buffer in the same blocked
+  // format as `chosen`), or a zero md when that is not possible.
+  md_t slice_md(int v, const md_t& chosen);
+  // Records that v's slot lives inside its Concat's buffer (after slice_md).
+  void define_slice(int v, const md_t& md);
 
   // Row-major descriptor of value v over its IR shape (f32 / i64 / ...).
   md_t plain_md(int v) const;

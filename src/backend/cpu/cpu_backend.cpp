@@ -58,6 +58,53 @@ dims_t view_strides(const Shape& s, bool nhwc) {
 
 Compiler::Compiler(const Graph& graph, const CompileOptions& o, dnnl::engine e) : g(graph), opts(o), eng(e) {
   slots.resize(g.values.size());
+  alias_of.assign(g.values.size(), -1);
+  for (const Node& n : g.nodes) {
+    if (n.op != OpType::Concat || !n.attrs.i("in_place", 0)) continue;
+    const Value& z = g.value(n.outputs[0]);
+    int axis = n.attrs.i("axis", 0);
+    if (axis < 0) axis += static_cast<int>(z.shape.size());
+    bool nhwc = z.layout == Layout::NHWC;
+    if (z.shape.size() != 4 || z.dtype != DType::f32 || axis != (nhwc ? 3 : 1)) continue;
+    auto offs = n.attrs.ints("in_place_offsets");
+    for (size_t k = 0; k < n.inputs.size() && k < offs.size(); ++k) slice_of[n.inputs[k]] = {n.outputs[0], offs[k]};
+  }
+}
+
+namespace {
+// Channel block of a 4-D blocked descriptor (nChw8c / nChw16c), 0 otherwise.
+int channel_block(const md_t& md) {
+  if (md.dims().size() != 4) return 0;
+  for (auto [t, b] : {std::pair{dnnl::memory::format_tag::nChw8c, 8}, {dnnl::memory::format_tag::nChw16c, 16}})
+    if (md == md_t(md.dims(), md.data_type(), t)) return b;
+  return 0;
+}
+}  // namespace
+
+md_t Compiler::slice_md(int v, const md_t& chosen) {
+  auto it = slice_of.find(v);
+  if (it == slice_of.end()) return md_t();
+  int z = it->second.concat_out;
+  int block = channel_block(chosen);
+  if (!block) return md_t();
+  const Value& zv = g.value(z);
+  bool nhwc = zv.layout == Layout::NHWC;
+  dims_t zd = nchw_dims(zv.shape, nhwc);
+  // Every slice must start on a block boundary, and the buffer must have no padded channels.
+  if (zd[1] % block) return md_t();
+  for (auto& [in, sl] : slice_of)
+    if (sl.concat_out == z && sl.offset % block) return md_t();
+  md_t zmd(zd, dnnl::memory::data_type::f32,
+           block == 8 ? dnnl::memory::format_tag::nChw8c : dnnl::memory::format_tag::nChw16c);
+  if (!slots[z].md.is_zero() && slots[z].md != zmd) return md_t();
+  if (slots[z].md.is_zero()) slots[z] = {zmd, true, nhwc};
+  return zmd.submemory_desc(chosen.dims(), {0, it->second.offset, 0, 0});
+}
+
+void Compiler::define_slice(int v, const md_t& md) {
+  int z = slice_of.at(v).concat_out;
+  slots[v] = {md, true, slots[z].nhwc};
+  alias_of[v] = z;
 }
 
 md_t Compiler::plain_md(int v) const {
@@ -83,6 +130,7 @@ md_t Compiler::spatial_view(int v, bool nhwc) const {
 
 int Compiler::new_slot(const md_t& md, bool spatial, bool nhwc) {
   slots.push_back({md, spatial, nhwc});
+  alias_of.push_back(-1);
   return static_cast<int>(slots.size()) - 1;
 }
 
@@ -207,6 +255,7 @@ class CpuExecutable : public Executable {
       for (const auto& f : c.fallbacks) std::cerr << "segrt: cpu: reference kernel for " << f << "\n";
     slots_ = std::move(c.slots);
     steps_ = std::move(c.steps);
+    alias_of_ = std::move(c.alias_of);
     plan_and_bind();
   }
 
@@ -263,15 +312,26 @@ class CpuExecutable : public Executable {
 
   void plan_and_bind() {
     // Lifetimes over the step list: a graph of slots and steps for the planner.
+    // A slot inside an in-place Concat's buffer lives as long as that buffer.
+    auto root = [&](int s) {
+      while (alias_of_[s] >= 0) s = alias_of_[s];
+      return s;
+    };
     Graph sg;
     for (size_t s = 0; s < slots_.size(); ++s) sg.add_value("s" + std::to_string(s));
-    for (auto& st : steps_) sg.add_node(OpType::Identity, st.name, st.in, st.out);
+    for (auto& st : steps_) {
+      std::vector<int> in, out;
+      for (int s : st.in) in.push_back(root(s));
+      for (int s : st.out) out.push_back(root(s));
+      sg.add_node(OpType::Identity, st.name, in, out);
+    }
     std::vector<char> is_input(slots_.size(), 0);
     for (int v : g_.inputs) is_input[v] = 1;
     for (int o : g_.outputs) sg.outputs.push_back(o);
     int nv = static_cast<int>(g_.values.size());
     auto bytes = [&](int s) -> size_t {
       if (s < nv && (is_input[s] || g_.value(s).is_constant())) return 0;  // user buffers and weights
+      if (alias_of_[s] >= 0) return 0;                                      // bytes of its Concat
       return slots_[s].md.get_size();
     };
     MemoryPlan plan = plan_memory(sg, bytes, false);
@@ -281,6 +341,8 @@ class CpuExecutable : public Executable {
     ptr_.assign(slots_.size(), nullptr);
     for (size_t s = 0; s < slots_.size(); ++s)
       if (plan.offset[s] >= 0) ptr_[s] = arena_ + plan.offset[s];
+    for (size_t s = 0; s < slots_.size(); ++s)
+      if (alias_of_[s] >= 0) ptr_[s] = ptr_[root(static_cast<int>(s))];  // its md carries the offset
     input_mems_.resize(g_.inputs.size());
     for (auto& st : steps_) {
       if (st.host) continue;
@@ -300,6 +362,7 @@ class CpuExecutable : public Executable {
   dnnl::stream strm_;
   std::vector<Slot> slots_;
   std::vector<Step> steps_;
+  std::vector<int> alias_of_;
   std::vector<void*> ptr_;
   std::vector<std::vector<dnnl::memory>> input_mems_;
   char* arena_ = nullptr;

@@ -40,8 +40,9 @@ bool lower_activation(Compiler& c, const Node& n, std::string* why) {
   for (size_t k = 1; k < n.inputs.size(); ++k)
     if (n.inputs[k] >= 0 && !g.value(n.inputs[k]).is_constant()) return *why = "bounds computed at run time", false;
   Activation act = Activation::from_node(g, n);
+  if (c.alias_of[x] >= 0) x = c.as_plain(x);  // a slice of a Concat buffer: work on a dense copy
   const Slot& in = c.slots[x];
-  md_t md = in.spatial ? in.md : c.plain_md(x);
+  md_t md = in.spatial ? in.md : c.plain_md(n.inputs[0]);
   c.define(y, md, in.spatial, in.nhwc);
   Step st;
   st.name = n.name;
@@ -112,7 +113,7 @@ bool lower_binary(Compiler& c, const Node& n, std::string* why) {
   const Slot& sa = c.slots[a];
   bool b_const = g.value(b).is_constant();
   // Same-shape operands stay in a's (blocked) format; anything else is computed on plain data.
-  bool spatial = sa.spatial && g.value(b).shape == out.shape && !b_const;
+  bool spatial = sa.spatial && g.value(b).shape == out.shape && !b_const && c.alias_of[a] < 0;
   md_t ma, mb;
   int ia = a, ib = b;
   if (spatial) {
