@@ -80,7 +80,7 @@ int segment(SegmentArgs a) {
   app::RunSummary s = app::segment_files(seg, files, a.run, std::cout, std::cerr);
 
   int ok = s.images - s.failed;
-  std::printf("%d image%s, %d failed, %.2f s, %.2f images/s (backend %s)\n", s.images, s.images == 1 ? "" : "s",
+  std::printf("%d image%s, %d failed, %.2f s, %.3g images/s (backend %s)\n", s.images, s.images == 1 ? "" : "s",
               s.failed, s.seconds, s.seconds > 0 ? ok / s.seconds : 0.0, engine.backend().c_str());
   // Quality gates (used by scripts/demo.sh): every scored image must reach them.
   bool below = false;
