@@ -76,7 +76,9 @@ TEST_P(ImageRoundTrip, ReadsBackWhatWasWritten) {
     got = first;
   }
   EXPECT_EQ(got.channels, c.channels);
-  if (got.channels == c.channels && got.bits == c.bits) EXPECT_LE(max_diff(src, got), c.tolerance);
+  if (got.channels == c.channels && got.bits == c.bits) {
+    EXPECT_LE(max_diff(src, got), c.tolerance);
+  }
   fs::remove_all(dir);
 }
 
