@@ -62,6 +62,7 @@ struct Descs {
 struct Choice {
   int algo = -1;
   size_t ws = 0;
+  float ms = 0;  // cudnnFind's time for it
   cudnnMathType_t math = CUDNN_DEFAULT_MATH;
   bool fused = false;
 };
@@ -117,7 +118,6 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
     if (it != cache().end()) {
       cs.ch = it->second;
       SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs.d.conv, cs.ch.math));
-      ex.need_workspace(cs.ch.ws);
       return;
     }
   }
@@ -167,11 +167,11 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
   }
   cs.ch.algo = ok[pick].first;
   cs.ch.ws = ok[pick].second;
+  cs.ch.ms = times[pick];
   cs.ch.math = want == CUDNN_FMA_MATH ? CUDNN_FMA_MATH : maths[pick];
   cs.ch.fused = !cs.transposed && cs.relu_or_none &&
                 (cs.act.kind == ActKind::Relu || cs.ch.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
   SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs.d.conv, cs.ch.math));
-  ex.need_workspace(cs.ch.ws);
   std::lock_guard<std::mutex> lock(g_cache_mu);
   cache()[cs.key] = cs.ch;
 }
@@ -370,9 +370,14 @@ bool build_conv(BuildCtx& c) {
   std::string precision = c.precision();
   c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
          [&ex, cs, precision] {
-           if (prepare_graph(ex, *cs)) return;
+           bool graph = prepare_graph(ex, *cs);
+           if (graph && cs->t != DevType::f32) return;
+           // fp32 / tf32: the legacy algorithms (FFT, Winograd) can beat every
+           // graph engine; time both and keep the faster.
            if (cs->xpad >= 0) launch_pad(ex.ptr(cs->x), ex.ptr(cs->xpad), cs->t, cs->pre_pad, ex.stream());
            choose_algorithm(ex, *cs, precision);
+           if (graph && cs->ch.ms > 0 && cs->ch.ms < cs->graph->best_ms()) cs->graph.reset();
+           if (!cs->graph) ex.need_workspace(cs->ch.ws);
          });
   return true;
 }
