@@ -95,12 +95,35 @@ TEST(CpuOps, ConvAwkwardShapes) {
       {{1, 9, 11, 3}, 7, 3, 1, 1, 1, 1, true, true, "Relu", false},  // NHWC
       {{1, 64, 16, 16}, 64, 3, 1, 1, 1, 1, true, false, "Relu", false},
       {{1, 1, 1, 1}, 3, 1, 1, 0, 1, 1, true, false, "", false},
+      {{2, 13, 5, 7}, 2, 1, 1, 0, 1, 1, true, false, "Sigmoid", false},  // a class head (own kernel)
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const ConvCase& cc = cases[i];
     Graph g = conv_graph(cc, 10 + i);
     expect_cpu_matches_ref(g, {test::random_tensor(cc.x, 100 + i)}, "conv case " + std::to_string(i), true);
   }
+}
+
+TEST(CpuOps, SegmentationHeadAfterBlockedConv) {
+  SEGRT_REQUIRE_CPU();
+  Graph g;
+  int x = g.add_input("x", DType::f32, {1, 16, 9, 11}, Layout::NCHW);
+  int prev = x;
+  std::vector<std::pair<int64_t, int64_t>> layers = {{16, 2}, {2, 1}};  // 3x3 16->2, then 1x1 2->1 + Sigmoid
+  for (size_t i = 0; i < layers.size(); ++i) {
+    int64_t k = i == 0 ? 3 : 1;
+    int w = g.add_constant("w" + std::to_string(i), test::random_tensor({layers[i].second, layers[i].first, k, k}, 3 + i));
+    int b = g.add_constant("b" + std::to_string(i), test::random_tensor({layers[i].second}, 5 + i));
+    int y = g.add_value("y" + std::to_string(i));
+    Node& n = g.add_node(OpType::Conv, "conv" + std::to_string(i), {prev, w, b}, {y});
+    n.attrs.set("kernel_shape", std::vector<int64_t>{k, k});
+    n.attrs.set("pads", std::vector<int64_t>{k / 2, k / 2, k / 2, k / 2});
+    prev = y;
+  }
+  int s = g.add_value("prob");
+  g.add_node(OpType::Sigmoid, "sigmoid", {prev}, {s});
+  g.outputs.push_back(s);
+  expect_cpu_matches_ref(g, {test::random_tensor({1, 16, 9, 11}, 1)}, "head", true);
 }
 
 TEST(CpuOps, ConvWithResidualAndRelu) {

@@ -1,5 +1,6 @@
 // segrt command line: parses the subcommand and maps errors to exit codes
 // (README, "Exit codes").
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
@@ -46,6 +47,15 @@ std::vector<int64_t> parse_hw(const std::string& s) {
 }
 
 }  // namespace segrt::cli
+
+// oneDNN's OpenMP threads sleep between primitives instead of spinning unless
+// the user says otherwise: on a shared, busy machine spinning threads steal
+// the cores the working ones need (bench/NOTES.md: ~20% at load 8 on 2 cores)
+// and on an idle one the wake-ups cost ~1 ms per U-Net forward. libgomp reads
+// the variable when it loads, before main(): .preinit_array runs earlier.
+static void default_omp_wait_policy(int, char**, char**) { setenv("OMP_WAIT_POLICY", "PASSIVE", 0); }
+__attribute__((section(".preinit_array"), used)) static void (*segrt_preinit)(int, char**, char**) =
+    &default_omp_wait_policy;
 
 int main(int argc, char** argv) {
   CLI::App app{"segrt: fast, exact inference for semantic-segmentation networks (ONNX, Keras)"};

@@ -44,8 +44,62 @@ bool check_common(const Compiler& c, const Node& n, std::string* why) {
 
 dims_t dnnl_dims(const std::vector<int64_t>& v) { return dims_t(v.begin(), v.end()); }
 
+// Channel block of a 4-D NCHW-ordered descriptor: 1 plain, 8 / 16 blocked, 0 other.
+int block_of(const md_t& md) {
+  for (auto [t, b] : {std::pair{tag::nchw, 1}, {tag::nChw8c, 8}, {tag::nChw16c, 16}})
+    if (md == md_t(md.dims(), dt::f32, t)) return b;
+  return 0;
+}
+
+// A 1x1 convolution to a handful of channels (the class head of a
+// segmentation net): oneDNN pads its output to 8 channels, so it moves 8x the
+// bytes it needs and a reorder follows. An own loop reads the (blocked) input
+// once and writes the plain output the user gets.
+bool lower_small_pointwise(Compiler& c, const Node& n) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  int b = n.inputs.size() > 2 ? n.inputs[2] : -1;
+  const Tensor& w = g.value(n.inputs[1]).constant;
+  if (is_channels_last(n.attrs) || n.inputs.size() > 3 || n.attrs.i("group", 1) != 1) return false;
+  if (w.dim(0) > 4 || w.dim(1) > 16 || w.dim(2) != 1 || w.dim(3) != 1) return false;
+  ConvGeometry geo = conv_geometry(n.attrs, g.value(x).shape, w.shape());
+  for (int i = 0; i < 2; ++i)
+    if (geo.strides[i] != 1 || geo.pads[i] != 0 || geo.pads[i + 2] != 0) return false;
+  if (c.alias_of[x] >= 0) return false;
+  int blk = block_of(c.spatial_view(x, false));
+  if (!blk) return false;
+  const int64_t N = g.value(x).shape[0], C = w.dim(1), O = w.dim(0);
+  const int64_t HW = g.value(x).shape[2] * g.value(x).shape[3];
+  const int64_t Cp = (C + blk - 1) / blk * blk;  // channels with block padding
+  std::vector<float> wt(w.data<float>(), w.data<float>() + O * C), bias(O, 0.f);
+  if (b >= 0) bias = std::vector<float>(g.value(b).constant.data<float>(), g.value(b).constant.data<float>() + O);
+  Activation act = Activation::from_fused_attrs(n.attrs);
+  c.define(y, md_t(nchw_dims(g.value(y).shape, false), dt::f32, tag::nchw), true, false);
+  Step st;
+  st.name = n.name;
+  st.in = {x};
+  st.out = {y};
+  st.host = [=](const std::vector<void*>& ptr) {
+    const float* src = static_cast<const float*>(ptr[x]);
+    float* dst = static_cast<float*>(ptr[y]);
+    for (int64_t nb = 0; nb < N; ++nb) {
+      const float* xs = src + nb * Cp * HW;
+#pragma omp parallel for schedule(static)
+      for (int64_t p = 0; p < HW; ++p)
+        for (int64_t o = 0; o < O; ++o) {
+          float acc = bias[o];
+          for (int64_t i = 0; i < C; ++i) acc += wt[o * C + i] * xs[((i / blk) * HW + p) * blk + i % blk];
+          dst[(nb * O + o) * HW + p] = act.none() ? acc : act(acc);
+        }
+    }
+  };
+  c.add(std::move(st));
+  return true;
+}
+
 bool lower_conv(Compiler& c, const Node& n, std::string* why) {
   if (!check_common(c, n, why)) return false;
+  if (lower_small_pointwise(c, n)) return true;
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   int b = n.inputs.size() > 2 ? n.inputs[2] : -1, r = n.inputs.size() > 3 ? n.inputs[3] : -1;
