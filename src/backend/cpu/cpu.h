@@ -58,9 +58,12 @@ class Compiler {
   std::vector<Step> steps;
   std::vector<std::string> fallbacks;  // "node (op): why" for --verbose
   // In-place concat (passes/concat_in_place.cpp): alias_of[s] = the slot of
-  // the Concat output whose bytes slot s lives in (its md is a sub-memory
-  // of that slot's md), -1 otherwise.
+  // the Concat output whose bytes slot s lives in, alias_offset[s] bytes in;
+  // -1 otherwise. With batch 1, a channel slice of an nChw8c buffer starting
+  // on a block boundary is itself a dense nChw8c tensor at a byte offset
+  // (oneDNN's JIT convolutions refuse strided sub-memory destinations).
   std::vector<int> alias_of;
+  std::vector<size_t> alias_offset;  // bytes from the start of that slot
   struct ConcatSlice {
     int concat_out = -1;
     int64_t offset = 0;  // channel offset
@@ -68,8 +71,8 @@ class Compiler {
   std::map<int, ConcatSlice> slice_of;  // marked Concat inputs -> their slice
 
   // For a value producers may write into its Concat's buffer: the descriptor
-  // to write through (a sub-memory of the Concat buffer in the same blocked
-  // format as `chosen`), or a zero md when that is not possible.
+  // to write through (dense, the same blocked format as `chosen`, at a byte
+  // offset in the Concat buffer), or a zero md when that is not possible.
   md_t slice_md(int v, const md_t& chosen);
   // Records that v's slot lives inside its Concat's buffer (after slice_md).
   void define_slice(int v, const md_t& md);

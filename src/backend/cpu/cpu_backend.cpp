@@ -59,6 +59,7 @@ dims_t view_strides(const Shape& s, bool nhwc) {
 Compiler::Compiler(const Graph& graph, const CompileOptions& o, dnnl::engine e) : g(graph), opts(o), eng(e) {
   slots.resize(g.values.size());
   alias_of.assign(g.values.size(), -1);
+  alias_offset.assign(g.values.size(), 0);
   for (const Node& n : g.nodes) {
     if (n.op != OpType::Concat || !n.attrs.i("in_place", 0)) continue;
     const Value& z = g.value(n.outputs[0]);
@@ -96,15 +97,18 @@ md_t Compiler::slice_md(int v, const md_t& chosen) {
     if (sl.concat_out == z && sl.offset % block) return md_t();
   md_t zmd(zd, dnnl::memory::data_type::f32,
            block == 8 ? dnnl::memory::format_tag::nChw8c : dnnl::memory::format_tag::nChw16c);
+  if (zd[0] != 1) return md_t();  // with a batch the slice is strided
   if (!slots[z].md.is_zero() && slots[z].md != zmd) return md_t();
   if (slots[z].md.is_zero()) slots[z] = {zmd, true, nhwc};
-  return zmd.submemory_desc(chosen.dims(), {0, it->second.offset, 0, 0});
+  return chosen;
 }
 
 void Compiler::define_slice(int v, const md_t& md) {
-  int z = slice_of.at(v).concat_out;
+  auto [z, offset] = slice_of.at(v);
+  const md_t& zmd = slots[z].md;
   slots[v] = {md, true, slots[z].nhwc};
   alias_of[v] = z;
+  alias_offset[v] = static_cast<size_t>(offset * zmd.dims()[2] * zmd.dims()[3]) * sizeof(float);
 }
 
 md_t Compiler::plain_md(int v) const {
@@ -131,6 +135,7 @@ md_t Compiler::spatial_view(int v, bool nhwc) const {
 int Compiler::new_slot(const md_t& md, bool spatial, bool nhwc) {
   slots.push_back({md, spatial, nhwc});
   alias_of.push_back(-1);
+  alias_offset.push_back(0);
   return static_cast<int>(slots.size()) - 1;
 }
 
@@ -256,6 +261,7 @@ class CpuExecutable : public Executable {
     slots_ = std::move(c.slots);
     steps_ = std::move(c.steps);
     alias_of_ = std::move(c.alias_of);
+    alias_offset_ = std::move(c.alias_offset);
     plan_and_bind();
   }
 
@@ -342,7 +348,7 @@ class CpuExecutable : public Executable {
     for (size_t s = 0; s < slots_.size(); ++s)
       if (plan.offset[s] >= 0) ptr_[s] = arena_ + plan.offset[s];
     for (size_t s = 0; s < slots_.size(); ++s)
-      if (alias_of_[s] >= 0) ptr_[s] = ptr_[root(static_cast<int>(s))];  // its md carries the offset
+      if (alias_of_[s] >= 0) ptr_[s] = static_cast<char*>(ptr_[alias_of_[s]]) + alias_offset_[s];
     input_mems_.resize(g_.inputs.size());
     for (auto& st : steps_) {
       if (st.host) continue;
@@ -363,6 +369,7 @@ class CpuExecutable : public Executable {
   std::vector<Slot> slots_;
   std::vector<Step> steps_;
   std::vector<int> alias_of_;
+  std::vector<size_t> alias_offset_;
   std::vector<void*> ptr_;
   std::vector<std::vector<dnnl::memory>> input_mems_;
   char* arena_ = nullptr;
