@@ -50,9 +50,9 @@ grep -E '^\{' "$W/bench_test.log" > "$R/bench_test.jsonl"
 # 2. fp16 drift against the fp32 reference (segrt compare), when built in.
 if "$SEGRT" compare --help > /dev/null 2>&1; then
   $PY -c "import numpy as np; np.save('$W/x.npy', np.random.RandomState(0).rand(1,1,128,128).astype(np.float32))"
-  for p in fp16 bf16; do
+  for p in fp16 bf16; do  # the whole per-layer drift table (issue 7)
     log "segrt compare $M/unet16.onnx --backend cuda --precision $p (vs ref fp32, 128x128)"
-    "$SEGRT" compare "$M/unet16.onnx" -i "$W/x.npy" --backend cuda --precision $p 2>&1 | tail -n 12 | tee -a "$R/summary.txt"
+    "$SEGRT" compare "$M/unet16.onnx" -i "$W/x.npy" --backend cuda --precision $p --all 2>&1 | tee -a "$R/summary.txt"
   done
 fi
 [ -n "${QUICK:-}" ] && { cat "$R/summary.txt"; exit $rc_tests; }
