@@ -98,8 +98,9 @@ int64_t window_output_size(int64_t in, int64_t eff_kernel, int64_t stride, int64
   return out;
 }
 
-ConvGeometry conv_geometry(const Attrs& a, const Shape& x, const Shape& w) {
-  ConvGeometry g;
+// Input sizes, kernel (from the weights, checked against kernel_shape),
+// strides, dilations and pads of a Conv or ConvTranspose.
+static void read_weighted_window(const Attrs& a, const Shape& x, const Shape& w, ConvGeometry& g) {
   g.in = spatial_sizes(a, x);
   size_t n = g.in.size();
   SEGRT_CHECK(w.size() == n + 2, InvalidModel, "weights ", shape_str(w), " do not match an input of rank ", x.size());
@@ -108,6 +109,12 @@ ConvGeometry conv_geometry(const Attrs& a, const Shape& x, const Shape& w) {
     SEGRT_CHECK(a.ints("kernel_shape") == g.kernel, InvalidModel, "kernel_shape attribute disagrees with weights ",
                 shape_str(w));
   read_window_attrs(a, g);
+}
+
+ConvGeometry conv_geometry(const Attrs& a, const Shape& x, const Shape& w) {
+  ConvGeometry g;
+  read_weighted_window(a, x, w, g);
+  size_t n = g.in.size();
   g.pads = resolve_auto_pad(auto_pad_of(a), g.in, g.kernel, g.strides, g.dilations, g.pads);
   for (size_t i = 0; i < n; ++i)
     g.out.push_back(window_output_size(g.in[i], g.effective_kernel(static_cast<int>(i)), g.strides[i], g.pads[i],
@@ -137,14 +144,8 @@ ConvGeometry pool_geometry(const Attrs& a, const Shape& x) {
 
 ConvGeometry conv_transpose_geometry(const Attrs& a, const Shape& x, const Shape& w) {
   ConvGeometry g;
-  g.in = spatial_sizes(a, x);
+  read_weighted_window(a, x, w, g);
   size_t n = g.in.size();
-  SEGRT_CHECK(w.size() == n + 2, InvalidModel, "weights ", shape_str(w), " do not match an input of rank ", x.size());
-  g.kernel.assign(w.begin() + 2, w.end());
-  if (a.has("kernel_shape"))
-    SEGRT_CHECK(a.ints("kernel_shape") == g.kernel, InvalidModel, "kernel_shape attribute disagrees with weights ",
-                shape_str(w));
-  read_window_attrs(a, g);
   g.output_padding = ints_n(a, "output_padding", n, 0);
   std::string ap = auto_pad_of(a);
   std::vector<int64_t> full(n);  // output size with no padding at all
