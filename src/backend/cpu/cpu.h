@@ -7,6 +7,9 @@
 // Each op family registers its lowering next to its code:
 //
 //   SEGRT_CPU_LOWERING(MaxPool, lower_pool);   // returns false to fall back
+//
+// An op may have several lowerings (in different files, e.g. nearest and
+// linear Resize): they are tried in turn until one accepts the node.
 #pragma once
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -101,7 +104,7 @@ class Compiler {
 
 using Lowering = bool (*)(Compiler& c, const Node& n, std::string* why);
 bool register_lowering(OpType op, Lowering f);
-Lowering lowering(OpType op);
+const std::vector<Lowering>& lowerings(OpType op);
 
 // Runs node n with the reference kernel on plain copies of its inputs.
 void lower_with_reference(Compiler& c, const Node& n);

@@ -16,17 +16,17 @@
 namespace segrt::cpu {
 
 namespace {
-std::array<Lowering, kNumOps>& table() {
-  static std::array<Lowering, kNumOps> t{};
+std::array<std::vector<Lowering>, kNumOps>& table() {
+  static std::array<std::vector<Lowering>, kNumOps> t{};
   return t;
 }
 }  // namespace
 
 bool register_lowering(OpType op, Lowering f) {
-  table()[static_cast<int>(op)] = f;
+  table()[static_cast<int>(op)].push_back(f);
   return true;
 }
-Lowering lowering(OpType op) { return table()[static_cast<int>(op)]; }
+const std::vector<Lowering>& lowerings(OpType op) { return table()[static_cast<int>(op)]; }
 
 dnnl::memory::data_type dnnl_type(DType t) {
   switch (t) {
@@ -241,14 +241,17 @@ class CpuExecutable : public Executable {
       const Node& n = g_.nodes[i];
       std::string why = "no oneDNN lowering for " + std::string(op_name(n.op));
       bool done = false;
-      try {
-        Lowering f = lowering(n.op);
-        done = f && f(c, n, &why);
-      } catch (const dnnl::error& e) {
-        why = std::string("oneDNN: ") + e.what();  // reorders made so far stay valid, just unused
-      } catch (Error& e) {
-        if (e.kind() != ErrorKind::Unsupported) throw g_.annotate(e, n);
-        why = e.what();  // e.g. Clip bounds computed at run time: the reference handles it
+      for (size_t k = 0; k < lowerings(n.op).size() && !done; ++k) {
+        std::string w;
+        try {
+          done = lowerings(n.op)[k](c, n, &w);
+        } catch (const dnnl::error& e) {
+          w = std::string("oneDNN: ") + e.what();  // reorders made so far stay valid, just unused
+        } catch (Error& e) {
+          if (e.kind() != ErrorKind::Unsupported) throw g_.annotate(e, n);
+          w = e.what();  // e.g. Clip bounds computed at run time: the reference handles it
+        }
+        why = k ? why + "; " + w : w;
       }
       if (!done) {
         lower_with_reference(c, n);
@@ -384,7 +387,7 @@ class CpuBackend : public Backend {
            ", " + isa_name() + ", " + std::to_string(omp_get_num_procs()) + " cores)";
   }
   bool supports(const Graph&, const Node& n, std::string* why) const override {
-    if (lowering(n.op) || ref::kernel(n.op)) return true;
+    if (!lowerings(n.op).empty() || ref::kernel(n.op)) return true;
     if (why) *why = std::string("no CPU or reference kernel for ") + op_name(n.op);
     return false;
   }

@@ -1,0 +1,174 @@
+// Resize in linear and cubic modes (and nearest with tf_crop_and_resize) on
+// 4-D activations: an own kernel in the input's format (plain NCHW / NHWC or
+// oneDNN's nChw8c / nChw16c), so a bilinear U-Net decoder stays blocked.
+// Per-axis taps (index, weight) come from the shared ONNX formulas
+// (ir/ops/resize_util.h) computed exactly as the reference does; each output
+// pixel is then sum_h w_h * sum_w w_w * x over its 2x2 (4x4 cubic) taps,
+// vectorised over the channel lanes of a pixel and accumulated in double
+// like the reference. oneDNN's resampling primitive implements only some
+// coordinate modes, so it is not used. Nearest without cropping is
+// backend/cpu/resize.cpp's.
+#include <cmath>
+
+#include "backend/cpu/channel_view.h"
+#include "ir/ops/resize_util.h"
+
+namespace segrt::cpu {
+
+namespace {
+
+struct AxisTaps {
+  std::vector<int64_t> index;    // per output: up to 4 taps (index, weight) at o * 4
+  std::vector<double> weight;
+  std::vector<uint8_t> count;    // taps used; 0 = outside the crop box (extrapolate)
+};
+
+// The reference's per-axis taps (backend/ref/resize.cpp, axis_taps).
+AxisTaps axis_taps(const ResizeParams& p, int axis, int64_t len_in) {
+  const int64_t len_out = p.out[axis];
+  AxisTaps t;
+  t.index.assign(static_cast<size_t>(len_out) * 4, 0);
+  t.weight.assign(static_cast<size_t>(len_out) * 4, 0.0);
+  t.count.assign(static_cast<size_t>(len_out), 0);
+  auto clamp = [&](int64_t i) { return std::min(std::max<int64_t>(i, 0), len_in - 1); };
+  for (int64_t o = 0; o < len_out; ++o) {
+    double x = resize_source_coord(p.coord_mode, static_cast<double>(o), p.scales[axis], len_in, p.roi_start[axis],
+                                   p.roi_end[axis]);
+    if (p.coord_mode == "tf_crop_and_resize" && (x < 0 || x > static_cast<double>(len_in - 1))) continue;
+    int k = 0;
+    auto add = [&](int64_t i, double w) {
+      t.index[o * 4 + k] = clamp(i);
+      t.weight[o * 4 + k] = w;
+      ++k;
+    };
+    if (p.mode == "nearest") {
+      add(resize_nearest_index(p.nearest_mode, x), 1.0);
+    } else if (p.mode == "linear") {
+      double xc = std::min(std::max(x, 0.0), static_cast<double>(len_in - 1));
+      int64_t i0 = static_cast<int64_t>(std::floor(xc));
+      double f = xc - static_cast<double>(i0);
+      add(i0, 1.0 - f);
+      if (f > 0) add(i0 + 1, f);
+    } else {  // cubic
+      int64_t i0 = static_cast<int64_t>(std::floor(x));
+      double w[4], sum = 0;
+      resize_cubic_weights(x - static_cast<double>(i0), p.cubic_coeff_a, w);
+      for (int j = 0; j < 4; ++j) {
+        int64_t i = i0 - 1 + j;
+        if (!p.exclude_outside || (i >= 0 && i < len_in)) sum += w[j];
+      }
+      for (int j = 0; j < 4; ++j) {
+        int64_t i = i0 - 1 + j;
+        if (p.exclude_outside && (i < 0 || i >= len_in)) continue;
+        add(i, p.exclude_outside && sum != 0 ? w[j] / sum : w[j]);
+      }
+    }
+    t.count[o] = static_cast<uint8_t>(k);
+  }
+  return t;
+}
+
+// An axis the resize leaves alone: every output takes its own index with
+// weight 1 (cubic adds taps of weight 0 around it).
+bool is_identity(const AxisTaps& t) {
+  for (size_t o = 0; o < t.count.size(); ++o) {
+    double self = 0;
+    for (int k = 0; k < t.count[o]; ++k) {
+      if (t.index[o * 4 + k] == static_cast<int64_t>(o)) self += t.weight[o * 4 + k];
+      else if (t.weight[o * 4 + k] != 0.0) return false;
+    }
+    if (self != 1.0) return false;
+  }
+  return true;
+}
+
+struct Geometry {
+  ChannelView in, out;  // in.S = IH * IW, out.S = OH * OW
+  int64_t IH, IW, OH, OW;
+  AxisTaps rows, cols;
+  float extrapolation;
+};
+
+void resize_kernel(const float* src, float* dst, const Geometry& g) {
+  const int64_t blk = g.in.blk, planes = g.in.N * g.in.nblk;
+#pragma omp parallel
+  {
+    std::vector<double> acc(static_cast<size_t>(g.OW * blk));
+#pragma omp for collapse(2) schedule(static)
+    for (int64_t pl = 0; pl < planes; ++pl)
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        // Lanes that are real channels; padding lanes of the last block stay zero.
+        const int64_t cb = pl % g.in.nblk, lanes = std::min(blk, g.in.C - cb * blk);
+        float* drow = dst + (pl * g.OH + oh) * g.OW * blk;
+        const int nh = g.rows.count[oh];
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (int th = 0; th < nh; ++th) {
+          const double wh = g.rows.weight[oh * 4 + th];
+          const float* srow = src + (pl * g.IH + g.rows.index[oh * 4 + th]) * g.IW * blk;
+          for (int64_t ow = 0; ow < g.OW; ++ow) {
+            double* a = acc.data() + ow * blk;
+            for (int tw = 0; tw < g.cols.count[ow]; ++tw) {
+              const double w = wh * g.cols.weight[ow * 4 + tw];
+              const float* s = srow + g.cols.index[ow * 4 + tw] * blk;
+              for (int64_t l = 0; l < blk; ++l) a[l] += w * s[l];
+            }
+          }
+        }
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          float* d = drow + ow * blk;
+          const double* a = acc.data() + ow * blk;
+          if (nh == 0 || g.cols.count[ow] == 0) {
+            for (int64_t l = 0; l < blk; ++l) d[l] = l < lanes ? g.extrapolation : 0.f;
+          } else {
+            for (int64_t l = 0; l < blk; ++l) d[l] = static_cast<float>(a[l]);
+          }
+        }
+      }
+  }
+}
+
+bool lower_resize_interp(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  const Value& xv = g.value(x);
+  if (xv.shape.size() != 4 || xv.dtype != DType::f32) return *why = "4-D float32 only", false;
+  auto cst = [&](size_t k) -> const Tensor* {
+    if (k >= n.inputs.size() || n.inputs[k] < 0) return nullptr;
+    return g.value(n.inputs[k]).is_constant() ? &g.value(n.inputs[k]).constant : nullptr;
+  };
+  for (size_t k = 1; k < n.inputs.size(); ++k)
+    if (n.inputs[k] >= 0 && !cst(k)) return *why = "scales or sizes computed at run time", false;
+  ResizeParams p = resize_params(n.attrs, xv.shape, cst(1), cst(2), cst(3));
+  if (p.mode == "nearest" && p.coord_mode != "tf_crop_and_resize") return *why = "nearest (resize.cpp)", false;
+  bool nhwc = xv.layout == Layout::NHWC;
+  int ch = nhwc ? 3 : 1, h = nhwc ? 1 : 2, w = nhwc ? 2 : 3;
+  if (!is_identity(axis_taps(p, 0, xv.shape[0])) || !is_identity(axis_taps(p, ch, xv.shape[ch])))
+    return *why = "resizes batch or channels", false;
+  Geometry geo;
+  geo.IH = xv.shape[h];
+  geo.IW = xv.shape[w];
+  geo.OH = p.out[h];
+  geo.OW = p.out[w];
+  geo.rows = axis_taps(p, h, geo.IH);
+  geo.cols = axis_taps(p, w, geo.IW);
+  geo.extrapolation = static_cast<float>(p.extrapolation_value);
+  ChannelInput in = channel_input(c, x, nhwc);
+  geo.in = in.view;
+  geo.out = define_like(c, y, in);
+  Step st;
+  st.name = n.name;
+  st.in = {in.slot};
+  st.out = {y};
+  int xs = in.slot;
+  st.host = [=](const std::vector<void*>& ptr) {
+    resize_kernel(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), geo);
+  };
+  c.add(std::move(st));
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CPU_LOWERING(Resize, lower_resize_interp);
+
+}  // namespace segrt::cpu

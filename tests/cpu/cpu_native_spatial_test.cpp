@@ -1,0 +1,134 @@
+// The CPU backend's own spatial kernels against the reference: linear / cubic
+// Resize in every coordinate mode, BatchNormalization (unfolded) and
+// InstanceNormalization, on plain NCHW / NHWC inputs and on oneDNN's blocked
+// formats (an exact identity 1x1 convolution + Relu in front puts the input
+// into nChw8c / nChw16c), with odd sizes and batch > 1.
+#include "cpu/cpu_native_util.h"
+
+namespace segrt {
+namespace {
+
+using test::blocked;
+using test::expect_native_matches_ref;
+
+struct ResizeCase {
+  std::string mode, coord;
+  std::vector<float> scales;  // H, W
+  double cubic_a = -0.75;
+  int64_t exclude_outside = 0;
+  std::vector<float> roi;  // tf_crop_and_resize: H, W starts then ends
+};
+
+Graph resize_graph(const ResizeCase& rc, Shape xs, bool nhwc, bool block) {
+  Graph g;
+  Layout l = nhwc ? Layout::NHWC : Layout::NCHW;
+  int x = g.add_input("x", DType::f32, xs, l);
+  int64_t ch = nhwc ? xs[3] : xs[1];
+  if (block) x = blocked(g, x, ch, nhwc);
+  std::vector<float> sc = nhwc ? std::vector<float>{1, rc.scales[0], rc.scales[1], 1}
+                                : std::vector<float>{1, 1, rc.scales[0], rc.scales[1]};
+  std::vector<float> roi;
+  if (!rc.roi.empty())
+    roi = nhwc ? std::vector<float>{0, rc.roi[0], rc.roi[1], 0, 1, rc.roi[2], rc.roi[3], 1}
+               : std::vector<float>{0, 0, rc.roi[0], rc.roi[1], 1, 1, rc.roi[2], rc.roi[3]};
+  int roi_v = g.add_constant("roi", Tensor::from_vector(roi, {static_cast<int64_t>(roi.size())}));
+  int scales = g.add_constant("scales", Tensor::from_vector(sc, {4}));
+  int y = g.add_value("y");
+  Node& n = g.add_node(OpType::Resize, "resize", {x, roi_v, scales}, {y});
+  n.attrs.set("mode", rc.mode);
+  n.attrs.set("coordinate_transformation_mode", rc.coord);
+  n.attrs.set("nearest_mode", "round_prefer_floor");
+  n.attrs.set("cubic_coeff_a", rc.cubic_a);
+  n.attrs.set("exclude_outside", rc.exclude_outside);
+  n.attrs.set("extrapolation_value", 0.25);
+  g.outputs.push_back(y);
+  return g;
+}
+
+TEST(CpuNativeOps, ResizeLinearAndCubicEveryCoordinateMode) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  std::vector<ResizeCase> cases = {
+      {"linear", "half_pixel", {2, 2}},
+      {"linear", "align_corners", {2, 2}},
+      {"linear", "asymmetric", {1.5f, 2.5f}},
+      {"linear", "pytorch_half_pixel", {2, 3}},
+      {"linear", "half_pixel", {0.5f, 0.6f}},  // downscale
+      {"cubic", "tf_crop_and_resize", {1.7f, 2}, -0.75, 0, {0.f, 0.3f, 1.f, 0.7f}},
+      {"linear", "tf_crop_and_resize", {1.5f, 2}, -0.75, 0, {0.1f, -0.2f, 0.9f, 1.3f}},
+      {"cubic", "half_pixel", {2, 2}},
+      {"cubic", "align_corners", {1.3f, 2}, -0.5},
+      {"cubic", "asymmetric", {2, 0.7f}, -0.75, 1},
+      {"cubic", "pytorch_half_pixel", {3, 3}, -0.75, 1},
+      {"nearest", "tf_crop_and_resize", {2, 1.5f}, -0.75, 0, {0.2f, 0.f, 0.8f, 1.f}},
+  };
+  int k = 0;
+  for (const ResizeCase& rc : cases)
+    for (int variant = 0; variant < 4; ++variant) {  // NCHW, NHWC, blocked NCHW, blocked NHWC (batch 2)
+      bool nhwc = variant % 2 == 1, block = variant >= 2;
+      Shape xs = nhwc ? Shape{variant == 3 ? 2 : 1, 7, 5, 11} : Shape{variant == 2 ? 1 : 2, 11, 7, 5};
+      Graph g = resize_graph(rc, xs, nhwc, block);
+      expect_native_matches_ref(g, {test::random_tensor(xs, 40 + k++, -2.f, 2.f)}, OpType::Resize,
+                                rc.mode + " " + rc.coord + " variant " + std::to_string(variant));
+    }
+}
+
+TEST(CpuNativeOps, ResizeBilinearUpsampleBySizes) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  // A decoder's upsample to the skip's size (sizes input, odd target).
+  Graph g;
+  Shape xs = {1, 16, 9, 13};
+  int x = blocked(g, g.add_input("x", DType::f32, xs, Layout::NCHW), 16, false);
+  int roi = g.add_constant("roi", Tensor(DType::f32, {0}));
+  int scales = g.add_constant("scales", Tensor(DType::f32, {0}));
+  int sizes = g.add_constant("sizes", Tensor::from_i64({1, 16, 19, 27}, {4}));
+  int y = g.add_value("y");
+  Node& n = g.add_node(OpType::Resize, "up", {x, roi, scales, sizes}, {y});
+  n.attrs.set("mode", "linear");
+  n.attrs.set("coordinate_transformation_mode", "align_corners");
+  g.outputs.push_back(y);
+  expect_native_matches_ref(g, {test::random_tensor(xs, 3, -2.f, 2.f)}, OpType::Resize, "bilinear by sizes");
+}
+
+Graph norm_graph(OpType op, Shape xs, bool nhwc, bool block, uint32_t seed) {
+  Graph g;
+  Layout l = nhwc ? Layout::NHWC : Layout::NCHW;
+  int x = g.add_input("x", DType::f32, xs, l);
+  int64_t ch = nhwc ? xs.back() : xs[1];
+  if (block) x = blocked(g, x, ch, nhwc);
+  std::vector<int> ins = {x, g.add_constant("scale", test::random_tensor({ch}, seed, 0.5f, 2.f)),
+                          g.add_constant("bias", test::random_tensor({ch}, seed + 1, -1.f, 1.f))};
+  if (op == OpType::BatchNormalization) {
+    ins.push_back(g.add_constant("mean", test::random_tensor({ch}, seed + 2, -0.5f, 0.5f)));
+    ins.push_back(g.add_constant("var", test::random_tensor({ch}, seed + 3, 0.1f, 2.f)));
+  }
+  int y = g.add_value("y");
+  Node& n = g.add_node(op, "norm", ins, {y});
+  n.attrs.set("epsilon", 1e-3);
+  if (nhwc) n.attrs.set("layout", "NHWC");
+  g.outputs.push_back(y);
+  return g;
+}
+
+TEST(CpuNativeOps, BatchNormAndInstanceNormInEveryFormat) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  struct C { Shape x; bool nhwc, block; };
+  std::vector<C> cases = {
+      {{2, 3, 7, 5}, false, false}, {{1, 13, 9, 11}, false, true}, {{2, 20, 5, 3}, false, true},
+      {{1, 6, 5, 13}, true, false}, {{2, 5, 7, 24}, true, true},   {{1, 1, 1, 1}, false, false},
+      {{3, 4, 17}, false, false},   {{2, 3, 4, 5, 6}, false, false}, {{2, 4, 3, 5, 7}, true, false},
+  };
+  for (OpType op : {OpType::BatchNormalization, OpType::InstanceNormalization})
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const C& cc = cases[i];
+      if (op == OpType::InstanceNormalization && shape_numel(cc.x) == 1) continue;  // variance 0 of one pixel: fine, but dull
+      Graph g = norm_graph(op, cc.x, cc.nhwc, cc.block, 7 + i);
+      expect_native_matches_ref(g, {test::random_tensor(cc.x, 70 + i, -2.f, 2.f)}, op,
+                                std::string(op_name(op)) + " case " + std::to_string(i));
+    }
+  // BatchNorm over [N, C] (after a Flatten / Gemm).
+  Graph g = norm_graph(OpType::BatchNormalization, {4, 9}, false, false, 3);
+  expect_native_matches_ref(g, {test::random_tensor({4, 9}, 5, -2.f, 2.f)}, OpType::BatchNormalization, "BN [N, C]");
+}
+
+}  // namespace
+}  // namespace segrt
