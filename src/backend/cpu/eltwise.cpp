@@ -3,7 +3,7 @@
 // primitive: same-shape operands in the first operand's format, or plain
 // operands with numpy broadcasting of the second), with a fused activation
 // as post-op. Activations oneDNN does not compute (Selu, Softsign, Erf,
-// HardSigmoid) run as an own loop over Activation, in any format.
+// HardSigmoid, ThresholdedRelu) run as an own loop over Activation, in any format.
 #include "backend/cpu/cpu.h"
 #include "ir/activation.h"
 
@@ -165,6 +165,9 @@ SEGRT_CPU_LOWERING(Erf, lower_activation);
 SEGRT_CPU_LOWERING(Exp, lower_activation);
 SEGRT_CPU_LOWERING(Sqrt, lower_activation);
 SEGRT_CPU_LOWERING(Clip, lower_activation);
+SEGRT_CPU_LOWERING(Neg, lower_activation);
+SEGRT_CPU_LOWERING(Abs, lower_activation);
+SEGRT_CPU_LOWERING(ThresholdedRelu, lower_activation);
 SEGRT_CPU_LOWERING(Add, lower_binary);
 SEGRT_CPU_LOWERING(Sub, lower_binary);
 SEGRT_CPU_LOWERING(Mul, lower_binary);

@@ -1,7 +1,8 @@
-// Softmax / LogSoftmax over one axis (opset-13 semantics) on oneDNN's softmax
-// primitives, on plain data; the pre-13 flattening form runs on the reference.
+// Softmax / LogSoftmax on oneDNN's softmax primitives, on plain data viewed
+// as [outer, n, inner] (ir/ops/softmax_util.h): one axis (opset 13) or the
+// pre-13 "flatten to 2-D at axis" form alike.
 #include "backend/cpu/cpu.h"
-#include "ir/shape.h"
+#include "ir/ops/softmax_util.h"
 
 namespace segrt::cpu {
 
@@ -10,12 +11,13 @@ namespace {
 bool lower_softmax(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
-  if (n.attrs.i("legacy_flatten", 0)) return *why = "pre-opset-13 flattening", false;
   if (g.value(x).dtype != DType::f32) return *why = "float32 only", false;
-  int axis = normalize_axis(n.attrs.i("axis", -1), static_cast<int>(g.value(x).shape.size()));
+  SoftmaxGeometry geo = softmax_geometry(n.attrs, g.value(x).shape);
+  if (geo.outer * geo.n * geo.inner == 0) return *why = "empty tensor", false;
+  const int axis = 1;
   int xs = c.as_plain(x);
-  md_t md = c.plain_md(x);
-  c.define(y, md, false);
+  md_t md({geo.outer, geo.n, geo.inner}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abc);
+  c.define(y, c.plain_md(y), false);
   Step st;
   st.name = n.name;
   st.in = {xs};
