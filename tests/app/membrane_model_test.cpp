@@ -14,7 +14,8 @@ using namespace segrt::app;
 
 namespace {
 
-const std::string kRoot = SEGRT_SOURCE_DIR;
+// The checkout: SEGRT_SOURCE_DIR at run time (a bundle run on another machine), else the build's.
+const std::string kRoot = std::getenv("SEGRT_SOURCE_DIR") ? std::getenv("SEGRT_SOURCE_DIR") : SEGRT_SOURCE_DIR;
 
 struct Model {
   Engine engine;
@@ -111,6 +112,46 @@ TEST_F(MembraneModel, TiledAndUntiledMasksAgree) {
   double agree = agreement(a.mask, b.mask);
   std::cout << "tiled (256, overlap 128) vs untiled agreement: " << agree << "\n";
   EXPECT_GE(agree, 0.999);
+}
+
+}  // namespace
+
+namespace {
+
+// --precision bf16 on the CPU (issue 5): the class map of the trained model
+// stays put on >= 99.9% of pixels of both example images, against fp32 on
+// the same backend. Needs AVX512_BF16 (oneDNN refuses bf16 convolutions on
+// AVX2): elsewhere the engine says so and the test skips with that reason.
+TEST(MembraneModelCpuBf16, ClassMapMatchesFp32) {
+  Options o32, o16;
+  o32.backend = o16.backend = "cpu";
+  o16.precision = "bf16";
+  std::unique_ptr<Engine> e32, e16;
+  try {
+    e32 = std::make_unique<Engine>(Engine::load(kRoot + "/models/membrane_unet.onnx", o32));
+    e16 = std::make_unique<Engine>(Engine::load(kRoot + "/models/membrane_unet.onnx", o16));
+    e16->run({Tensor(DType::f32, {1, 1, 16, 16})});
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::Unsupported) GTEST_SKIP() << e.what();
+    throw;
+  }
+  SegmentConfig cfg;
+  std::string side = find_sidecar(kRoot + "/models/membrane_unet.onnx");
+  apply_sidecar(cfg, read_text_file(side), side);
+  resolve_config(cfg, describe_model(*e32, cfg.output_name));
+  cfg.max_pixels = 0;
+  Segmenter s32(cfg, [&](const Tensor& x) { return e32->run({x})[0]; });
+  Segmenter s16(cfg, [&](const Tensor& x) { return e16->run({x})[0]; });
+  for (const char* id : {"26", "27"}) {
+    Image img = read_image(kRoot + "/examples/membrane/" + id + ".png");
+    SegmentResult a = s32.segment(img, false), b = s16.segment(img, false);
+    double agree = agreement(a.mask, b.mask);
+    Score s = score_mask(b.mask, read_image(kRoot + "/examples/membrane/" + id + "_label.png"), cfg);
+    std::cout << id << ".png: bf16 vs fp32 class agreement " << agree << ", bf16 accuracy " << s.accuracy
+              << ", membrane Dice " << s.dice[1] << "\n";
+    EXPECT_GE(agree, 0.999) << id;
+    EXPECT_GE(s.accuracy, 0.91) << id;
+  }
 }
 
 }  // namespace

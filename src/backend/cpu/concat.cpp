@@ -40,6 +40,12 @@ bool lower_concat(Compiler& c, const Node& n, std::string* why) {
     c.add(std::move(done));
     return true;
   }
+  // oneDNN concatenates one data type: mixed float32 / bf16 inputs go the plain float32 way.
+  std::vector<dnnl::memory::data_type> types;
+  for (int v : n.inputs)
+    if (v >= 0 && !g.value(v).is_constant()) types.push_back(c.spatial_view(v, nhwc).data_type());
+  for (auto t : types)
+    if (t != types.front()) channel = false;
   std::vector<md_t> srcs;
   std::vector<int> in;
   for (int v : n.inputs) {

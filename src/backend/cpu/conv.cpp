@@ -3,6 +3,8 @@
 // activation) and the fused activation (eltwise post-op) run inside the
 // convolution. Source, weights and destination formats are `any`: oneDNN
 // picks its blocked layouts, weights are reordered once here.
+#include <algorithm>
+
 #include "backend/cpu/cpu.h"
 #include "ir/activation.h"
 #include "ir/ops/conv_util.h"
@@ -43,6 +45,13 @@ bool check_common(const Compiler& c, const Node& n, std::string* why) {
 }
 
 dims_t dnnl_dims(const std::vector<int64_t>& v) { return dims_t(v.begin(), v.end()); }
+
+// bf16: a convolution producing a graph output writes float32, so the user's
+// result is not rounded to 8 bits of mantissa a last time.
+dt out_type(const Compiler& c, int y) {
+  const auto& outs = c.g.outputs;
+  return std::find(outs.begin(), outs.end(), y) != outs.end() ? dt::f32 : c.act_dt;
+}
 
 // Channel block of a 4-D NCHW-ordered descriptor: 1 plain, 8 / 16 blocked, 0 other.
 int block_of(const md_t& md) {
@@ -115,8 +124,8 @@ bool lower_conv(Compiler& c, const Node& n, std::string* why) {
     if (pl[i] < 0 || pr[i] < 0) return *why = "negative padding", false;
   }
   dims_t wd = groups > 1 ? dims_t{groups, O / groups, w.dim(1), w.dim(2), w.dim(3)} : dnnl_dims(w.shape());
-  md_t src_any(nchw_dims(xs, nhwc), dt::f32, tag::any), w_any(wd, dt::f32, tag::any);
-  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), dt::f32, tag::any), bias_md({O}, dt::f32, tag::a);
+  md_t src_any(nchw_dims(xs, nhwc), c.act_dt, tag::any), w_any(wd, c.act_dt, tag::any);
+  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), out_type(c, y), tag::any), bias_md({O}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   if (!post_ops(n, r >= 0, &attr, why)) return false;
   auto make_pd = [&](const md_t& dst) {
@@ -192,8 +201,8 @@ bool lower_conv_transpose(Compiler& c, const Node& n, std::string* why) {
   }
   dims_t wd = groups > 1 ? dims_t{groups, O / groups, w.dim(0) / groups, w.dim(2), w.dim(3)}
                          : dims_t{O, w.dim(0), w.dim(2), w.dim(3)};
-  md_t src_any(nchw_dims(xs, nhwc), dt::f32, tag::any), w_any(wd, dt::f32, tag::any);
-  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), dt::f32, tag::any), bias_md({O}, dt::f32, tag::a);
+  md_t src_any(nchw_dims(xs, nhwc), c.act_dt, tag::any), w_any(wd, c.act_dt, tag::any);
+  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), out_type(c, y), tag::any), bias_md({O}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   if (!post_ops(n, false, &attr, why)) return false;
   auto d = b >= 0 ? dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference,

@@ -57,6 +57,10 @@ class Compiler {
   const Graph& g;
   const CompileOptions& opts;
   dnnl::engine eng;
+  // Storage type of convolution activations and weights: f32, or bf16 with
+  // --precision bf16 (fp32 accumulation inside oneDNN; other ops keep the
+  // type they are given, own kernels that only read floats convert first).
+  dnnl::memory::data_type act_dt = dnnl::memory::data_type::f32;
   std::vector<Slot> slots;       // slots[v] for graph value v; temporaries after
   std::vector<Step> steps;
   std::vector<std::string> fallbacks;  // "node (op): why" for --verbose
@@ -110,6 +114,7 @@ const std::vector<Lowering>& lowerings(OpType op);
 void lower_with_reference(Compiler& c, const Node& n);
 
 dnnl::memory::data_type dnnl_type(DType t);
+size_t dnnl_type_size(dnnl::memory::data_type t);
 // Maps an activation (ir/activation.h) onto a oneDNN eltwise algorithm; false when none computes it exactly.
 bool dnnl_eltwise(OpType op, float alpha, float beta, dnnl::algorithm* alg, float* a, float* b);
 // IR dims of a 4-D NHWC value in N, C, H, W order.

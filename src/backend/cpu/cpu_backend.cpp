@@ -40,6 +40,11 @@ dnnl::memory::data_type dnnl_type(DType t) {
   }
 }
 
+size_t dnnl_type_size(dnnl::memory::data_type t) {
+  using dt = dnnl::memory::data_type;
+  return t == dt::f32 || t == dt::s32 ? 4 : t == dt::bf16 || t == dt::f16 ? 2 : 1;
+}
+
 dims_t nchw_dims(const Shape& s, bool nhwc) {
   if (!nhwc || s.size() < 3) return dims_t(s.begin(), s.end());
   dims_t d = {s[0], s.back()};
@@ -57,6 +62,7 @@ dims_t view_strides(const Shape& s, bool nhwc) {
 }  // namespace
 
 Compiler::Compiler(const Graph& graph, const CompileOptions& o, dnnl::engine e) : g(graph), opts(o), eng(e) {
+  if (o.precision == "bf16") act_dt = dnnl::memory::data_type::bf16;
   slots.resize(g.values.size());
   alias_of.assign(g.values.size(), -1);
   alias_offset.assign(g.values.size(), 0);
@@ -95,7 +101,7 @@ md_t Compiler::slice_md(int v, const md_t& chosen) {
   if (zd[1] % block) return md_t();
   for (auto& [in, sl] : slice_of)
     if (sl.concat_out == z && sl.offset % block) return md_t();
-  md_t zmd(zd, dnnl::memory::data_type::f32,
+  md_t zmd(zd, chosen.data_type(),
            block == 8 ? dnnl::memory::format_tag::nChw8c : dnnl::memory::format_tag::nChw16c);
   if (zd[0] != 1) return md_t();  // with a batch the slice is strided
   if (!slots[z].md.is_zero() && slots[z].md != zmd) return md_t();
@@ -108,7 +114,7 @@ void Compiler::define_slice(int v, const md_t& md) {
   const md_t& zmd = slots[z].md;
   slots[v] = {md, true, slots[z].nhwc};
   alias_of[v] = z;
-  alias_offset[v] = static_cast<size_t>(offset * zmd.dims()[2] * zmd.dims()[3]) * sizeof(float);
+  alias_offset[v] = static_cast<size_t>(offset * zmd.dims()[2] * zmd.dims()[3]) * dnnl_type_size(zmd.data_type());
 }
 
 md_t Compiler::plain_md(int v) const {

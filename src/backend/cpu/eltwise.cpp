@@ -40,7 +40,12 @@ bool lower_activation(Compiler& c, const Node& n, std::string* why) {
   for (size_t k = 1; k < n.inputs.size(); ++k)
     if (n.inputs[k] >= 0 && !g.value(n.inputs[k]).is_constant()) return *why = "bounds computed at run time", false;
   Activation act = Activation::from_node(g, n);
-  if (c.alias_of[x] >= 0) x = c.as_plain(x);  // a slice of a Concat buffer: work on a dense copy
+  dnnl::algorithm alg;
+  float a, b;
+  bool dnnl_alg = dnnl_eltwise(act.op, act.alpha, act.beta, &alg, &a, &b);
+  // A slice of a Concat buffer: work on a dense copy; the own loop reads float32 only.
+  if (c.alias_of[x] >= 0 || (!dnnl_alg && c.slots[x].spatial && c.slots[x].md.data_type() != dnnl::memory::data_type::f32))
+    x = c.as_plain(x);
   const Slot& in = c.slots[x];
   md_t md = in.spatial ? in.md : c.plain_md(n.inputs[0]);
   c.define(y, md, in.spatial, in.nhwc);
@@ -48,9 +53,7 @@ bool lower_activation(Compiler& c, const Node& n, std::string* why) {
   st.name = n.name;
   st.in = {x};
   st.out = {y};
-  dnnl::algorithm alg;
-  float a, b;
-  if (dnnl_eltwise(act.op, act.alpha, act.beta, &alg, &a, &b)) {
+  if (dnnl_alg) {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, md, a, b);
     st.prim = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(d, c.eng));
     st.args = {{DNNL_ARG_SRC, x, md}, {DNNL_ARG_DST, y, md}};

@@ -43,7 +43,7 @@ bool lower_pool(Compiler& c, const Node& n, std::string* why) {
     alg = n.attrs.i("count_include_pad", 0) ? dnnl::algorithm::pooling_avg_include_padding
                                             : dnnl::algorithm::pooling_avg_exclude_padding;
   md_t src = c.spatial_view(x, nhwc);
-  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
+  md_t dst_any(nchw_dims(g.value(y).shape, nhwc), src.data_type(), dnnl::memory::format_tag::any);
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst_any, strides, kernel, pl, pr);
   dnnl::pooling_forward::primitive_desc pd(d, c.eng);
   c.define(y, pd.dst_desc(), true, nhwc);

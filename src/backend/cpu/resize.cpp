@@ -51,10 +51,12 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   const int64_t OH = p.out[h], OW = p.out[w];
   dims_t in_dims = {N, C, IH, IW}, out_dims = {N, C, OH, OW};
   md_t src = c.spatial_view(x, nhwc);
+  // Nearest only copies elements: float32, or bf16 between bf16 convolutions.
+  const auto et = src.data_type() == dnnl::memory::data_type::bf16 ? src.data_type() : dnnl::memory::data_type::f32;
   int64_t blk = -1;
   tag t = tag::undef;
   for (auto [cand, b] : {std::pair{tag::nChw8c, 8}, {tag::nChw16c, 16}, {tag::nchw, 1}, {tag::nhwc, 0}})
-    if (src == md_t(in_dims, dnnl::memory::data_type::f32, cand)) {
+    if (src == md_t(in_dims, et, cand)) {
       blk = b;
       t = cand;
       break;
@@ -63,29 +65,34 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   if (blk < 0) {  // some other format: read it as plain NCHW
     t = tag::nchw;
     blk = 1;
-    xs = c.as_spatial(x, nhwc, md_t(in_dims, dnnl::memory::data_type::f32, t));
+    xs = c.as_spatial(x, nhwc, md_t(in_dims, et, t));
   }
-  md_t dst(out_dims, dnnl::memory::data_type::f32, t);
+  md_t dst(out_dims, et, t);
   c.define(y, dst, true, nhwc);
   Step st;
   st.name = n.name;
   st.in = {xs};
   st.out = {y};
-  // Rows of `inner` floats: one channel block of one pixel (NHWC: all channels).
+  // Rows of `inner` elements: one channel block of one pixel (NHWC: all channels).
   const int64_t planes = blk == 0 ? N : N * ((C + blk - 1) / blk);
   const int64_t inner = blk == 0 ? C : blk;
+  const size_t esz = dnnl_type_size(et);
   st.host = [=](const std::vector<void*>& ptr) {
-    const float* s = static_cast<const float*>(ptr[xs]);
-    float* d = static_cast<float*>(ptr[y]);
+    const char* s = static_cast<const char*>(ptr[xs]);
+    char* d = static_cast<char*>(ptr[y]);
+    const size_t row_in = static_cast<size_t>(IW * inner) * esz, row_out = static_cast<size_t>(OW * inner) * esz;
+    const size_t pix = static_cast<size_t>(inner) * esz;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t pl = 0; pl < planes; ++pl)
       for (int64_t oh = 0; oh < OH; ++oh) {
-        const float* srow = s + (pl * IH + rows[oh]) * IW * inner;
-        float* drow = d + (pl * OH + oh) * OW * inner;
-        if (inner == 1) {
-          for (int64_t ow = 0; ow < OW; ++ow) drow[ow] = srow[cols[ow]];
+        const char* srow = s + static_cast<size_t>(pl * IH + rows[oh]) * row_in;
+        char* drow = d + static_cast<size_t>(pl * OH + oh) * row_out;
+        if (esz == 4 && inner == 1) {  // plain NCHW float32: element gathers
+          const float* sf = reinterpret_cast<const float*>(srow);
+          float* df = reinterpret_cast<float*>(drow);
+          for (int64_t ow = 0; ow < OW; ++ow) df[ow] = sf[cols[ow]];
         } else {
-          for (int64_t ow = 0; ow < OW; ++ow) std::memcpy(drow + ow * inner, srow + cols[ow] * inner, inner * sizeof(float));
+          for (int64_t ow = 0; ow < OW; ++ow) std::memcpy(drow + ow * pix, srow + cols[ow] * pix, pix);
         }
       }
   };
