@@ -52,6 +52,11 @@ std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, cons
 
 std::vector<Tensor> run_ref(const Graph& g, const std::vector<Tensor>& inputs) { return run_backend("ref", g, inputs); }
 
+std::string source_dir() {
+  const char* env = std::getenv("SEGRT_SOURCE_DIR");
+  return env && *env ? env : SEGRT_SOURCE_DIR;
+}
+
 std::string shared_model(const std::string& rel) {
   // SEGRT_SHARED_MODELS in the environment wins (a prebuilt test binary run
   // elsewhere, e.g. scripts/gpu-test.sh on a GPU machine).

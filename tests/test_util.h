@@ -21,6 +21,9 @@ std::vector<Tensor> run_ref(const Graph& g, const std::vector<Tensor>& inputs);
 // Runs a graph on any backend by name, after the same passes the engine applies.
 std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, const std::vector<Tensor>& inputs,
                                 const std::string& precision = "fp32");
+// The checkout holding models/ and examples/: $SEGRT_SOURCE_DIR when set (a
+// bundle run on another machine), else the source tree this build came from.
+std::string source_dir();
 // Absolute path of a file under ../shared/models, or "" when that folder is absent.
 std::string shared_model(const std::string& rel);
 

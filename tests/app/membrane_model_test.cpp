@@ -8,14 +8,14 @@
 
 #include "app/segmenter.h"
 #include "segrt/engine.h"
+#include "test_util.h"
 
 using namespace segrt;
 using namespace segrt::app;
 
 namespace {
 
-// The checkout: SEGRT_SOURCE_DIR at run time (a bundle run on another machine), else the build's.
-const std::string kRoot = std::getenv("SEGRT_SOURCE_DIR") ? std::getenv("SEGRT_SOURCE_DIR") : SEGRT_SOURCE_DIR;
+const std::string kRoot = segrt::test::source_dir();
 
 struct Model {
   Engine engine;

@@ -25,7 +25,7 @@ std::vector<Tensor> run_model(const std::string& path, const std::string& backen
 
 TEST(CpuModels, MembraneUNetMatchesReference) {
   if (!have_cpu()) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
-  std::string path = std::string(SEGRT_SOURCE_DIR) + "/models/membrane_unet.onnx";
+  std::string path = test::source_dir() + "/models/membrane_unet.onnx";
   Tensor x = test::random_tensor({1, 1, 96, 80}, 7, 0.f, 1.f);
   auto want = run_model(path, "ref", x);
   auto got = run_model(path, "cpu", x);

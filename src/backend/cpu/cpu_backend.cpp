@@ -416,6 +416,7 @@ class CpuBackend : public Backend {
       case dnnl::cpu_isa::avx512_core: return "AVX-512";
       case dnnl::cpu_isa::avx512_core_vnni: return "AVX-512 VNNI";
       case dnnl::cpu_isa::avx512_core_bf16: return "AVX-512 BF16";
+      case dnnl::cpu_isa::avx512_core_amx: return "AVX-512 BF16 + AMX";
       default: return "ISA " + std::to_string(static_cast<int>(dnnl::get_effective_cpu_isa()));
     }
   }
