@@ -1,6 +1,6 @@
 // --precision bf16 on the CPU backend against the float32 reference: a small
 // encoder/decoder with every op a U-Net keeps between bf16 convolutions
-// (Conv + fused ReLU, residual Add, MaxPool, nearest Resize, in-place and
+// (Conv + fused ReLU, residual Add, MaxPool, nearest or bilinear Resize, in-place and
 // copied Concat, ConvTranspose, Sigmoid head) in NCHW, NHWC and batch 2.
 // bf16 keeps 8 bits of mantissa: errors are judged relative to the largest
 // inner activation (<= 3e-2) and on the sigmoid output in absolute terms
@@ -16,7 +16,7 @@
 namespace segrt {
 namespace {
 
-Graph block_graph(bool nhwc, int64_t batch) {
+Graph block_graph(bool nhwc, int64_t batch, bool bilinear) {
   Graph g;
   Layout l = nhwc ? Layout::NHWC : Layout::NCHW;
   Shape xs = nhwc ? Shape{batch, 20, 18, 3} : Shape{batch, 3, 20, 18};
@@ -52,8 +52,8 @@ Graph block_graph(bool nhwc, int64_t batch) {
   int scales = g.add_constant("scales", Tensor::from_vector(sc, {4}));
   int up = g.add_value("up");
   Node& rn = g.add_node(OpType::Resize, "up", {c2, roi, scales}, {up});
-  rn.attrs.set("mode", "nearest");
-  rn.attrs.set("coordinate_transformation_mode", "asymmetric");
+  rn.attrs.set("mode", bilinear ? "linear" : "nearest");
+  rn.attrs.set("coordinate_transformation_mode", bilinear ? "half_pixel" : "asymmetric");
   rn.attrs.set("nearest_mode", "floor");
   int upc = conv("upc", up, 32, 16, 3);
   // Decoder 2: ConvTranspose 2x2 stride 2 (the PyTorch up-convolution).
@@ -82,10 +82,10 @@ TEST(CpuBf16, UNetBlockMatchesFloat32Reference) {
   bool have_cpu = false;
   for (auto& n : backend_names()) have_cpu |= n == "cpu";
   if (!have_cpu) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
-  for (int variant = 0; variant < 3; ++variant) {
+  for (int variant = 0; variant < 4; ++variant) {  // NCHW, NHWC, batch 2, bilinear
     bool nhwc = variant == 1;
     int64_t batch = variant == 2 ? 2 : 1;
-    Graph g = block_graph(nhwc, batch);
+    Graph g = block_graph(nhwc, batch, variant == 3);
     Shape xs = nhwc ? Shape{batch, 20, 18, 3} : Shape{batch, 3, 20, 18};
     std::vector<Tensor> in = {test::random_tensor(xs, 11, -2.f, 2.f)};
     auto want = test::run_ref(g, in);

@@ -143,7 +143,8 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
   for (int v : n.inputs)
     if (lead < 0 && !g.value(v).is_constant()) lead = v;
   const Slot* ls = lead >= 0 ? &c.slots[lead] : nullptr;
-  bool spatial = same && ls && ls->spatial && c.alias_of[lead] < 0 && (keeps_zero(n.op) || !has_padding(ls->md));
+  bool spatial = same && ls && ls->spatial && ls->md.data_type() == dnnl::memory::data_type::f32 &&
+                 c.alias_of[lead] < 0 && (keeps_zero(n.op) || !has_padding(ls->md));
   md_t md = spatial ? ls->md : c.plain_md(y);
   Step st;
   st.name = n.name;
