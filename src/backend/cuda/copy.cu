@@ -1,5 +1,6 @@
 // Strided copy with type conversion and fill (see copy.cuh).
 #include "backend/cuda/copy.cuh"
+#include "backend/cuda/cast.cuh"
 #include "backend/cuda/device_util.cuh"
 
 namespace segrt::cuda {
@@ -105,6 +106,15 @@ void launch_strided_copy(const void* in, DevType tin, void* out, DevType tout, c
   for (int d = 0; d < st.rank; ++d) n *= st.dims[d];
   if (n == 0) return;
   OutStrides os{};
+  auto basic = [](DevType t) { return t == DevType::f32 || t == DevType::f16 || t == DevType::bf16 || t == DevType::i64; };
+  if (tin == tout && !basic(tin)) {  // other integer types, bool: moved by size
+    DevType as = dev_size(tin) == 8 ? DevType::i64 : dev_size(tin) == 4 ? DevType::f32 : DevType::f16;
+    if (dev_size(tin) != 1) return launch_strided_copy(in, as, out, as, st, out_strides, s);
+  }
+  // Conversions involving them (staging of int32 / bool / float64 graph inputs
+  // and outputs) always write densely.
+  if (!basic(tin) || !basic(tout))
+    return launch_cast(in, tin, out, tout, st, RoundTo::None, s);
   if (out_strides)
     for (int d = 0; d < st.rank; ++d) os.s[d] = out_strides[d];
   dispatch_float(tin, [&](auto a) {

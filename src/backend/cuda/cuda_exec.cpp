@@ -28,8 +28,13 @@ DevType dev_type(DType t) {
     case DType::f16: return DevType::f16;
     case DType::bf16: return DevType::bf16;
     case DType::i64: return DevType::i64;
-    default: SEGRT_FAIL(Internal, "no CUDA kernel stores ", dtype_name(t));
+    case DType::i32: return DevType::i32;
+    case DType::i8: return DevType::i8;
+    case DType::u8: return DevType::u8;
+    case DType::boolean: return DevType::b8;
+    case DType::f64: return DevType::f64;
   }
+  SEGRT_FAIL(Internal, "no CUDA kernel stores ", dtype_name(t));
 }
 
 Act act_of(const Activation& a) {
@@ -55,6 +60,7 @@ Act act_of(const Activation& a) {
     case OpType::Neg: r.kind = ActKind::Neg; break;
     case OpType::Abs: r.kind = ActKind::Abs; break;
     case OpType::Clip: r.kind = ActKind::Clip; break;
+    case OpType::ThresholdedRelu: r.kind = ActKind::ThresholdedRelu; break;
     default: SEGRT_FAIL(Internal, "not an activation: ", op_name(a.op));
   }
   return r;
@@ -410,6 +416,12 @@ void CudaExecutable::build() {
   first_output_step_ = steps_.size();
   for (int o : g_.outputs) {
     int id = cur_[o];
+    if (!vals_[id].defined && g_.value(o).is_constant()) {  // folded at load: upload it once
+      const Tensor& k = g_.value(o).constant;
+      Tensor t = dtype_is_float(k.dtype()) ? k.cast(act_) : k;
+      id = new_value(t.dtype(), t.shape(), Fmt::Logical);
+      vals_[id].fixed = upload(t.raw(), std::max<size_t>(t.nbytes(), 1));
+    }
     const DevValue src = vals_[id];
     SEGRT_CHECK(src.defined, Internal, "graph output '", g_.value(o).name, "' is never computed");
     DType ut = dtype_is_float(src.dtype) ? DType::f32 : src.dtype;

@@ -50,6 +50,7 @@ __device__ __forceinline__ float apply_act(const Act& a, float x) {
     case ActKind::Neg: return -x;
     case ActKind::Abs: return fabsf(x);
     case ActKind::Clip: return fminf(fmaxf(x, a.alpha), a.beta);
+    case ActKind::ThresholdedRelu: return x > a.alpha ? x : 0.f;
   }
   return x;
 }
@@ -62,6 +63,7 @@ void dispatch_float(DevType t, F&& f) {
     case DevType::f16: f(__half{}); break;
     case DevType::bf16: f(__nv_bfloat16{}); break;
     case DevType::i64: f(int64_t{}); break;
+    default: break;  // never asked: other types are only moved by size (copy.cu) or cast (cast.cu)
   }
 }
 

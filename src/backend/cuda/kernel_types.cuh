@@ -9,15 +9,24 @@
 namespace segrt::cuda {
 
 // Element storage on the device: activations live in the compute type
-// (f32 / f16 / bf16); i64 for indices (ArgMax).
-enum class DevType : int { f32, f16, bf16, i64 };
+// (f32 / f16 / bf16); i64 for indices (ArgMax). The other integer types, bool
+// (one byte, 0 or 1) and f64 (graph inputs only: float values are stored in
+// the compute type) are moved by size and converted by Cast (cast.cuh).
+enum class DevType : int { f32, f16, bf16, i64, i32, i8, u8, b8, f64 };
+
+constexpr int dev_size(DevType t) {
+  return t == DevType::f32 || t == DevType::i32 ? 4
+         : t == DevType::i64 || t == DevType::f64 ? 8
+         : t == DevType::f16 || t == DevType::bf16 ? 2
+                                                   : 1;
+}
 
 // Activation codes; alpha/beta carry the parameters exactly as
 // segrt::Activation does (Selu: alpha, gamma in beta; Clip: min, max;
 // Gelu: alpha != 0 means the tanh approximation).
 enum class ActKind : int {
   None, Relu, LeakyRelu, Elu, Selu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softplus,
-  Softsign, Gelu, Erf, Exp, Sqrt, Neg, Abs, Clip
+  Softsign, Gelu, Erf, Exp, Sqrt, Neg, Abs, Clip, ThresholdedRelu
 };
 struct Act {
   ActKind kind = ActKind::None;

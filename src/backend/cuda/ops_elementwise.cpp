@@ -161,6 +161,7 @@ SEGRT_CUDA_OP(Sqrt, build_unary);
 SEGRT_CUDA_OP(Neg, build_unary);
 SEGRT_CUDA_OP(Abs, build_unary);
 SEGRT_CUDA_OP(Clip, build_unary);
+SEGRT_CUDA_OP(ThresholdedRelu, build_unary);
 
 SEGRT_CUDA_OP(Add, build_binary);
 SEGRT_CUDA_OP(Sub, build_binary);

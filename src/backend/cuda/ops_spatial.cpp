@@ -4,8 +4,10 @@
 #include "backend/cuda/cuda_exec.h"
 #include "backend/cuda/pad.cuh"
 #include "backend/cuda/pool.cuh"
+#include "backend/cuda/pool_indices.cuh"
 #include "backend/cuda/resize.cuh"
 #include "ir/ops/conv_util.h"
+#include "ir/ops/pad_util.h"
 #include "ir/ops/resize_util.h"
 
 namespace segrt::cuda {
@@ -95,9 +97,42 @@ bool build_resize(BuildCtx& c) {
   return true;
 }
 
+// MaxPool with its Indices output (channels-first only, as in ONNX): the
+// reference's window walk, 1-D to 3-D, on logical NCHW data.
+bool build_maxpool_indices(BuildCtx& c) {
+  const Shape& xs = c.in_value(0).shape;
+  if (is_channels_last(c.n.attrs) || xs.size() < 3 || xs.size() > 5) return false;
+  ConvGeometry w = pool_geometry(c.n.attrs, xs);
+  int r = w.rank();
+  MaxPoolIdxParams p;
+  p.planes = xs[0] * xs[1];
+  p.column_major = c.n.attrs.i("storage_order", 0) != 0;
+  if (p.column_major && r != 2) return false;  // the reference refuses it too
+  for (int a = 0; a < r; ++a) {
+    int i = a + 3 - r;  // missing leading axes keep extent 1
+    p.in[i] = w.in[a];
+    p.out[i] = w.out[a];
+    p.k[i] = w.kernel[a];
+    p.s[i] = w.strides[a];
+    p.d[i] = w.dilations[a];
+    p.pad[i] = w.pads[a];
+  }
+  int x = c.input(0, Fmt::Logical);
+  int y = c.output(0, Fmt::Logical);
+  int idx = c.output(1, Fmt::Logical);
+  DevType t = c.act_dev();
+  auto& ex = c.ex();
+  c.step([&ex, x, y, idx, t, p](cudaStream_t s) {
+    launch_maxpool_indices(ex.ptr(x), ex.ptr(y), static_cast<int64_t*>(ex.ptr(idx)), t, p, s);
+  });
+  return true;
+}
+
 // MaxPool / AveragePool / GlobalAveragePool / GlobalMaxPool on 4-D tensors.
 bool build_pool(BuildCtx& c) {
-  if (!float_io(c) || c.n.outputs.size() != 1) return false;  // MaxPool's Indices output: host
+  if (!float_io(c)) return false;
+  if (c.n.outputs.size() == 2) return c.n.op == OpType::MaxPool && build_maxpool_indices(c);
+  if (c.n.outputs.size() != 1) return false;
   const Shape& xs = c.in_value(0).shape;
   const Shape& ys = c.g.value(c.n.outputs[0]).shape;
   if (xs.size() != 4) return false;
@@ -141,9 +176,12 @@ bool build_pad(BuildCtx& c) {
   const Shape& ys = c.g.value(c.n.outputs[0]).shape;
   int r = static_cast<int>(xs.size());
   if (r > kMaxDims || !c.in_constant(1)) return false;
-  if (c.n.inputs.size() > 3 && c.has_input(3)) return false;  // axes (opset 18): host
-  auto pads = c.in_constant(1)->to_i64_vector();
-  if (static_cast<int>(pads.size()) != 2 * r) return false;
+  const Tensor* axes = nullptr;  // opset 18: pads for these axes only
+  if (c.n.inputs.size() > 3 && c.has_input(3)) {
+    axes = c.in_constant(3);
+    if (!axes) return false;
+  }
+  PadAmounts pads = pad_amounts(*c.in_constant(1), axes, r);
   PadParams p;
   std::string mode = c.n.attrs.s("mode", "constant");
   if (mode == "constant") p.mode = PadMode::Constant;
@@ -161,7 +199,7 @@ bool build_pad(BuildCtx& c) {
     int ph = phys_axis(l, r, f);
     p.in[ph] = xs[l];
     p.out[ph] = ys[l];
-    p.begin[ph] = pads[l];
+    p.begin[ph] = pads.begin[l];
   }
   int x = c.input(0, f);
   int y = c.output(0, f);

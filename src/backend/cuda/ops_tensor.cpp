@@ -1,10 +1,12 @@
 // CUDA builders for data-movement ops: Concat (row copies into the joined
 // buffer), reshapes (a copy in logical order), Transpose, Slice,
-// Split, Expand, DepthToSpace / SpaceToDepth, Cast between float types, and
-// Softmax / LogSoftmax / ArgMax along one axis.
+// Split, Expand, DepthToSpace / SpaceToDepth, Cast between every type, and
+// Softmax / LogSoftmax (both axis semantics) / ArgMax along one axis.
+#include "backend/cuda/cast.cuh"
 #include "backend/cuda/copy.cuh"
 #include "backend/cuda/cuda_exec.h"
 #include "backend/cuda/softmax.cuh"
+#include "ir/ops/softmax_util.h"
 
 namespace segrt::cuda {
 
@@ -24,10 +26,9 @@ bool float_only(BuildCtx& c) {
   return true;
 }
 
-size_t esize(DevType t) { return t == DevType::f32 ? 4 : t == DevType::i64 ? 8 : 2; }
+size_t esize(DevType t) { return static_cast<size_t>(dev_size(t)); }
 
 bool build_concat(BuildCtx& c) {
-  if (!float_only(c)) return false;
   const Shape& os = c.g.value(c.n.outputs[0]).shape;
   int r = static_cast<int>(os.size());
   int axis = static_cast<int>(c.n.attrs.i("axis", 0));
@@ -59,7 +60,7 @@ bool build_concat(BuildCtx& c) {
     off += cols;
   }
   int y = c.output(0, f);
-  size_t es = esize(c.act_dev());
+  size_t es = esize(dev_type(c.ex().val(y).dtype));
   auto& ex = c.ex();
   c.step([&ex, parts, y, rows, opitch, es](cudaStream_t s) {
     char* dst = static_cast<char*>(ex.ptr(y));
@@ -73,9 +74,7 @@ bool build_concat(BuildCtx& c) {
 // in logical order.
 bool build_reshape(BuildCtx& c) {
   if (c.n.outputs.size() != 1) return false;
-  const Value& in = c.in_value(0);
-  if (!dtype_is_float(in.dtype) && in.dtype != DType::i64) return false;
-  int x = c.input(0, Fmt::Logical);
+  int x = c.input(0, Fmt::Logical);  // any element type: the bytes are copied
   int y = c.output(0, Fmt::Logical);
   auto& ex = c.ex();
   size_t bytes = ex.val(y).bytes;
@@ -96,7 +95,6 @@ void strided_step(BuildCtx& c, int x, int y, Strides st, int64_t base) {
 }
 
 bool build_transpose(BuildCtx& c) {
-  if (!float_only(c)) return false;
   const Shape& is = c.in_value(0).shape;
   int r = static_cast<int>(is.size());
   if (r > kMaxDims) return false;
@@ -117,7 +115,6 @@ bool build_transpose(BuildCtx& c) {
 }
 
 bool build_slice(BuildCtx& c) {
-  if (!float_only(c)) return false;
   const Shape& is = c.in_value(0).shape;
   const Shape& os = c.g.value(c.n.outputs[0]).shape;
   int r = static_cast<int>(is.size());
@@ -156,7 +153,6 @@ bool build_slice(BuildCtx& c) {
 // Split along one axis, in whatever format the input is (channel splits of
 // NHWC data stay NHWC).
 bool build_split(BuildCtx& c) {
-  if (!float_only(c)) return false;
   const Shape& is = c.in_value(0).shape;
   int r = static_cast<int>(is.size());
   if (r > kMaxDims) return false;
@@ -179,7 +175,6 @@ bool build_split(BuildCtx& c) {
 }
 
 bool build_expand(BuildCtx& c) {
-  if (!float_only(c)) return false;
   const Shape& os = c.g.value(c.n.outputs[0]).shape;
   if (os.size() > kMaxDims) return false;
   int x = c.input(0, Fmt::Logical);
@@ -250,6 +245,21 @@ bool build_depth_space(BuildCtx& c) {
     strided_step(c, x, y, st, 0);
     return true;
   }
+  if (c.n.op == OpType::SpaceToDepth && (nhwc_attr || c.input_fmt(0) == Fmt::Nhwc)) {
+    // Channel-last in and out: out (n, ho, wo, i, j, c) reads pixel (ho*b + i, wo*b + j), channel c.
+    int64_t N = is[0], H = nhwc_attr ? is[1] : is[2], W = nhwc_attr ? is[2] : is[3], C = nhwc_attr ? is[3] : is[1];
+    int64_t dims[6] = {N, H / b, W / b, b, b, C};
+    int64_t in[6] = {H * W * C, b * W * C, b * C, W * C, C, 1};
+    for (int d = 0; d < 6; ++d) {
+      st.dims[d] = dims[d];
+      st.in[d] = in[d];
+    }
+    Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+    int x = c.input(0, f);
+    int y = c.output(0, f);
+    strided_step(c, x, y, st, 0);
+    return true;
+  }
   if (nhwc_attr) return false;
   int64_t N = is[0], C = is[1], H = is[2], W = is[3];
   if (c.n.op == OpType::DepthToSpace) {
@@ -276,17 +286,28 @@ bool build_depth_space(BuildCtx& c) {
   return true;
 }
 
-// Cast between float types: every float is stored in the compute type, so a copy.
+// Cast, elementwise in the input's format. Floats are stored in the compute
+// type, so float -> float is a copy, except that a target narrower than the
+// storage (float16 / bfloat16 in an fp32 plan, ...) is rounded through it.
 bool build_cast(BuildCtx& c) {
-  if (!float_only(c)) return false;
+  DType from = c.in_value(0).dtype, to = c.g.value(c.n.outputs[0]).dtype;
   Fmt f = c.input_fmt(0);
   int x = c.input(0, f);
   int y = c.output(0, f);
   auto& ex = c.ex();
-  size_t bytes = ex.val(y).bytes;
-  c.step([&ex, x, y, bytes](cudaStream_t s) {
-    SEGRT_CUDA_CHECK(cudaMemcpyAsync(ex.ptr(y), ex.ptr(x), bytes, cudaMemcpyDeviceToDevice, s));
-  });
+  DevType tin = dev_type(ex.val(x).dtype), tout = dev_type(ex.val(y).dtype);
+  RoundTo round = RoundTo::None;
+  if (to == DType::f16 && tout != DevType::f16) round = RoundTo::F16;
+  if (to == DType::bf16 && tout != DevType::bf16) round = RoundTo::BF16;
+  if (dtype_is_float(from) && dtype_is_float(to) && round == RoundTo::None) {
+    size_t bytes = ex.val(y).bytes;
+    c.step([&ex, x, y, bytes](cudaStream_t s) {
+      SEGRT_CUDA_CHECK(cudaMemcpyAsync(ex.ptr(y), ex.ptr(x), bytes, cudaMemcpyDeviceToDevice, s));
+    });
+    return true;
+  }
+  Strides st = dense_view(ex.val(y).shape, ex.val(y).fmt);
+  c.step([&ex, x, y, tin, tout, st, round](cudaStream_t s) { launch_cast(ex.ptr(x), tin, ex.ptr(y), tout, st, round, s); });
   return true;
 }
 
@@ -299,8 +320,20 @@ void axis_split(const Shape& phys, int pa, int64_t* outer, int64_t* len, int64_t
 }
 
 bool build_softmax(BuildCtx& c) {
-  if (!float_only(c) || c.n.attrs.i("legacy_flatten", 0) != 0) return false;
+  if (!float_only(c)) return false;
   const Shape& is = c.in_value(0).shape;
+  if (c.n.attrs.i("legacy_flatten", 0) != 0) {  // opset < 13: over everything from `axis` on, in logical order
+    SoftmaxGeometry sg = softmax_geometry(c.n.attrs, is);
+    int x = c.input(0, Fmt::Logical);
+    int y = c.output(0, Fmt::Logical);
+    bool log = c.n.op == OpType::LogSoftmax;
+    DevType t = c.act_dev();
+    auto& ex = c.ex();
+    c.step([&ex, x, y, t, sg, log](cudaStream_t s) {
+      launch_softmax(ex.ptr(x), ex.ptr(y), t, sg.outer, sg.n, sg.inner, log, s);
+    });
+    return true;
+  }
   int r = static_cast<int>(is.size());
   int axis = static_cast<int>(c.n.attrs.i("axis", -1));
   if (axis < 0) axis += r;
