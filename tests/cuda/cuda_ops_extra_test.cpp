@@ -396,6 +396,11 @@ TEST(CudaOpsExtra, LegacySoftmax) {
     expect_gpu_matches_ref(one_node(OpType::Softmax, a, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 1500, -4, 4)});
     expect_gpu_matches_ref(one_node(OpType::LogSoftmax, a, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 1501, -4, 4)});
   }
+  // Long flattened rows (C*H*W = 4096 and 3001 elements): a block per row.
+  Attrs a;
+  a.set("legacy_flatten", int64_t{1});
+  expect_gpu_matches_ref(one_node(OpType::Softmax, a, {random_tensor({2, 4, 32, 32}, 0)}), {random_tensor({2, 4, 32, 32}, 1502, -4, 4)});
+  expect_gpu_matches_ref(one_node(OpType::LogSoftmax, a, {random_tensor({3, 3001}, 0)}), {random_tensor({3, 3001}, 1503, -4, 4)});
 }
 
 TEST(CudaOpsExtra, PadWithAxes) {

@@ -6,6 +6,7 @@
 #include "backend/cuda/copy.cuh"
 #include "backend/cuda/cuda_exec.h"
 #include "backend/cuda/softmax.cuh"
+#include "backend/cuda/softmax_rows.cuh"
 #include "ir/ops/softmax_util.h"
 
 namespace segrt::cuda {
@@ -330,7 +331,9 @@ bool build_softmax(BuildCtx& c) {
     DevType t = c.act_dev();
     auto& ex = c.ex();
     c.step([&ex, x, y, t, sg, log](cudaStream_t s) {
-      launch_softmax(ex.ptr(x), ex.ptr(y), t, sg.outer, sg.n, sg.inner, log, s);
+      // Rows of a few classes: a thread per row; long flattened rows: a block per row.
+      if (sg.n > 64) launch_softmax_rows(ex.ptr(x), ex.ptr(y), t, sg.outer, sg.n, log, s);
+      else launch_softmax(ex.ptr(x), ex.ptr(y), t, sg.outer, sg.n, sg.inner, log, s);
     });
     return true;
   }
