@@ -306,8 +306,9 @@ TEST(CudaOpsExtra, Cast) {
   expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::i32), {big}), {big}, {}, {"fp32"});
   Tensor i32 = big.cast(DType::i32);
   expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::i64), {i32}), {i32}, {}, {"fp32"});
-  Tensor b(DType::boolean, {13});
-  for (int i = 0; i < 13; ++i) b.data<uint8_t>()[i] = i % 3 == 0;
+  std::vector<int64_t> bits;
+  for (int i = 0; i < 13; ++i) bits.push_back(i % 3 == 0);
+  Tensor b = Tensor::from_i64(bits, {13}).cast(DType::boolean);
   expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::f32), {b}), {b});
   expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::u8), {b}), {b}, {}, {"fp32"});
 }
