@@ -22,8 +22,8 @@ for entry in "gpu_ops_opset11.onnx|1,4,8,8|3" "gpu_ops_opset18.onnx|1,3,5,6|1"; 
   "$SEGRT" run "$DATA/$model" -i "$T/x.npy" --backend ref "${refo[@]}" > /dev/null || { echo "FAIL: ref run of $model"; fails=$((fails+1)); continue; }
   "$SEGRT" run "$DATA/$model" -i "$T/x.npy" --backend cuda --verbose "${cudao[@]}" > "$T/log.txt" 2>&1
   rc=$?
-  if grep -qiE "CUDA unavailable|is unavailable|no usable GPU" "$T/log.txt"; then
-    echo "SKIP: no usable CUDA backend here: $(grep -m1 -iE 'unavailable|no usable' "$T/log.txt")"; exit 77
+  if grep -qiE "CUDA unavailable|is unavailable|no usable GPU|not built into" "$T/log.txt"; then
+    echo "SKIP: no usable CUDA backend here: $(grep -m1 -iE 'unavailable|no usable|not built' "$T/log.txt")"; exit 77
   fi
   echo "=== $model"; grep -E "segrt: cuda: " "$T/log.txt"
   if [ $rc -ne 0 ]; then echo "FAIL: $model exited $rc"; cat "$T/log.txt"; fails=$((fails+1)); continue; fi
