@@ -154,6 +154,35 @@ TEST(CpuNativeOps, PowSumPRelu) {
   }
 }
 
+TEST(CpuNativeOps, ArithmeticTheBinaryPrimitiveCannotTake) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  struct C { OpType op; std::vector<Shape> shapes; std::vector<bool> constant; };
+  std::vector<C> cases = {
+      {OpType::Sub, {{3, 1, 5}, {2, 3, 4, 5}}, {false, false}},  // broadcast first operand
+      {OpType::Div, {{1}, {2, 3, 4}}, {false, false}},
+      {OpType::Div, {{2, 3, 4}, {2, 3, 4}}, {true, false}},      // constant numerator
+      {OpType::Add, {{7, 1}, {1, 6}}, {false, false}},           // both broadcast
+      {OpType::Mul, {{2, 1, 4}, {3, 1}}, {false, false}},
+      {OpType::Max, {{2, 3, 4}, {2, 3, 4}, {4}}, {false, false, false}},  // variadic
+      {OpType::Min, {{1, 5, 3}, {5, 1}, {1}}, {false, false, true}},
+      {OpType::Max, {{6, 5}}, {false}},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const C& cc = cases[i];
+    std::vector<Tensor> in;
+    Graph g = eltwise_graph(cc.op, cc.shapes, cc.constant, false, &in, 120 + 3 * i);
+    if (cc.op == OpType::Div)  // denominators away from zero
+      for (auto& t : in) t = test::random_tensor(t.shape(), 7 + i, 0.5f, 2.f);
+    bool nan = cc.op == OpType::Max && in[0].numel() > 3;
+    if (nan) in[0].data<float>()[3] = NAN;
+    expect_native_matches_ref(g, in, cc.op, std::string(op_name(cc.op)) + " case " + std::to_string(i));
+    if (nan) {  // the error metric cannot see NaN: check it propagated
+      std::string fallbacks;
+      EXPECT_TRUE(std::isnan(test::run_cpu_verbose(g, in, &fallbacks)[0].data<float>()[3])) << "case " << i;
+    }
+  }
+}
+
 TEST(CpuNativeOps, NegAbsThresholdedReluOnBlockedInput) {
   SEGRT_REQUIRE_CPU_BACKEND();
   for (OpType op : {OpType::Neg, OpType::Abs, OpType::ThresholdedRelu})

@@ -1,6 +1,8 @@
 // Elementwise ops oneDNN does not compute the reference's way, as own loops:
 // Pow (oneDNN has no binary pow; its eltwise pow needs a constant exponent
-// and rounds differently), Sum of any number of inputs and PRelu. Each value
+// and rounds differently), Sum, Max and Min of any number of inputs, PRelu,
+// and the arithmetic eltwise.cpp's binary primitive cannot take (both
+// operands broadcast, a broadcast first operand of Sub / Div). Each value
 // is computed in double and rounded once, as the reference does, so results
 // match it exactly. Inputs of the output's shape are read in the first
 // input's format (blocked included, when the op keeps padding lanes zero);
@@ -18,12 +20,27 @@ double apply(OpType op, double a, double b) {
   switch (op) {
     case OpType::Pow: return b == 2.0 ? a * a : std::pow(a, b);
     case OpType::PRelu: return a >= 0 ? a : a * b;
-    default: return a + b;  // Sum
+    case OpType::Sub: return a - b;
+    case OpType::Mul: return a * b;
+    case OpType::Div: return a / b;
+    case OpType::Max: return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+    case OpType::Min: return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+    default: return a + b;  // Add, Sum
   }
 }
 
 // Maps zero operands to zero, so blocked padding lanes stay zero.
-bool keeps_zero(OpType op) { return op != OpType::Pow; }
+bool keeps_zero(OpType op) { return op != OpType::Pow && op != OpType::Div; }
+
+// What eltwise.cpp's oneDNN binary lowering takes: two operands, one of the
+// output's shape and computed at run time (the first, for Sub and Div).
+bool binary_primitive_takes(const Graph& g, const Node& n) {
+  if (n.inputs.size() != 2) return false;
+  const Shape& out = g.value(n.outputs[0]).shape;
+  auto full = [&](int v) { return g.value(v).shape == out && !g.value(v).is_constant(); };
+  bool commutative = n.op != OpType::Sub && n.op != OpType::Div;
+  return full(n.inputs[0]) || (commutative && full(n.inputs[1]));
+}
 
 struct Operand {
   int slot = -1;     // a slot, or
@@ -134,6 +151,8 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
   if (yv.dtype != DType::f32 || n.inputs.empty()) return *why = "float32 only", false;
   if (shape_numel(yv.shape) == 0) return *why = "empty output", false;
   if (n.attrs.has("fused_activation")) return *why = "fused activation", false;
+  bool arithmetic = n.op != OpType::Pow && n.op != OpType::Sum && n.op != OpType::PRelu;
+  if (arithmetic && binary_primitive_takes(g, n)) return *why = "oneDNN binary (eltwise.cpp)", false;
   if (n.op == OpType::PRelu && lower_prelu_channels(c, n)) return true;
   std::vector<Operand> ops(n.inputs.size());
   bool same = true;
@@ -181,5 +200,11 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
 SEGRT_CPU_LOWERING(Pow, lower_elementwise);
 SEGRT_CPU_LOWERING(Sum, lower_elementwise);
 SEGRT_CPU_LOWERING(PRelu, lower_elementwise);
+SEGRT_CPU_LOWERING(Add, lower_elementwise);
+SEGRT_CPU_LOWERING(Sub, lower_elementwise);
+SEGRT_CPU_LOWERING(Mul, lower_elementwise);
+SEGRT_CPU_LOWERING(Div, lower_elementwise);
+SEGRT_CPU_LOWERING(Max, lower_elementwise);
+SEGRT_CPU_LOWERING(Min, lower_elementwise);
 
 }  // namespace segrt::cpu

@@ -1,0 +1,266 @@
+// Data-movement ops on plain data, any dtype: one strided copy (the
+// output walked in row-major order, the input read through element strides
+// that may be zero or negative) expresses Transpose, Slice, Expand, Split,
+// DepthToSpace / SpaceToDepth (6-D views) and the relabelling ops (Reshape,
+// Flatten, Squeeze, Unsqueeze, Identity, Dropout: a contiguous copy).
+// Gather with constant indices copies one inner block per index. Unlike the
+// reference fallback, nothing is copied in and out around the kernel, rows
+// run in parallel and contiguous rows are one memcpy.
+#include <cstring>
+
+#include "backend/cpu/cpu.h"
+#include "ir/ops/conv_util.h"
+#include "ir/ops/slice_util.h"
+#include "ir/ops/transpose_util.h"
+#include "ir/shape.h"
+
+namespace segrt::cpu {
+
+namespace {
+
+struct StridedCopy {
+  Shape out;                    // row-major output dims
+  std::vector<int64_t> stride;  // input element strides per output dim
+  int64_t base = 0;             // first input element
+  size_t elem = 4;              // bytes per element
+};
+
+template <class T>
+void copy_row(T* d, const T* s, int64_t count, int64_t stride) {
+  for (int64_t j = 0; j < count; ++j) d[j] = s[j * stride];
+}
+
+void strided_copy(const uint8_t* src, uint8_t* dst, const StridedCopy& p) {
+  const size_t r = p.out.size(), E = p.elem;
+  const int64_t last = r ? p.out.back() : 1, ls = r ? p.stride.back() : 1;
+  int64_t rows = 1;
+  for (size_t a = 0; a + 1 < r; ++a) rows *= p.out[a];
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    int64_t rem = row, off = p.base;
+    for (size_t a = r - 1; a-- > 0;) {
+      off += (rem % p.out[a]) * p.stride[a];
+      rem /= p.out[a];
+    }
+    uint8_t* d = dst + row * last * E;
+    const uint8_t* s = src + off * static_cast<int64_t>(E);
+    if (ls == 1) {
+      std::memcpy(d, s, last * E);
+      continue;
+    }
+    switch (E) {
+      case 1: copy_row(d, s, last, ls); break;
+      case 2: copy_row(reinterpret_cast<uint16_t*>(d), reinterpret_cast<const uint16_t*>(s), last, ls); break;
+      case 4: copy_row(reinterpret_cast<uint32_t*>(d), reinterpret_cast<const uint32_t*>(s), last, ls); break;
+      default:
+        for (int64_t j = 0; j < last; ++j) std::memcpy(d + j * E, s + j * ls * static_cast<int64_t>(E), E);
+    }
+  }
+}
+
+std::vector<int64_t> row_major_strides(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
+  return st;
+}
+
+// One host step copying plain input x into each output through its plan.
+bool add_copies(Compiler& c, const Node& n, const std::vector<StridedCopy>& plans) {
+  const Graph& g = c.g;
+  int x = n.inputs[0];
+  if (g.value(x).is_constant()) return false;  // folded before compile; nothing to run
+  int xs = c.as_plain(x);
+  std::vector<int> outs;
+  for (size_t k = 0; k < plans.size(); ++k) {
+    outs.push_back(n.outputs[k]);
+    c.define(n.outputs[k], c.plain_md(n.outputs[k]), false);
+  }
+  Step st;
+  st.name = n.name;
+  st.in = {xs};
+  st.out = outs;
+  st.host = [plans, xs, outs](const std::vector<void*>& ptr) {
+    for (size_t k = 0; k < plans.size(); ++k)
+      strided_copy(static_cast<const uint8_t*>(ptr[xs]), static_cast<uint8_t*>(ptr[outs[k]]), plans[k]);
+  };
+  c.add(std::move(st));
+  return true;
+}
+
+StridedCopy plan_for(const Graph& g, int x, int y) {
+  StridedCopy p;
+  p.out = g.value(y).shape;
+  p.elem = dtype_size(g.value(x).dtype);
+  return p;
+}
+
+bool lower_relabel(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  if (n.outputs.size() != 1) return *why = "Dropout mask output", false;
+  int x = n.inputs[0], y = n.outputs[0];
+  if (g.value(x).dtype != g.value(y).dtype) return *why = "dtype changes", false;
+  StridedCopy p;  // the same bytes: one contiguous row
+  p.out = {shape_numel(g.value(y).shape)};
+  p.stride = {1};
+  p.elem = dtype_size(g.value(x).dtype);
+  return add_copies(c, n, {p}) || (*why = "constant input", false);
+}
+
+bool lower_transpose(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  const Shape& xs = g.value(x).shape;
+  auto perm = transpose_perm(n.attrs, static_cast<int>(xs.size()));
+  auto in_st = row_major_strides(xs);
+  StridedCopy p = plan_for(g, x, y);
+  for (int64_t a : perm) p.stride.push_back(in_st[a]);
+  return add_copies(c, n, {p}) || (*why = "constant input", false);
+}
+
+std::vector<int64_t> const_ints(const Graph& g, const Node& n, size_t k, bool* ok) {
+  if (k >= n.inputs.size() || n.inputs[k] < 0) return {};
+  if (!g.value(n.inputs[k]).is_constant()) {
+    *ok = false;
+    return {};
+  }
+  return g.value(n.inputs[k]).constant.to_i64_vector();
+}
+
+bool lower_slice(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  bool ok = true;
+  auto starts = const_ints(g, n, 1, &ok), ends = const_ints(g, n, 2, &ok), axes = const_ints(g, n, 3, &ok),
+       steps = const_ints(g, n, 4, &ok);
+  if (!ok) return *why = "starts / ends / axes / steps computed at run time", false;
+  const Shape& xs = g.value(x).shape;
+  auto ranges = slice_ranges(xs, starts, ends, axes, steps);
+  auto in_st = row_major_strides(xs);
+  StridedCopy p = plan_for(g, x, y);
+  for (size_t d = 0; d < ranges.size(); ++d) {
+    p.base += ranges[d].start * in_st[d];
+    p.stride.push_back(in_st[d] * ranges[d].step);
+  }
+  if (shape_numel(p.out) == 0) return *why = "empty output", false;
+  return add_copies(c, n, {p}) || (*why = "constant input", false);
+}
+
+bool lower_expand(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  const Shape &xs = g.value(x).shape, &ys = g.value(y).shape;
+  StridedCopy p = plan_for(g, x, y);
+  auto in_st = row_major_strides(xs);
+  p.stride.assign(ys.size(), 0);
+  for (size_t i = 0; i < xs.size(); ++i) {  // right-aligned; broadcast dims read stride 0
+    size_t a = xs.size() - 1 - i, o = ys.size() - 1 - i;
+    p.stride[o] = xs[a] == 1 ? 0 : in_st[a];
+  }
+  return add_copies(c, n, {p}) || (*why = "constant input", false);
+}
+
+bool lower_split(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0];
+  const Shape& xs = g.value(x).shape;
+  const int axis = normalize_axis(n.attrs.i("axis", 0), static_cast<int>(xs.size()));
+  auto in_st = row_major_strides(xs);
+  std::vector<StridedCopy> plans;
+  int64_t offset = 0;
+  for (int y : n.outputs) {
+    if (y < 0) return *why = "absent output", false;
+    StridedCopy p = plan_for(g, x, y);
+    p.stride = in_st;
+    p.base = offset * in_st[axis];
+    offset += p.out[axis];
+    plans.push_back(p);
+  }
+  return add_copies(c, n, plans) || (*why = "constant input", false);
+}
+
+// 6-D views (see backend/ref/depth_space.cpp for the index formulas).
+bool lower_depth_space(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  const Shape& s = g.value(x).shape;
+  if (s.size() != 4) return *why = "4-D only", false;
+  const bool nhwc = is_channels_last(n.attrs), crd = n.attrs.s("mode", "DCR") == "CRD";
+  const int64_t b = n.attrs.i("blocksize", 1);
+  const int64_t N = s[0], C = nhwc ? s[3] : s[1], H = nhwc ? s[1] : s[2], W = nhwc ? s[2] : s[3];
+  StridedCopy p = plan_for(g, x, y);
+  if (n.op == OpType::DepthToSpace) {
+    const int64_t Co = C / (b * b);
+    if (!nhwc) {  // out [N, C', H, b_i, W, b_j] <- x[n, ch(i, j, c), h, w]
+      p.out = {N, Co, H, b, W, b};
+      p.stride = crd ? std::vector<int64_t>{C * H * W, b * b * H * W, W, b * H * W, 1, H * W}
+                     : std::vector<int64_t>{C * H * W, H * W, W, b * Co * H * W, 1, Co * H * W};
+    } else {  // out [N, H, b_i, W, b_j, C'] <- x[n, h, w, ch(i, j, c)]
+      p.out = {N, H, b, W, b, Co};
+      p.stride = crd ? std::vector<int64_t>{H * W * C, W * C, b, C, 1, b * b}
+                     : std::vector<int64_t>{H * W * C, W * C, b * Co, C, Co, 1};
+    }
+  } else {
+    if (crd) return *why = "SpaceToDepth CRD", false;
+    const int64_t Ho = H / b, Wo = W / b;
+    if (!nhwc) {  // out [N, b_i, b_j, C, H', W'] <- x[n, c, h*b + i, w*b + j]
+      p.out = {N, b, b, C, Ho, Wo};
+      p.stride = {C * H * W, W, 1, H * W, b * W, b};
+    } else {  // out [N, H', W', b_i, b_j, C] <- x[n, h*b + i, w*b + j, c]
+      p.out = {N, Ho, Wo, b, b, C};
+      p.stride = {H * W * C, b * W * C, b * C, W * C, C, 1};
+    }
+  }
+  return add_copies(c, n, {p}) || (*why = "constant input", false);
+}
+
+bool lower_gather(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], iv = n.inputs[1], y = n.outputs[0];
+  if (!g.value(iv).is_constant() || g.value(x).is_constant()) return *why = "indices computed at run time", false;
+  const Shape& ds = g.value(x).shape;
+  const int axis = normalize_axis(n.attrs.i("axis", 0), static_cast<int>(ds.size()));
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= ds[d];
+  for (size_t d = axis + 1; d < ds.size(); ++d) inner *= ds[d];
+  const int64_t len = ds[axis];
+  auto idx = g.value(iv).constant.to_i64_vector();
+  for (int64_t& k : idx) {
+    if (k < -len || k >= len) return *why = "index out of range (the reference reports it)", false;
+    if (k < 0) k += len;
+  }
+  const size_t block = static_cast<size_t>(inner) * dtype_size(g.value(x).dtype);
+  int xs = c.as_plain(x);
+  c.define(y, c.plain_md(y), false);
+  Step st;
+  st.name = n.name;
+  st.in = {xs};
+  st.out = {y};
+  st.host = [=](const std::vector<void*>& ptr) {
+    const auto* src = static_cast<const uint8_t*>(ptr[xs]);
+    auto* dst = static_cast<uint8_t*>(ptr[y]);
+    const int64_t count = static_cast<int64_t>(idx.size());
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t t = 0; t < count; ++t) std::memcpy(dst + (o * count + t) * block, src + (o * len + idx[t]) * block, block);
+  };
+  c.add(std::move(st));
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CPU_LOWERING(Reshape, lower_relabel);
+SEGRT_CPU_LOWERING(Flatten, lower_relabel);
+SEGRT_CPU_LOWERING(Squeeze, lower_relabel);
+SEGRT_CPU_LOWERING(Unsqueeze, lower_relabel);
+SEGRT_CPU_LOWERING(Identity, lower_relabel);
+SEGRT_CPU_LOWERING(Dropout, lower_relabel);
+SEGRT_CPU_LOWERING(Transpose, lower_transpose);
+SEGRT_CPU_LOWERING(Slice, lower_slice);
+SEGRT_CPU_LOWERING(Expand, lower_expand);
+SEGRT_CPU_LOWERING(Split, lower_split);
+SEGRT_CPU_LOWERING(DepthToSpace, lower_depth_space);
+SEGRT_CPU_LOWERING(SpaceToDepth, lower_depth_space);
+SEGRT_CPU_LOWERING(Gather, lower_gather);
+
+}  // namespace segrt::cpu

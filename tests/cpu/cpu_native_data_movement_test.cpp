@@ -1,0 +1,104 @@
+// The CPU backend's data-movement kernels (strided copies) against the
+// reference: Transpose, Slice (negative steps, clamping), Expand, Split,
+// DepthToSpace / SpaceToDepth (DCR, CRD, NHWC), Reshape family, Gather, in
+// float32 and int64, with blocked producers in front.
+#include "cpu/cpu_native_util.h"
+
+namespace segrt {
+namespace {
+
+using test::blocked;
+using test::expect_native_matches_ref;
+
+Tensor iota(const Shape& s, DType dt) {
+  std::vector<int64_t> v(static_cast<size_t>(shape_numel(s)));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(i) * 7 - 50;
+  return Tensor::from_i64(v, s).cast(dt);
+}
+
+// One node over input x (and constant operands), x optionally blocked first.
+Graph movement_graph(OpType op, const Shape& xs, DType dt, const std::vector<Tensor>& operands, const Attrs& attrs,
+                     int outputs = 1, bool block = false, bool nhwc = false) {
+  Graph g;
+  int x = g.add_input("x", dt, xs, nhwc ? Layout::NHWC : Layout::NCHW);
+  if (block) x = blocked(g, x, nhwc ? xs.back() : xs[1], nhwc);
+  std::vector<int> ins = {x};
+  for (size_t k = 0; k < operands.size(); ++k) ins.push_back(g.add_constant("k" + std::to_string(k), operands[k]));
+  std::vector<int> outs;
+  for (int k = 0; k < outputs; ++k) outs.push_back(g.add_value("y" + std::to_string(k), dt));
+  g.add_node(op, "op", ins, outs).attrs = attrs;
+  for (int o : outs) g.outputs.push_back(o);
+  return g;
+}
+
+Tensor ints(std::vector<int64_t> v) { return Tensor::from_i64(v, {static_cast<int64_t>(v.size())}); }
+
+TEST(CpuNativeOps, TransposeSliceExpandSplit) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  for (DType dt : {DType::f32, DType::i64}) {
+    std::string t = dt == DType::f32 ? " f32" : " i64";
+    Shape xs = {2, 3, 5, 7};
+    auto x = [&] { return std::vector<Tensor>{iota(xs, dt)}; };
+    for (auto perm : {std::vector<int64_t>{0, 2, 3, 1}, {3, 1, 0, 2}, {0, 1, 3, 2}}) {
+      Attrs a;
+      a.set("perm", perm);
+      expect_native_matches_ref(movement_graph(OpType::Transpose, xs, dt, {}, a), x(), OpType::Transpose, "transpose" + t);
+    }
+    // Slice: negative steps, clamped ends, negative axes.
+    expect_native_matches_ref(movement_graph(OpType::Slice, xs, dt, {ints({4, 1}), ints({-100, 6}), ints({2, -1}), ints({-2, 2})}, {}),
+                              x(), OpType::Slice, "slice" + t);
+    expect_native_matches_ref(movement_graph(OpType::Slice, xs, dt, {ints({1}), ints({3}), ints({1})}, {}), x(), OpType::Slice,
+                              "slice channels" + t);
+    expect_native_matches_ref(movement_graph(OpType::Expand, {3, 1, 7}, dt, {ints({2, 3, 5, 7})}, {}),
+                              {iota({3, 1, 7}, dt)}, OpType::Expand, "expand" + t);
+    Attrs sa;
+    sa.set("axis", int64_t{-1});
+    expect_native_matches_ref(movement_graph(OpType::Split, xs, dt, {ints({2, 4, 1})}, sa, 3), x(), OpType::Split,
+                              "split" + t);
+    Attrs s1;
+    s1.set("axis", int64_t{1});
+    expect_native_matches_ref(movement_graph(OpType::Split, xs, dt, {ints({1, 2})}, s1, 2), x(), OpType::Split,
+                              "split channels" + t);
+    expect_native_matches_ref(movement_graph(OpType::Reshape, xs, dt, {ints({6, -1})}, {}), x(), OpType::Reshape,
+                              "reshape" + t);
+    Attrs ga;
+    ga.set("axis", int64_t{2});
+    expect_native_matches_ref(movement_graph(OpType::Gather, xs, dt, {Tensor::from_i64({4, -1, 0, 0, 2, 1}, {2, 3})}, ga),
+                              x(), OpType::Gather, "gather" + t);
+  }
+  // A blocked producer: the copy reads a plain view of it.
+  Attrs a;
+  a.set("perm", std::vector<int64_t>{0, 2, 3, 1});
+  expect_native_matches_ref(movement_graph(OpType::Transpose, {1, 13, 4, 5}, DType::f32, {}, a, 1, true),
+                            {test::random_tensor({1, 13, 4, 5}, 3)}, OpType::Transpose, "transpose of blocked");
+  Attrs f;
+  f.set("axis", int64_t{1});
+  expect_native_matches_ref(movement_graph(OpType::Flatten, {2, 11, 3, 2}, DType::f32, {}, f, 1, true),
+                            {test::random_tensor({2, 11, 3, 2}, 4)}, OpType::Flatten, "flatten of blocked");
+}
+
+TEST(CpuNativeOps, DepthToSpaceAndSpaceToDepth) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  for (bool nhwc : {false, true})
+    for (std::string mode : {"DCR", "CRD"})
+      for (int64_t b : {2, 3}) {
+        Shape xs = nhwc ? Shape{2, 3, 5, 4 * b * b} : Shape{2, 4 * b * b, 3, 5};
+        Attrs a;
+        a.set("blocksize", b);
+        a.set("mode", mode);
+        if (nhwc) a.set("layout", "NHWC");
+        std::string what = mode + (nhwc ? " NHWC" : " NCHW") + " b=" + std::to_string(b);
+        expect_native_matches_ref(movement_graph(OpType::DepthToSpace, xs, DType::f32, {}, a, 1, !nhwc, nhwc),
+                                  {test::random_tensor(xs, 5)}, OpType::DepthToSpace, "depth to space " + what);
+        if (mode == "CRD") continue;
+        Shape ss = nhwc ? Shape{2, 3 * b, 5 * b, 3} : Shape{2, 3, 3 * b, 5 * b};
+        Attrs s;
+        s.set("blocksize", b);
+        if (nhwc) s.set("layout", "NHWC");
+        expect_native_matches_ref(movement_graph(OpType::SpaceToDepth, ss, DType::f32, {}, s, 1, false, nhwc),
+                                  {test::random_tensor(ss, 6)}, OpType::SpaceToDepth, "space to depth " + what);
+      }
+}
+
+}  // namespace
+}  // namespace segrt
