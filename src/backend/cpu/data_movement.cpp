@@ -3,7 +3,8 @@
 // that may be zero or negative) expresses Transpose, Slice, Expand, Split,
 // DepthToSpace / SpaceToDepth (6-D views) and the relabelling ops (Reshape,
 // Flatten, Squeeze, Unsqueeze, Identity, Dropout: a contiguous copy).
-// Gather with constant indices copies one inner block per index. Unlike the
+// Gather with constant indices copies one inner block per index; Transpose
+// of oneDNN's types is its reorder primitive. Unlike the
 // reference fallback, nothing is copied in and out around the kernel, rows
 // run in parallel and contiguous rows are one memcpy.
 #include <cstring>
@@ -106,15 +107,31 @@ bool lower_relabel(Compiler& c, const Node& n, std::string* why) {
   return add_copies(c, n, {p}) || (*why = "constant input", false);
 }
 
+// Transpose: oneDNN's reorder (tiled, vectorised) reads the input through
+// permuted strides for its types; 8-byte types take the strided copy.
 bool lower_transpose(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   const Shape& xs = g.value(x).shape;
+  if (g.value(x).is_constant()) return *why = "constant input", false;
   auto perm = transpose_perm(n.attrs, static_cast<int>(xs.size()));
   auto in_st = row_major_strides(xs);
   StridedCopy p = plan_for(g, x, y);
   for (int64_t a : perm) p.stride.push_back(in_st[a]);
-  return add_copies(c, n, {p}) || (*why = "constant input", false);
+  auto t = dnnl_type(g.value(x).dtype);
+  if (t == dnnl::memory::data_type::undef || xs.empty() || shape_numel(xs) == 0) return add_copies(c, n, {p});
+  int xp = c.as_plain(x);
+  md_t src(dims_t(p.out.begin(), p.out.end()), t, dims_t(p.stride.begin(), p.stride.end()));
+  md_t dst = c.plain_md(y);
+  c.define(y, dst, false);
+  Step st;
+  st.name = n.name;
+  st.in = {xp};
+  st.out = {y};
+  st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, src, c.eng, dst));
+  st.args = {{DNNL_ARG_SRC, xp, src}, {DNNL_ARG_DST, y, dst}};
+  c.add(std::move(st));
+  return true;
 }
 
 std::vector<int64_t> const_ints(const Graph& g, const Node& n, size_t k, bool* ok) {

@@ -28,18 +28,21 @@ void argmax_kernel(const float* x, int64_t* y, const ChannelView& v, bool last) 
       best[p - p0] = x[v.offset(n, 0, p)];
       index[p - p0] = 0;
     }
+    // Channels in ascending order for every position: block, lane, then
+    // positions innermost (contiguous when blk is 1, so it vectorises).
     for (int64_t cb = 0; cb < v.nblk; ++cb) {
       const int64_t lanes = std::min(v.blk, v.C - cb * v.blk);
       const float* xs = x + (n * v.nblk + cb) * v.S * v.blk;
-      for (int64_t p = p0; p < p1; ++p)
-        for (int64_t l = cb == 0 ? 1 : 0; l < lanes; ++l) {
+      for (int64_t l = cb == 0 ? 1 : 0; l < lanes; ++l) {
+        const int64_t ch = cb * v.blk + l;
+        for (int64_t p = p0; p < p1; ++p) {
           const float val = xs[p * v.blk + l], b = best[p - p0];
-          if (std::isnan(b) && !last) continue;  // the first NaN wins
-          if (std::isnan(val) || val > b || (last && val == b)) {
-            best[p - p0] = val;
-            index[p - p0] = cb * v.blk + l;
-          }
+          // The first NaN wins (the last with select_last_index); else the first (last) maximum.
+          const bool take = !(std::isnan(b) && !last) && (std::isnan(val) || val > b || (last && val == b));
+          best[p - p0] = take ? val : b;
+          index[p - p0] = take ? ch : index[p - p0];
         }
+      }
     }
     for (int64_t p = p0; p < p1; ++p) y[n * v.S + p] = index[p - p0];
   }

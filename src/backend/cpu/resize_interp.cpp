@@ -3,9 +3,8 @@
 // oneDNN's nChw8c / nChw16c), so a bilinear U-Net decoder stays blocked.
 // Per-axis taps (index, weight) come from the shared ONNX formulas
 // (ir/ops/resize_util.h) computed exactly as the reference does; each output
-// pixel is then sum_h w_h * sum_w w_w * x over its 2x2 (4x4 cubic) taps,
-// vectorised over the channel lanes of a pixel and accumulated in double
-// like the reference. oneDNN's resampling primitive implements only some
+// pixel is then sum_w w_w * sum_h w_h * x over its 2x2 (4x4 cubic) taps,
+// accumulated in double like the reference (see resize_kernel). oneDNN's resampling primitive implements only some
 // coordinate modes, so it is not used. Nearest without cropping is
 // backend/cpu/resize.cpp's.
 #include <cmath>
@@ -89,11 +88,15 @@ struct Geometry {
   float extrapolation;
 };
 
+// Separable: each output row first combines its input rows (w_h, contiguous
+// over the whole row, so it vectorises in every format), then each output
+// pixel combines its columns (w_w), vectorised over a pixel's channel lanes.
+// Both in double; taps of weight 0 are skipped as the reference skips them.
 void resize_kernel(const float* src, float* dst, const Geometry& g) {
-  const int64_t blk = g.in.blk, planes = g.in.N * g.in.nblk;
+  const int64_t blk = g.in.blk, planes = g.in.N * g.in.nblk, row_len = g.IW * blk;
 #pragma omp parallel
   {
-    std::vector<double> acc(static_cast<size_t>(g.OW * blk));
+    std::vector<double> v(static_cast<size_t>(row_len)), a(static_cast<size_t>(blk));
 #pragma omp for collapse(2) schedule(static)
     for (int64_t pl = 0; pl < planes; ++pl)
       for (int64_t oh = 0; oh < g.OH; ++oh) {
@@ -101,25 +104,42 @@ void resize_kernel(const float* src, float* dst, const Geometry& g) {
         const int64_t cb = pl % g.in.nblk, lanes = std::min(blk, g.in.C - cb * blk);
         float* drow = dst + (pl * g.OH + oh) * g.OW * blk;
         const int nh = g.rows.count[oh];
-        std::fill(acc.begin(), acc.end(), 0.0);
-        for (int th = 0; th < nh; ++th) {
-          const double wh = g.rows.weight[oh * 4 + th];
-          const float* srow = src + (pl * g.IH + g.rows.index[oh * 4 + th]) * g.IW * blk;
-          for (int64_t ow = 0; ow < g.OW; ++ow) {
-            double* a = acc.data() + ow * blk;
-            for (int tw = 0; tw < g.cols.count[ow]; ++tw) {
-              const double w = wh * g.cols.weight[ow * 4 + tw];
-              const float* s = srow + g.cols.index[ow * 4 + tw] * blk;
-              for (int64_t l = 0; l < blk; ++l) a[l] += w * s[l];
-            }
-          }
+        auto extrapolate = [&](float* d) {
+          for (int64_t l = 0; l < blk; ++l) d[l] = l < lanes ? g.extrapolation : 0.f;
+        };
+        if (nh == 0) {
+          for (int64_t ow = 0; ow < g.OW; ++ow) extrapolate(drow + ow * blk);
+          continue;
+        }
+        const float* plane = src + pl * g.IH * row_len;
+        {
+          const double w = g.rows.weight[oh * 4];
+          const float* s = plane + g.rows.index[oh * 4] * row_len;
+          for (int64_t i = 0; i < row_len; ++i) v[i] = w * s[i];
+        }
+        for (int th = 1; th < nh; ++th) {
+          const double w = g.rows.weight[oh * 4 + th];
+          const float* s = plane + g.rows.index[oh * 4 + th] * row_len;
+          for (int64_t i = 0; i < row_len; ++i) v[i] += w * s[i];
         }
         for (int64_t ow = 0; ow < g.OW; ++ow) {
+          const int nw = g.cols.count[ow];
+          const int64_t* idx = &g.cols.index[ow * 4];
+          const double* wt = &g.cols.weight[ow * 4];
           float* d = drow + ow * blk;
-          const double* a = acc.data() + ow * blk;
-          if (nh == 0 || g.cols.count[ow] == 0) {
-            for (int64_t l = 0; l < blk; ++l) d[l] = l < lanes ? g.extrapolation : 0.f;
+          if (nw == 0) {
+            extrapolate(d);
+          } else if (blk == 1) {
+            double acc = wt[0] * v[idx[0]];
+            for (int tw = 1; tw < nw; ++tw) acc += wt[tw] * v[idx[tw]];
+            *d = static_cast<float>(acc);
           } else {
+            const double* v0 = v.data() + idx[0] * blk;
+            for (int64_t l = 0; l < blk; ++l) a[l] = wt[0] * v0[l];
+            for (int tw = 1; tw < nw; ++tw) {
+              const double* vt = v.data() + idx[tw] * blk;
+              for (int64_t l = 0; l < blk; ++l) a[l] += wt[tw] * vt[l];
+            }
             for (int64_t l = 0; l < blk; ++l) d[l] = static_cast<float>(a[l]);
           }
         }
