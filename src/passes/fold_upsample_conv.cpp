@@ -19,10 +19,8 @@
 
 namespace segrt {
 
-namespace {
+namespace pass_util {
 
-// True when Resize n maps output index o to input index o / 2 on both
-// spatial axes and leaves the others alone.
 bool is_nearest_2x(const Graph& g, const Node& n, bool nhwc) {
   if (n.attrs.s("mode", "nearest") != "nearest" || n.outputs.size() != 1) return false;
   const Value& x = g.value(n.inputs[0]);
@@ -56,7 +54,7 @@ bool is_nearest_2x(const Graph& g, const Node& n, bool nhwc) {
   return true;
 }
 
-}  // namespace
+}  // namespace pass_util
 
 void fold_upsample_conv(Graph& g, PassLog& log) {
   auto rd = pass_util::readers(g);
@@ -77,7 +75,7 @@ void fold_upsample_conv(Graph& g, PassLog& log) {
     if (uv.producer < 0 || pass_util::sole_reader(g, rd, up) != static_cast<int>(ci)) continue;
     const Node& rs = g.nodes[uv.producer];
     bool nhwc = conv.attrs.s("layout", "NCHW") == "NHWC";
-    if (rs.op != OpType::Resize || !is_nearest_2x(g, rs, nhwc)) continue;
+    if (rs.op != OpType::Resize || !pass_util::is_nearest_2x(g, rs, nhwc)) continue;
     int x = rs.inputs[0];
     int64_t co = w.dim(0), cin = w.dim(1);
     Tensor w2(DType::f32, {4 * co, cin, 2, 2});

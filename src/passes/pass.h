@@ -38,6 +38,9 @@ void fuse_activation(Graph& g, PassLog& log);
 // Nearest 2x upsample + 2x2 'same' Conv -> sub-pixel Conv + DepthToSpace (exact;
 // run by the CUDA backend on its own graph copy, not in the default pipeline).
 void fold_upsample_conv(Graph& g, PassLog& log);
+// Nearest 2x upsample + 'same' Conv -> four phase Convs on the low-resolution
+// input + Concat + DepthToSpace (exact; run by the CPU backend on its own copy).
+void split_upsample_conv(Graph& g, PassLog& log);
 // Marks Concats whose inputs can be written straight into slices of the output.
 void concat_in_place(Graph& g, PassLog& log);
 // Logs the liveness-based arena size against the sum of all activations

@@ -32,6 +32,11 @@ inline bool is_f32_constant(const Graph& g, int v) {
   return v >= 0 && g.value(v).is_constant() && g.value(v).constant.dtype() == DType::f32;
 }
 
+// True when Resize n maps output index o to input index o / 2 on both spatial
+// axes and leaves the others alone (nearest 2x upsampling, however the model
+// spells it). Defined in fold_upsample_conv.cpp.
+bool is_nearest_2x(const Graph& g, const Node& n, bool nhwc);
+
 inline const char* layer_name(const Node& n) { return n.source_name.empty() ? n.name.c_str() : n.source_name.c_str(); }
 
 }  // namespace segrt::pass_util

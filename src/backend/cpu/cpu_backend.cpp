@@ -11,6 +11,7 @@
 
 #include "backend/cpu/cpu.h"
 #include "backend/ref/ref.h"
+#include "passes/pass.h"
 #include "passes/plan_memory.h"
 
 namespace segrt::cpu {
@@ -242,6 +243,12 @@ class CpuExecutable : public Executable {
  public:
   CpuExecutable(const Graph& g, const CompileOptions& o) : g_(g), opts_(o), eng_(dnnl::engine::kind::cpu, 0), strm_(eng_) {
     omp_set_num_threads(thread_count(o.threads));
+    // CPU-only rewrites on this backend's copy of the graph (passes/pass.h).
+    PassLog log;
+    split_upsample_conv(g_, log);  // the U-Net up-convolution: 9 of 16 multiply-adds
+    concat_in_place(g_, log);  // marks the Concats the rewrites added
+    if (o.verbose)
+      for (const auto& l : log.lines) std::cerr << "segrt: cpu: " << l << "\n";
     Compiler c(g_, opts_, eng_);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       const Node& n = g_.nodes[i];

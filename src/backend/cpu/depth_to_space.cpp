@@ -1,0 +1,99 @@
+// DepthToSpace on 4-D float32 activations in the input's format: with DCR
+// and a channel block dividing the output channels, every output block of
+// 8 / 16 channels at one pixel is one input block at one pixel, so the
+// blocked layouts (nChw8c / nChw16c) stay blocked and each copy is a vector
+// move. It writes straight into a Concat's slice when it feeds an in-place
+// Concat (the phase-split U-Net up-convolution, passes/split_upsample_conv.cpp,
+// ends in DepthToSpace into the skip concatenation). Other layouts and CRD
+// run on plain NCHW element by element.
+#include <cstring>
+
+#include "backend/cpu/cpu.h"
+#include "ir/ops/conv_util.h"
+
+namespace segrt::cpu {
+
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+struct Geometry {
+  int64_t N, C, H, W, bs;  // C output channels; H, W input size
+};
+
+// Blocked DCR: output block cb of row oh = input block ((oh % bs) * bs + ow % bs) * C/blk + cb.
+template <int64_t blk>
+void shuffle_blocked(const Geometry& g, const float* src, float* dst) {
+  const int64_t Cb = g.C / blk, OH = g.H * g.bs, OW = g.W * g.bs, bs = g.bs;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t p = 0; p < g.N * Cb; ++p)
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t n = p / Cb, cb = p % Cb, i = oh % bs, ih = oh / bs;
+      float* drow = dst + (p * OH + oh) * OW * blk;
+      for (int64_t j = 0; j < bs; ++j) {
+        const float* srow = src + (((n * bs * bs + i * bs + j) * Cb + cb) * g.H + ih) * g.W * blk;
+        for (int64_t w = 0; w < g.W; ++w) std::memcpy(drow + (w * bs + j) * blk, srow + w * blk, blk * sizeof(float));
+      }
+    }
+}
+
+void shuffle_plain(const Geometry& g, bool crd, const float* src, float* dst) {
+  const int64_t OH = g.H * g.bs, OW = g.W * g.bs, bs = g.bs;
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t p = 0; p < g.N * g.C; ++p)
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const int64_t n = p / g.C, c = p % g.C, i = oh % bs, ih = oh / bs;
+      float* drow = dst + (p * OH + oh) * OW;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int64_t j = ow % bs, sc = crd ? c * bs * bs + i * bs + j : (i * bs + j) * g.C + c;
+        drow[ow] = src[((n * g.C * bs * bs + sc) * g.H + ih) * g.W + ow / bs];
+      }
+    }
+}
+
+bool lower_depth_to_space(Compiler& c, const Node& n, std::string* why) {
+  const Graph& g = c.g;
+  int x = n.inputs[0], y = n.outputs[0];
+  const Value& xv = g.value(x);
+  if (xv.shape.size() != 4 || xv.dtype != DType::f32) return *why = "4-D float32 only", false;
+  const bool nhwc = is_channels_last(n.attrs), crd = n.attrs.s("mode", "DCR") == "CRD";
+  const int64_t bs = n.attrs.i("blocksize", 1);
+  dims_t in_dims = nchw_dims(xv.shape, nhwc);
+  if (bs < 1 || in_dims[1] % (bs * bs)) return *why = "channels not a multiple of blocksize^2", false;
+  Geometry geo{in_dims[0], in_dims[1] / (bs * bs), in_dims[2], in_dims[3], bs};
+  dims_t out_dims = {geo.N, geo.C, geo.H * bs, geo.W * bs};
+  md_t src = c.spatial_view(x, nhwc);
+  int64_t blk = 1;
+  tag t = tag::nchw;
+  if (!crd)
+    for (auto [cand, b] : {std::pair{tag::nChw8c, int64_t{8}}, {tag::nChw16c, int64_t{16}}})
+      if (geo.C % b == 0 && src == md_t(in_dims, dt::f32, cand)) {
+        blk = b;
+        t = cand;
+      }
+  const int xs = blk > 1 ? x : c.as_spatial(x, nhwc, md_t(in_dims, dt::f32, tag::nchw));
+  md_t dst(out_dims, dt::f32, t);
+  md_t slice = c.slice_md(y, dst);
+  if (!slice.is_zero()) c.define_slice(y, slice);
+  else c.define(y, dst, true, nhwc);
+  Step st;
+  st.name = n.name;
+  st.in = {xs};
+  st.out = {y};
+  st.host = [=](const std::vector<void*>& ptr) {
+    const float* s = static_cast<const float*>(ptr[xs]);
+    float* d = static_cast<float*>(ptr[y]);
+    if (blk == 8) shuffle_blocked<8>(geo, s, d);
+    else if (blk == 16) shuffle_blocked<16>(geo, s, d);
+    else shuffle_plain(geo, crd, s, d);
+  };
+  c.add(std::move(st));
+  return true;
+}
+
+}  // namespace
+
+SEGRT_CPU_LOWERING(DepthToSpace, lower_depth_to_space);
+
+}  // namespace segrt::cpu
