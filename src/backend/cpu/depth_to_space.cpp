@@ -2,7 +2,7 @@
 // and a channel block dividing the output channels, every output block of
 // 8 / 16 channels at one pixel is one input block at one pixel, so the
 // blocked layouts (nChw8c / nChw16c) stay blocked and each copy is a vector
-// move. It writes straight into a Concat's slice when it feeds an in-place
+// move (float32 or bf16). It writes straight into a Concat's slice when it feeds an in-place
 // Concat (the phase-split U-Net up-convolution, passes/split_upsample_conv.cpp,
 // ends in DepthToSpace into the skip concatenation). Other layouts and CRD
 // run on plain NCHW element by element.
@@ -23,17 +23,18 @@ struct Geometry {
 };
 
 // Blocked DCR: output block cb of row oh = input block ((oh % bs) * bs + ow % bs) * C/blk + cb.
-template <int64_t blk>
-void shuffle_blocked(const Geometry& g, const float* src, float* dst) {
+// A block is `bytes` bytes (8 or 16 channels of float32 or bf16): one fixed-size move.
+template <size_t bytes>
+void shuffle_blocked(const Geometry& g, int64_t blk, const char* src, char* dst) {
   const int64_t Cb = g.C / blk, OH = g.H * g.bs, OW = g.W * g.bs, bs = g.bs;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t p = 0; p < g.N * Cb; ++p)
     for (int64_t oh = 0; oh < OH; ++oh) {
       const int64_t n = p / Cb, cb = p % Cb, i = oh % bs, ih = oh / bs;
-      float* drow = dst + (p * OH + oh) * OW * blk;
+      char* drow = dst + (p * OH + oh) * OW * bytes;
       for (int64_t j = 0; j < bs; ++j) {
-        const float* srow = src + (((n * bs * bs + i * bs + j) * Cb + cb) * g.H + ih) * g.W * blk;
-        for (int64_t w = 0; w < g.W; ++w) std::memcpy(drow + (w * bs + j) * blk, srow + w * blk, blk * sizeof(float));
+        const char* srow = src + (((n * bs * bs + i * bs + j) * Cb + cb) * g.H + ih) * g.W * bytes;
+        for (int64_t w = 0; w < g.W; ++w) std::memcpy(drow + (w * bs + j) * bytes, srow + w * bytes, bytes);
       }
     }
 }
@@ -64,16 +65,19 @@ bool lower_depth_to_space(Compiler& c, const Node& n, std::string* why) {
   Geometry geo{in_dims[0], in_dims[1] / (bs * bs), in_dims[2], in_dims[3], bs};
   dims_t out_dims = {geo.N, geo.C, geo.H * bs, geo.W * bs};
   md_t src = c.spatial_view(x, nhwc);
+  // Only copies: float32, or bf16 between bf16 convolutions (blocked path).
+  const dt et = src.data_type() == dt::bf16 ? dt::bf16 : dt::f32;
   int64_t blk = 1;
   tag t = tag::nchw;
   if (!crd)
     for (auto [cand, b] : {std::pair{tag::nChw8c, int64_t{8}}, {tag::nChw16c, int64_t{16}}})
-      if (geo.C % b == 0 && src == md_t(in_dims, dt::f32, cand)) {
+      if (geo.C % b == 0 && src == md_t(in_dims, et, cand)) {
         blk = b;
         t = cand;
       }
   const int xs = blk > 1 ? x : c.as_spatial(x, nhwc, md_t(in_dims, dt::f32, tag::nchw));
-  md_t dst(out_dims, dt::f32, t);
+  md_t dst(out_dims, blk > 1 ? et : dt::f32, t);
+  const size_t bytes = static_cast<size_t>(blk) * dnnl_type_size(dst.data_type());
   md_t slice = c.slice_md(y, dst);
   if (!slice.is_zero()) c.define_slice(y, slice);
   else c.define(y, dst, true, nhwc);
@@ -82,11 +86,14 @@ bool lower_depth_to_space(Compiler& c, const Node& n, std::string* why) {
   st.in = {xs};
   st.out = {y};
   st.host = [=](const std::vector<void*>& ptr) {
-    const float* s = static_cast<const float*>(ptr[xs]);
-    float* d = static_cast<float*>(ptr[y]);
-    if (blk == 8) shuffle_blocked<8>(geo, s, d);
-    else if (blk == 16) shuffle_blocked<16>(geo, s, d);
-    else shuffle_plain(geo, crd, s, d);
+    const char* s = static_cast<const char*>(ptr[xs]);
+    char* d = static_cast<char*>(ptr[y]);
+    switch (bytes) {
+      case 16: shuffle_blocked<16>(geo, blk, s, d); break;   // 8 x bf16
+      case 32: shuffle_blocked<32>(geo, blk, s, d); break;   // 8 x f32, 16 x bf16
+      case 64: shuffle_blocked<64>(geo, blk, s, d); break;   // 16 x f32
+      default: shuffle_plain(geo, crd, reinterpret_cast<const float*>(s), reinterpret_cast<float*>(d));
+    }
   };
   c.add(std::move(st));
   return true;
