@@ -42,6 +42,12 @@ rc_tests=0
 grep -E "^\[cuda-(op|model)\]" "$R/tests.log" > "$R/errors.txt"
 grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|Failure|error:" "$R/tests.log" | head -40
 log "CUDA tests: $(grep -E '^\[  PASSED  \]' "$R/tests.log" | head -1) $(grep -cE '^\[  FAILED  \] ' "$R/tests.log") failed lines, rc $rc_tests, $(( $(date +%s) - t0 )) s"
+# `segrt run --backend cuda --verbose` on models using every op once run on the host: 0 host nodes.
+if [ -z "${SKIP_TESTS:-}" ]; then
+  bash tests/cuda/gpu_ops_run.test.sh "$SEGRT" > "$W/gpu_ops_run.log" 2>&1; r=$?
+  [ $r -eq 0 ] || [ $r -eq 77 ] || rc_tests=1
+  log "segrt run --verbose, no host nodes: $(tail -n 1 "$W/gpu_ops_run.log")"
+fi
 # Timed U-Net runs inside the test binary (compute vs copies, CUDA graph on).
 SEGRT_GPU_BENCH=${PRECISIONS:-1} SEGRT_CUDA_PROFILE=1 "$W/segrt_tests" --gtest_filter='CudaBench*' > "$W/bench_test.log" 2>&1
 grep -E "^\[cuda-(bench|profile)\]|FAILED|Skipped" "$W/bench_test.log" | tee -a "$R/summary.txt"
