@@ -110,6 +110,11 @@ using Lowering = bool (*)(Compiler& c, const Node& n, std::string* why);
 bool register_lowering(OpType op, Lowering f);
 const std::vector<Lowering>& lowerings(OpType op);
 
+// DepthToSpace (DCR) on channel-blocked data, written in the same blocked
+// format (into a Concat slice when it feeds an in-place Concat); false when
+// the input is not blocked that way (depth_to_space.cpp).
+bool lower_blocked_depth_to_space(Compiler& c, const Node& n);
+
 // Runs node n with the reference kernel on plain copies of its inputs.
 void lower_with_reference(Compiler& c, const Node& n);
 

@@ -198,6 +198,7 @@ bool lower_split(Compiler& c, const Node& n, std::string* why) {
 // 6-D views (see backend/ref/depth_space.cpp for the index formulas); a
 // float32 DepthToSpace is depth_to_space.cpp's (blocked, into Concat slices).
 bool lower_depth_space(Compiler& c, const Node& n, std::string* why) {
+  if (n.op == OpType::DepthToSpace && lower_blocked_depth_to_space(c, n)) return true;  // stays blocked
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   const Shape& s = g.value(x).shape;

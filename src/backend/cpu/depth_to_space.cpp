@@ -4,8 +4,9 @@
 // blocked layouts (nChw8c / nChw16c) stay blocked and each copy is a vector
 // move (float32 or bf16). It writes straight into a Concat's slice when it feeds an in-place
 // Concat (the phase-split U-Net up-convolution, passes/split_upsample_conv.cpp,
-// ends in DepthToSpace into the skip concatenation). Other layouts and CRD
-// run on plain NCHW element by element.
+// ends in DepthToSpace into the skip concatenation). The DepthToSpace
+// lowering (data_movement.cpp) tries this first; other layouts and CRD are
+// its strided copies on plain data.
 #include <cstring>
 
 #include "backend/cpu/cpu.h"
@@ -39,68 +40,50 @@ void shuffle_blocked(const Geometry& g, int64_t blk, const char* src, char* dst)
     }
 }
 
-void shuffle_plain(const Geometry& g, bool crd, const float* src, float* dst) {
-  const int64_t OH = g.H * g.bs, OW = g.W * g.bs, bs = g.bs;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t p = 0; p < g.N * g.C; ++p)
-    for (int64_t oh = 0; oh < OH; ++oh) {
-      const int64_t n = p / g.C, c = p % g.C, i = oh % bs, ih = oh / bs;
-      float* drow = dst + (p * OH + oh) * OW;
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        const int64_t j = ow % bs, sc = crd ? c * bs * bs + i * bs + j : (i * bs + j) * g.C + c;
-        drow[ow] = src[((n * g.C * bs * bs + sc) * g.H + ih) * g.W + ow / bs];
-      }
-    }
-}
+}  // namespace
 
-bool lower_depth_to_space(Compiler& c, const Node& n, std::string* why) {
+bool lower_blocked_depth_to_space(Compiler& c, const Node& n) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   const Value& xv = g.value(x);
-  if (xv.shape.size() != 4 || xv.dtype != DType::f32) return *why = "4-D float32 only", false;
-  const bool nhwc = is_channels_last(n.attrs), crd = n.attrs.s("mode", "DCR") == "CRD";
+  if (xv.shape.size() != 4 || xv.dtype != DType::f32 || n.attrs.s("mode", "DCR") != "DCR") return false;
+  const bool nhwc = is_channels_last(n.attrs);
   const int64_t bs = n.attrs.i("blocksize", 1);
   dims_t in_dims = nchw_dims(xv.shape, nhwc);
-  if (bs < 1 || in_dims[1] % (bs * bs)) return *why = "channels not a multiple of blocksize^2", false;
+  if (bs < 1 || in_dims[1] % (bs * bs)) return false;
   Geometry geo{in_dims[0], in_dims[1] / (bs * bs), in_dims[2], in_dims[3], bs};
   dims_t out_dims = {geo.N, geo.C, geo.H * bs, geo.W * bs};
   md_t src = c.spatial_view(x, nhwc);
   // Only copies: float32, or bf16 between bf16 convolutions (blocked path).
   const dt et = src.data_type() == dt::bf16 ? dt::bf16 : dt::f32;
-  int64_t blk = 1;
-  tag t = tag::nchw;
-  if (!crd)
-    for (auto [cand, b] : {std::pair{tag::nChw8c, int64_t{8}}, {tag::nChw16c, int64_t{16}}})
-      if (geo.C % b == 0 && src == md_t(in_dims, et, cand)) {
-        blk = b;
-        t = cand;
-      }
-  const int xs = blk > 1 ? x : c.as_spatial(x, nhwc, md_t(in_dims, dt::f32, tag::nchw));
-  md_t dst(out_dims, blk > 1 ? et : dt::f32, t);
-  const size_t bytes = static_cast<size_t>(blk) * dnnl_type_size(dst.data_type());
+  int64_t blk = 0;
+  tag t = tag::undef;
+  for (auto [cand, b] : {std::pair{tag::nChw8c, int64_t{8}}, {tag::nChw16c, int64_t{16}}})
+    if (geo.C % b == 0 && src == md_t(in_dims, et, cand)) {
+      blk = b;
+      t = cand;
+    }
+  if (!blk) return false;
+  md_t dst(out_dims, et, t);
+  const size_t bytes = static_cast<size_t>(blk) * dnnl_type_size(et);
   md_t slice = c.slice_md(y, dst);
   if (!slice.is_zero()) c.define_slice(y, slice);
   else c.define(y, dst, true, nhwc);
   Step st;
   st.name = n.name;
-  st.in = {xs};
+  st.in = {x};
   st.out = {y};
   st.host = [=](const std::vector<void*>& ptr) {
-    const char* s = static_cast<const char*>(ptr[xs]);
+    const char* s = static_cast<const char*>(ptr[x]);
     char* d = static_cast<char*>(ptr[y]);
     switch (bytes) {
       case 16: shuffle_blocked<16>(geo, blk, s, d); break;   // 8 x bf16
       case 32: shuffle_blocked<32>(geo, blk, s, d); break;   // 8 x f32, 16 x bf16
       case 64: shuffle_blocked<64>(geo, blk, s, d); break;   // 16 x f32
-      default: shuffle_plain(geo, crd, reinterpret_cast<const float*>(s), reinterpret_cast<float*>(d));
     }
   };
   c.add(std::move(st));
   return true;
 }
-
-}  // namespace
-
-SEGRT_CPU_LOWERING(DepthToSpace, lower_depth_to_space);
 
 }  // namespace segrt::cpu
