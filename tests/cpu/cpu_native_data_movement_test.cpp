@@ -88,7 +88,7 @@ TEST(CpuNativeOps, DepthToSpaceAndSpaceToDepth) {
         a.set("mode", mode);
         if (nhwc) a.set("layout", "NHWC");
         std::string what = mode + (nhwc ? " NHWC" : " NCHW") + " b=" + std::to_string(b);
-        // float32 runs backend/cpu/depth_to_space.cpp's kernel, int64 the strided copy.
+        // Plain inputs take the strided copy (blocked float32 takes depth_to_space.cpp's shuffle: cpu_upconv_test).
         expect_native_matches_ref(movement_graph(OpType::DepthToSpace, xs, DType::f32, {}, a, 1, !nhwc, nhwc),
                                   {test::random_tensor(xs, 5)}, OpType::DepthToSpace, "depth to space " + what);
         expect_native_matches_ref(movement_graph(OpType::DepthToSpace, xs, DType::i64, {}, a, 1, false, nhwc),

@@ -203,8 +203,6 @@ bool lower_depth_space(Compiler& c, const Node& n, std::string* why) {
   int x = n.inputs[0], y = n.outputs[0];
   const Shape& s = g.value(x).shape;
   if (s.size() != 4) return *why = "4-D only", false;
-  if (n.op == OpType::DepthToSpace && g.value(x).dtype == DType::f32)
-    return *why = "float32 (depth_to_space.cpp, in blocked layouts)", false;
   const bool nhwc = is_channels_last(n.attrs), crd = n.attrs.s("mode", "DCR") == "CRD";
   const int64_t b = n.attrs.i("blocksize", 1);
   const int64_t N = s[0], C = nhwc ? s[3] : s[1], H = nhwc ? s[1] : s[2], W = nhwc ? s[2] : s[3];
