@@ -1,4 +1,5 @@
-// The CPU backend's 1-D / 3-D convolutions, ConvTranspose with a residual,
+// The CPU backend's 1-D / 3-D convolutions, ConvTranspose with a residual or
+// output_padding past the pads,
 // and 1-D / 3-D / dilated pooling (oneDNN) against the reference, with odd
 // sizes, groups, strides, dilations, asymmetric pads, NHWC and batch > 1.
 #include "cpu/cpu_native_util.h"
@@ -71,6 +72,12 @@ TEST(CpuNativeOps, Conv1DAnd3DAndConvTransposeResidual) {
       {O::ConvTranspose, {2, 4, 3, 4, 5}, 6, 3, 2, 1, 1, 2, false, false, "Relu", 1},
       {O::ConvTranspose, {1, 6, 5, 7}, 4, 3, 2, 1, 1, 1, false, true, "", 1},   // 2-D with residual
       {O::ConvTranspose, {2, 5, 6, 3}, 3, 2, 2, 0, 1, 1, true, true, "Relu"},  // NHWC, residual
+      // output_padding past the end pads: the last row / column is bias (+ activation) only
+      {O::ConvTranspose, {1, 5, 4, 6}, 3, 2, 2, 0, 1, 1, false, false, "Sigmoid", 1},
+      {O::ConvTranspose, {2, 16, 3, 5}, 16, 2, 3, 0, 1, 1, false, false, "", 2},
+      {O::ConvTranspose, {1, 4, 5, 4}, 6, 2, 2, 0, 1, 2, true, false, "Relu", 1},  // NHWC, groups
+      {O::ConvTranspose, {1, 3, 7}, 4, 1, 2, 0, 1, 1, false, false, "", 1},
+      {O::ConvTranspose, {1, 2, 3, 2, 4}, 3, 2, 2, 0, 1, 1, false, false, "Tanh", 1},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const ConvCase& cc = cases[i];

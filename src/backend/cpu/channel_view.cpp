@@ -40,6 +40,17 @@ ChannelView make_view(const dims_t& d, int blk) {  // d in N, C, spatial... orde
 
 }  // namespace
 
+bool view_of(const md_t& md, ChannelView* v, tag* t) {
+  dims_t d = md.dims();
+  for (const Known& k : formats(d.size()))
+    if (md == md_t(d, dnnl::memory::data_type::f32, k.t)) {
+      *v = make_view(d, k.blk);
+      if (t) *t = k.t;
+      return true;
+    }
+  return false;
+}
+
 bool has_padding(const md_t& md) {
   int64_t n = 1;
   for (auto d : md.dims()) n *= d;

@@ -38,6 +38,10 @@ ChannelInput channel_input(Compiler& c, int v, bool channels_last);
 // Defines output y in the input's format (over y's own shape) and returns its view.
 ChannelView define_like(Compiler& c, int y, const ChannelInput& in);
 
+// The view of a float32 descriptor in one of the formats above (dims N, C,
+// spatial...); false for any other format.
+bool view_of(const md_t& md, ChannelView* v, dnnl::memory::format_tag* t = nullptr);
+
 // True when a slot's descriptor has padding lanes (channels not a multiple of its block).
 bool has_padding(const md_t& md);
 

@@ -9,7 +9,9 @@
 //   SEGRT_CPU_LOWERING(MaxPool, lower_pool);   // returns false to fall back
 //
 // An op may have several lowerings (in different files, e.g. nearest and
-// linear Resize): they are tried in turn until one accepts the node.
+// linear Resize): they are tried in turn until one accepts the node. Their
+// order is the static-initialisation order, so each must decline the nodes
+// another one owns (the sets they accept are disjoint).
 #pragma once
 #include <oneapi/dnnl/dnnl.hpp>
 
