@@ -18,7 +18,7 @@ def rows(path):
 seg, peer = rows(sys.argv[1]), rows(sys.argv[2])
 peer_of = {("fp16" if r["mode"].startswith("fp16") else r["mode"], r["hw"], r["batch"]): r for r in peer}
 print(f"{'precision':9} {'input':>9} {'batch':>5} | {'segrt ms':>9} {'img/s':>8} {'compute':>8} {'h2d+d2h':>8} {'dev MiB':>8} |"
-      f" {'torch ms':>9} {'img/s':>8} {'MiB':>8} | {'speedup':>7}")
+      f" {'torch ms':>9} {'img/s':>8} {'MiB':>8} | {'speedup':>7} {'(compute)':>9}")
 for s in seg:
     shape = s.get("input_shape", "")
     dims = [int(d) for d in shape.strip("[]").split(",") if d]
@@ -29,6 +29,8 @@ for s in seg:
             f" {s.get('compute_ms', float('nan')):>8.3f} {copies:>8.3f} {s['peak_memory_bytes'] / 2**20:>8.0f} |")
     if p:
         line += f" {p['ms']:>9.3f} {p['img_s']:>8.1f} {p['peak_bytes'] / 2**20:>8.0f} | {p['ms'] / s['median_ms']:>6.2f}x"
+        if s.get("compute_ms"):
+            line += f" {p['ms'] / s['compute_ms']:>8.2f}x"
     print(line)
 for p in peer:
     if not any(s["precision"] == ("fp16" if p["mode"].startswith("fp16") else p["mode"]) and s["batch"] == p["batch"]
@@ -36,4 +38,4 @@ for p in peer:
         print(f"torch {p['mode']} {p['hw']}x{p['hw']} b{p['batch']}: {p['ms']} ms, {p['img_s']} img/s, "
               f"{p['peak_bytes'] / 2**20:.0f} MiB")
 print(f"(device: {seg[0]['device_name'] if seg else '?'}; segrt ms = wall time of Engine::run incl. copies;"
-      " speedup = torch ms / segrt ms)")
+      " speedup = torch ms / segrt ms; (compute) = torch ms / segrt GPU compute ms)")

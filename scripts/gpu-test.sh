@@ -6,6 +6,8 @@
 #   scripts/gpu-bundle.sh                    # here: build + collect into .bundle
 #   bash .bundle/gpu-test.sh                 # there, from the repository root
 #   QUICK=1 bash .bundle/gpu-test.sh         # tests only, no benchmarks
+#   PRECISIONS=fp32 CFGS=256x1,512x16 bash .bundle/gpu-test.sh   # limit the timings
+#   SEGRT_CUDA_PROFILE=2 ...                 # per-step times of the bench test into steps.txt
 # Results also go to $OUT (or /tmp/segrt-gpu) as files.
 set -uo pipefail
 B=${BUNDLE:-.bundle}
@@ -49,8 +51,9 @@ if [ -z "${SKIP_TESTS:-}" ]; then
   log "segrt run --verbose, no host nodes: $(tail -n 1 "$W/gpu_ops_run.log")"
 fi
 # Timed U-Net runs inside the test binary (compute vs copies, CUDA graph on).
-SEGRT_GPU_BENCH=${PRECISIONS:-1} SEGRT_CUDA_PROFILE=1 "$W/segrt_tests" --gtest_filter='CudaBench*' > "$W/bench_test.log" 2>&1
+SEGRT_GPU_BENCH=${PRECISIONS:-1} SEGRT_CUDA_PROFILE=${SEGRT_CUDA_PROFILE:-1} "$W/segrt_tests" --gtest_filter='CudaBench*' > "$W/bench_test.log" 2>&1
 grep -E "^\[cuda-(bench|profile)\]|FAILED|Skipped" "$W/bench_test.log" | tee -a "$R/summary.txt"
+grep -E "^\[cuda-step\]" "$W/bench_test.log" > "$R/steps.txt"
 grep -E '^\{' "$W/bench_test.log" > "$R/bench_test.jsonl"
 
 # 2. fp16 drift against the fp32 reference (segrt compare), when built in.
@@ -69,19 +72,21 @@ bench() {  # precision HxW batch
   "$SEGRT" bench "$M/unet64.onnx" --backend cuda --precision $1 --shape $2 --batch $3 --iterations 50 --warmup 5 \
     --json 2>&1 | tail -n 1 >> "$R/bench.jsonl"
 }
+CFGS=${CFGS:-256x1,512x1,256x16,512x16}
+want() { case ",${PRECISIONS:-1}," in *,$1,*|*,1,*) return 0;; esac; return 1; }
 if "$SEGRT" bench --help 2>&1 | grep -q -- "--iterations"; then
-  for c in 256x1 512x1 256x16 512x16; do bench fp16 ${c%x*}x${c%x*} ${c#*x}; done
-  for c in 256x1 512x16; do bench fp32 ${c%x*}x${c%x*} ${c#*x}; done
-  bench bf16 512x512 16
-  bench tf32 512x512 16
+  for p in fp16 fp32; do
+    want $p || continue
+    for c in ${CFGS//,/ }; do bench $p ${c%x*}x${c%x*} ${c#*x}; done
+  done
+  want bf16 && bench bf16 512x512 16
+  want tf32 && bench tf32 512x512 16
 else
   log "segrt bench is not in this build: no segrt timings"
 fi
 : > "$R/peer.jsonl"
-case ",${PRECISIONS:-fp16,fp32}," in *,fp16,*|*,1,*)
-  $PY $B/bench/peer_unet.py "$M" fp16cl_graph 256x1,512x1,256x16,512x16 >> "$R/peer.jsonl" 2>> "$R/peer.err";; esac
-case ",${PRECISIONS:-fp16,fp32}," in *,fp32,*|*,1,*)
-  $PY $B/bench/peer_unet.py "$M" fp32 256x1,512x16 >> "$R/peer.jsonl" 2>> "$R/peer.err";; esac
+want fp16 && $PY $B/bench/peer_unet.py "$M" fp16cl_graph "$CFGS" >> "$R/peer.jsonl" 2>> "$R/peer.err"
+want fp32 && $PY $B/bench/peer_unet.py "$M" fp32 "$CFGS" >> "$R/peer.jsonl" 2>> "$R/peer.err"
 tail -n 3 "$R/peer.err"
 # segrt numbers: `segrt bench` when built in, else the bench test's rows (same fields).
 [ -s "$R/bench.jsonl" ] || cp "$R/bench_test.jsonl" "$R/bench.jsonl"

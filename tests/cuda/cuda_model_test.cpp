@@ -183,10 +183,12 @@ void check_model(const std::string& path, Shape shape) {
     if (e.kind() == ErrorKind::Unsupported) GTEST_SKIP() << "the reference backend cannot run it yet: " << e.what();
     throw;
   }
-  for (const char* p : {"fp32", "tf32", "fp16", "bf16"}) {
+  for (const auto& [ps, layout] : test::cuda_variants({"fp32", "tf32", "fp16", "bf16"})) {
+    test::ScopedCudaLayout scoped(layout);
+    std::string label = layout.empty() ? ps : ps + "/" + layout;
     Options co;
     co.backend = "cuda";
-    co.precision = p;
+    co.precision = ps;
     Engine e = Engine::load(path, co);
     auto got = e.run({x});
     got = e.run({x});  // the CUDA-graph path
@@ -203,14 +205,13 @@ void check_model(const std::string& path, Shape shape) {
     }
     double flip_frac = a.empty() ? 0 : static_cast<double>(flips) / static_cast<double>(a.size());
     double raw_frac = a.empty() ? 0 : static_cast<double>(raw_flips) / static_cast<double>(a.size());
-    std::string ps = p;
     double tol = ps == "fp32" ? 1e-4 : ps == "bf16" ? 5e-2 : 1e-2;
-    std::printf("[cuda-model] %-24s %-5s max abs %.3g (tol %.0e), class changes %.4f%% (%.4f%% counting "
+    std::printf("[cuda-model] %-24s %-9s max abs %.3g (tol %.0e), class changes %.4f%% (%.4f%% counting "
                 "pixels within 0.01 of 0.5), scaled err %.3g\n",
-                std::filesystem::path(path).filename().c_str(), p, maxabs, tol, 100 * flip_frac, 100 * raw_frac,
-                test::scaled_error(got[0], want[0]));
-    EXPECT_LE(maxabs, tol) << path << " at " << p;
-    EXPECT_LE(flip_frac, ps == "fp32" ? 1e-4 : 5e-3) << path << " at " << p;
+                std::filesystem::path(path).filename().c_str(), label.c_str(), maxabs, tol, 100 * flip_frac,
+                100 * raw_frac, test::scaled_error(got[0], want[0]));
+    EXPECT_LE(maxabs, tol) << path << " at " << label;
+    EXPECT_LE(flip_frac, ps == "fp32" ? 1e-4 : 5e-3) << path << " at " << label;
   }
 }
 

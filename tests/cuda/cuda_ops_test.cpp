@@ -221,6 +221,38 @@ TEST(CudaOps, DataMovement) {
   expect_cuda_matches_ref(one_node(OpType::Reshape, {}, {random_tensor({2, 3, 4}, 0), Tensor::from_i64({6, -1}, {2})}), {random_tensor({2, 3, 4}, 4)});
 }
 
+// DepthToSpace (DCR and CRD), and the sub-pixel pattern the CUDA backend
+// writes in place: Conv -> DepthToSpace (DCR) -> channel slice of a Concat.
+TEST(CudaOps, DepthToSpaceAndPixelShuffleIntoConcat) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(DepthToSpace);
+  for (const char* mode : {"DCR", "CRD"}) {
+    Attrs a;
+    a.set("blocksize", int64_t{2});
+    a.set("mode", mode);
+    expect_cuda_matches_ref(one_node(OpType::DepthToSpace, a, {random_tensor({2, 12, 3, 5}, 0)}), {random_tensor({2, 12, 3, 5}, 1)});
+  }
+  SEGRT_REQUIRE_REF(Conv);
+  SEGRT_REQUIRE_REF(Concat);
+  Graph g;
+  int x = g.add_input("x", DType::f32, {2, 8, 5, 6});
+  int skip = g.add_input("skip", DType::f32, {2, 3, 10, 12});
+  int w = g.add_constant("w", random_tensor({16, 8, 3, 3}, 2, -0.3f, 0.3f));
+  int b = g.add_constant("b", random_tensor({16}, 3));
+  int conv = g.add_value("conv");
+  g.add_node(OpType::Conv, "conv", {x, w, b}, {conv}).attrs = conv_attrs({1, 1, 1, 1});
+  int d2s = g.add_value("d2s");
+  Node& d = g.add_node(OpType::DepthToSpace, "d2s", {conv}, {d2s});
+  d.attrs.set("blocksize", int64_t{2});
+  d.attrs.set("mode", "DCR");
+  int cat = g.add_value("cat");
+  g.add_node(OpType::Concat, "cat", {skip, d2s}, {cat}).attrs.set("axis", int64_t{1});
+  int y = g.add_value("y");
+  g.add_node(OpType::Relu, "relu", {cat}, {y});
+  g.outputs = {y};
+  expect_cuda_matches_ref(g, {random_tensor({2, 8, 5, 6}, 4), random_tensor({2, 3, 10, 12}, 5)});
+}
+
 TEST(CudaOps, BatchNormalization) {
   SEGRT_REQUIRE_CUDA();
   SEGRT_REQUIRE_REF(BatchNormalization);

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "backend/backend.h"
 #include "backend/ref/ref.h"
@@ -42,18 +46,52 @@ struct Tol {
   double at(const std::string& p) const { return p == "fp32" ? fp32 : p == "tf32" ? tf32 : p == "fp16" ? fp16 : bf16; }
 };
 
+// Sets SEGRT_CUDA_LAYOUT (the CUDA executable's device layout for NCHW
+// models, read at compile time) for one scope; "" leaves the default.
+class ScopedCudaLayout {
+ public:
+  explicit ScopedCudaLayout(const std::string& layout) {
+    if (const char* old = std::getenv("SEGRT_CUDA_LAYOUT")) old_ = old, had_ = true;
+    if (!layout.empty()) setenv("SEGRT_CUDA_LAYOUT", layout.c_str(), 1);
+  }
+  ~ScopedCudaLayout() {
+    if (had_) setenv("SEGRT_CUDA_LAYOUT", old_.c_str(), 1);
+    else unsetenv("SEGRT_CUDA_LAYOUT");
+  }
+  ScopedCudaLayout(const ScopedCudaLayout&) = delete;
+  ScopedCudaLayout& operator=(const ScopedCudaLayout&) = delete;
+
+ private:
+  std::string old_;
+  bool had_ = false;
+};
+
+// The (precision, layout) runs each CUDA check makes: every precision in its
+// default layout, and strict fp32 also channel-last ("fp32/nhwc"), since
+// fp32 runs NCHW models as NCHW and the others as NHWC.
+inline std::vector<std::pair<std::string, std::string>> cuda_variants(const std::vector<std::string>& precisions) {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& p : precisions) {
+    v.push_back({p, ""});
+    if (p == "fp32") v.push_back({p, "nhwc"});
+  }
+  return v;
+}
+
 // Runs g on the reference and on CUDA at each precision; checks every output.
 inline void expect_cuda_matches_ref(const Graph& g, const std::vector<Tensor>& inputs, Tol tol = {},
                                     std::vector<std::string> precisions = {"fp32", "tf32", "fp16", "bf16"}) {
   auto want = run_ref(g, inputs);
-  for (const auto& p : precisions) {
+  for (const auto& [p, layout] : cuda_variants(precisions)) {
+    ScopedCudaLayout scoped(layout);
+    std::string label = layout.empty() ? p : p + "/" + layout;
     auto got = run_backend("cuda", g, inputs, p);
     ASSERT_EQ(got.size(), want.size());
     for (size_t k = 0; k < got.size(); ++k) {
       double e = scaled_error(got[k], want[k]);
       const char* test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-      std::printf("[cuda-op] %-36s %-5s out%zu err %.3g (tol %.1g)\n", test, p.c_str(), k, e, tol.at(p));
-      EXPECT_LE(e, tol.at(p)) << "precision " << p << ", output " << k;
+      std::printf("[cuda-op] %-36s %-9s out%zu err %.3g (tol %.1g)\n", test, label.c_str(), k, e, tol.at(p));
+      EXPECT_LE(e, tol.at(p)) << "precision " << label << ", output " << k;
     }
   }
 }

@@ -1,8 +1,10 @@
-// CUDA builders for Conv and ConvTranspose through cuDNN's legacy API on
-// channel-last (NHWC) data. Conv + bias (+ residual) + ReLU/identity runs as
-// one cudnnConvolutionBiasActivationForward; other activations run as an
-// epilogue kernel. Algorithms are chosen by timing them once per shape on the
-// real buffers (cudnnFind*Ex) and cached for the process.
+// CUDA builders for Conv and ConvTranspose through cuDNN (graph API, else the
+// legacy API) on channel-last (NHWC) data, or NCHW for strict fp32 (the
+// executable's channels_fmt()). Conv + bias (+ residual) + ReLU/identity runs
+// as one fused operation; other activations run as an epilogue kernel.
+// Algorithms are chosen by timing them once per shape on the real buffers
+// (cudnnFind*Ex, graph engines) and cached for the process.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -21,13 +23,15 @@ namespace {
 
 // Workspace cap per algorithm (also the search buffer). fp16/bf16 engines
 // need little; strict fp32's fast algorithms (FFT, Winograd) want much more,
-// so fp32/tf32 may take up to 16 GiB or half the free memory (PyTorch's
-// cudnn.benchmark took 73 GiB at 512x512 batch 16; bench/NOTES-cuda.md).
-size_t max_workspace(DevType t) {
+// so fp32/tf32 may take up to three quarters of the free memory, like
+// PyTorch's cudnn.benchmark (73 GiB at 512x512 batch 16; bench/NOTES-cuda.md
+// v4, v7). Among algorithms within 3% of the fastest the smallest workspace wins.
+size_t max_workspace(CudaExecutable& ex, DevType t) {
   if (t != DevType::f32) return size_t{256} << 20;
   size_t free_b = 0, total_b = 0;
   cudaMemGetInfo(&free_b, &total_b);
-  return std::max<size_t>(size_t{256} << 20, std::min<size_t>(size_t{16} << 30, free_b / 2));
+  size_t avail = free_b + ex.search_scratch_bytes();  // the scratch is reused
+  return std::max<size_t>(size_t{256} << 20, (avail / 4 * 3) & ~((size_t{1} << 20) - 1));
 }
 
 cudnnDataType_t cudnn_type(DType t) {
@@ -94,15 +98,17 @@ struct ConvStep {
   PadParams pre_pad;           // asymmetric pads: padded into xpad first
   int64_t rows = 0, k = 0;     // output pixels and channels (epilogue)
   DevType t = DevType::f32;
+  bool nchw = false;           // physical NCHW (strict fp32), else channel-last
+  int64_t n = 1, hw = 1;       // batch and output pixels per image (NCHW epilogue)
   std::string key;
   // fp16 / bf16: the graph API (conv + bias + residual + ReLU in one plan).
   GraphConvSpec spec;
   std::unique_ptr<GraphConv> graph;
 };
 
-void set_nhwc(cudnnTensorDescriptor_t d, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
-  SEGRT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NHWC, t, static_cast<int>(n), static_cast<int>(c),
-                                               static_cast<int>(h), static_cast<int>(w)));
+void set_4d(cudnnTensorDescriptor_t d, bool nchw, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
+  SEGRT_CUDNN_CHECK(cudnnSetTensor4dDescriptor(d, nchw ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC, t, static_cast<int>(n),
+                                               static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)));
 }
 
 // Strict fp32 refuses results that used tensor-op math (TF32); the
@@ -121,9 +127,8 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
       return;
     }
   }
-  void* search = nullptr;
-  const size_t kMaxWorkspace = max_workspace(cs.t);
-  SEGRT_CUDA_CHECK(cudaMalloc(&search, kMaxWorkspace));
+  const size_t kMaxWorkspace = max_workspace(ex, cs.t);
+  void* search = ex.search_scratch(kMaxWorkspace);
   const void* xin = ex.ptr(cs.xpad >= 0 ? cs.xpad : cs.x);
   cudnnMathType_t want = wanted_math(precision);
   std::vector<std::pair<int, size_t>> ok;  // (algo, ws) in order of speed
@@ -155,10 +160,11 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
         times.push_back(perf[i].time);
       }
   }
-  cudaFree(search);
   SEGRT_CUDNN_CHECK(st);
   SEGRT_CHECK(!ok.empty(), Device, "cuDNN offers no ", precision, " algorithm for this convolution");
   size_t pick = 0;
+  for (size_t i = 1; i < ok.size(); ++i)  // nearly as fast with less memory
+    if (times[i] <= 1.03f * times[0] && ok[i].second < ok[pick].second) pick = i;
   if (!cs.transposed && cs.relu_or_none && cs.act.kind == ActKind::None) {
     // The fused call with an identity activation runs only IMPLICIT_PRECOMP_GEMM:
     // take it when it is within 15% of the fastest.
@@ -191,18 +197,17 @@ GraphConvPtrs graph_ptrs(CudaExecutable& ex, const ConvStep& cs) {
 bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
   if (cs.transposed) return false;
   if (std::getenv("SEGRT_CUDA_LEGACY_CONV")) return false;
-  void* scratch = nullptr;
-  const size_t kMaxWorkspace = max_workspace(cs.t);
-  SEGRT_CUDA_CHECK(cudaMalloc(&scratch, kMaxWorkspace));
+  const size_t kMaxWorkspace = max_workspace(ex, cs.t);
+  void* scratch = ex.search_scratch(kMaxWorkspace);
   auto g = std::make_unique<GraphConv>();
   std::string why;
-  bool ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, 6, &why);
-  cudaFree(scratch);
+  // Strict fp32 has few engines and no runtime compilation: try more of them.
+  bool ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, cs.t == DevType::f32 ? 12 : 6,
+                     &why);
   if (!ok) {
     if (ex.opts().verbose) std::fprintf(stderr, "segrt: cuda: graph-API conv unavailable (%s): %s\n", why.c_str(), cs.key.c_str());
     return false;
   }
-  ex.need_workspace(g->workspace_bytes());
   cs.graph = std::move(g);
   return true;
 }
@@ -247,7 +252,11 @@ void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
                                               static_cast<cudnnConvolutionFwdAlgo_t>(cs.ch.algo), ex.workspace(),
                                               algo_ws, &zero, cs.d.y, y));
   }
-  if (cs.bias_f32 || cs.has_residual || cs.act.kind != ActKind::None)
+  if (!(cs.bias_f32 || cs.has_residual || cs.act.kind != ActKind::None)) return;
+  if (cs.nchw)
+    launch_channel_affine_nchw(y, y, cs.n, cs.k, cs.hw, nullptr, cs.bias_f32, cs.t, cs.act, s,
+                               cs.has_residual ? ex.ptr(cs.z) : nullptr);
+  else
     launch_channel_affine(y, cs.rows, cs.k, cs.k, nullptr, cs.bias_f32, cs.has_residual ? ex.ptr(cs.z) : nullptr,
                           cs.t, cs.act, s);
 }
@@ -276,6 +285,10 @@ bool build_conv(BuildCtx& c) {
   auto cs = std::make_shared<ConvStep>();
   cs->transposed = transposed;
   cs->t = c.act_dev();
+  // NCHW models run physically NCHW where the executable says so (strict fp32).
+  Fmt f = nhwc_attr ? Fmt::Logical : c.ex().channels_fmt();
+  cs->nchw = !nhwc_attr && f == Fmt::Logical;
+  bool nchw = cs->nchw;
   Activation fa = Activation::from_fused_attrs(n.attrs);
   cs->act = act_of(fa);
   cs->relu_or_none = cs->act.kind == ActKind::None || cs->act.kind == ActKind::Relu;
@@ -299,24 +312,28 @@ bool build_conv(BuildCtx& c) {
                                                     CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
   SEGRT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(cs->d.conv, static_cast<int>(group)));
   SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs->d.conv, wanted_math(c.precision())));
-  set_nhwc(cs->d.x, dt, N, C, IH, IW);
-  set_nhwc(cs->d.y, dt, N, K, OH, OW);
-  set_nhwc(cs->d.b, dt, 1, K, 1, 1);
+  set_4d(cs->d.x, nchw, dt, N, C, IH, IW);
+  set_4d(cs->d.y, nchw, dt, N, K, OH, OW);
+  set_4d(cs->d.b, nchw, dt, 1, K, 1, 1);
   SEGRT_CUDNN_CHECK(cudnnSetActivationDescriptor(
       cs->d.act, cs->act.kind == ActKind::Relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
       CUDNN_NOT_PROPAGATE_NAN, 0.0));
-  // Weights: Conv OIHW and ConvTranspose IOHW both become [dim0][kh][kw][dim1] (KRSC).
+  // Weights: Conv OIHW and ConvTranspose IOHW are cuDNN's NCHW filter order;
+  // channel-last data wants them as [dim0][kh][kw][dim1] (KRSC).
   int64_t d0 = wt->dim(0), d1 = wt->dim(1);
-  SEGRT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(cs->d.w, dt, CUDNN_TENSOR_NHWC, static_cast<int>(d0),
-                                               static_cast<int>(d1), kh, kw));
+  SEGRT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(cs->d.w, dt, nchw ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC,
+                                               static_cast<int>(d0), static_cast<int>(d1), kh, kw));
   Tensor w32 = wt->to_f32();
-  Tensor krsc(DType::f32, {d0, kh, kw, d1});
+  Tensor krsc(DType::f32, nchw ? Shape{d0, d1, kh, kw} : Shape{d0, kh, kw, d1});
   const float* src = w32.data<float>();
   float* dst = krsc.data<float>();
   for (int64_t a = 0; a < d0; ++a)
     for (int64_t b = 0; b < d1; ++b)
       for (int y = 0; y < kh; ++y)
-        for (int x = 0; x < kw; ++x) dst[((a * kh + y) * kw + x) * d1 + b] = src[((a * d1 + b) * kh + y) * kw + x];
+        for (int x = 0; x < kw; ++x) {
+          int64_t from = ((a * d1 + b) * kh + y) * kw + x;
+          dst[nchw ? from : ((a * kh + y) * kw + x) * d1 + b] = src[from];
+        }
   Tensor wdev = krsc.cast(c.act());
   auto& ex = c.ex();
   cs->w = ex.upload(wdev.raw(), wdev.nbytes());
@@ -331,15 +348,22 @@ bool build_conv(BuildCtx& c) {
   if (has_bias) cs->bias_f32 = static_cast<float*>(ex.upload(bias.data(), bias.size() * sizeof(float)));
   cs->rows = N * OH * OW;
   cs->k = K;
-  Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+  cs->n = N;
+  cs->hw = OH * OW;
   cs->x = c.input(0, f);
   cs->has_residual = !transposed && c.has_input(3);
   if (cs->has_residual) cs->z = c.input(3, f);
   if (IH != H || IW != W) {
-    cs->xpad = c.temp(c.act(), {N, IH, IW, C});
+    cs->xpad = c.temp(c.act(), nchw ? Shape{N, C, IH, IW} : Shape{N, IH, IW, C});
     PadParams& p = cs->pre_pad;
     p.rank = 4;
     int64_t in[4] = {N, H, W, C}, out[4] = {N, IH, IW, C}, beg[4] = {0, win.pad_t, win.pad_l, 0};
+    if (nchw) {
+      int64_t in_c[4] = {N, C, H, W}, out_c[4] = {N, C, IH, IW}, beg_c[4] = {0, 0, win.pad_t, win.pad_l};
+      std::copy(in_c, in_c + 4, in);
+      std::copy(out_c, out_c + 4, out);
+      std::copy(beg_c, beg_c + 4, beg);
+    }
     for (int i = 0; i < 4; ++i) {
       p.in[i] = in[i];
       p.out[i] = out[i];
@@ -347,7 +371,7 @@ bool build_conv(BuildCtx& c) {
     }
   }
   cs->y = c.output(0, f);
-  cs->key = std::string(transposed ? "T" : "F") + c.precision() + " x" + std::to_string(N) + "," +
+  cs->key = std::string(transposed ? "T" : "F") + c.precision() + (nchw ? " nchw" : " nhwc") + " x" + std::to_string(N) + "," +
             std::to_string(C) + "," + std::to_string(IH) + "," + std::to_string(IW) + " w" + std::to_string(d0) + "," +
             std::to_string(d1) + "," + std::to_string(kh) + "," + std::to_string(kw) + " p" + std::to_string(ph) +
             "," + std::to_string(pw) + " s" + std::to_string(win.sh) + "," + std::to_string(win.sw) + " d" +
@@ -356,6 +380,7 @@ bool build_conv(BuildCtx& c) {
             (cs->has_residual ? "r" : "");
   GraphConvSpec& sp = cs->spec;
   sp.io = dt;
+  sp.nchw = nchw;
   sp.n = N; sp.c = C; sp.h = H; sp.w = W;
   sp.k = K; sp.r = kh; sp.s = kw; sp.oh = OH; sp.ow = OW;
   sp.groups = group;
@@ -368,17 +393,31 @@ bool build_conv(BuildCtx& c) {
   sp.relu = cs->act.kind == ActKind::Relu;
   sp.allow_tensor_cores = c.precision() != "fp32";
   std::string precision = c.precision();
+  auto info = [cs] {
+    char b[320];
+    if (cs->graph)
+      std::snprintf(b, sizeof b, "graph engine %.3f ms, ws %zu MiB  %s", cs->graph->best_ms(),
+                    cs->graph->workspace_bytes() >> 20, cs->key.c_str());
+    else
+      std::snprintf(b, sizeof b, "legacy algo %d%s %.3f ms, ws %zu MiB  %s", cs->ch.algo, cs->ch.fused ? " fused" : "",
+                    cs->ch.ms, cs->ch.ws >> 20, cs->key.c_str());
+    return std::string(b);
+  };
   c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
          [&ex, cs, precision] {
            bool graph = prepare_graph(ex, *cs);
-           if (graph && cs->t != DevType::f32) return;
+           if (graph && cs->t != DevType::f32) {
+             ex.need_workspace(cs->graph->workspace_bytes());
+             return;
+           }
            // fp32 / tf32: the legacy algorithms (FFT, Winograd) can beat every
            // graph engine; time both and keep the faster.
            if (cs->xpad >= 0) launch_pad(ex.ptr(cs->x), ex.ptr(cs->xpad), cs->t, cs->pre_pad, ex.stream());
            choose_algorithm(ex, *cs, precision);
            if (graph && cs->ch.ms > 0 && cs->ch.ms < cs->graph->best_ms()) cs->graph.reset();
-           if (!cs->graph) ex.need_workspace(cs->ch.ws);
-         });
+           ex.need_workspace(cs->graph ? cs->graph->workspace_bytes() : cs->ch.ws);  // only the chosen path's
+         },
+         info);
   return true;
 }
 

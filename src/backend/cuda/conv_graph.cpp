@@ -31,11 +31,17 @@ struct Builder {
   void fin(cudnnBackendDescriptor_t d) {
     if (st == CUDNN_STATUS_SUCCESS) st = cudnnBackendFinalize(d);
   }
-  // dims in NCHW order, strides of channel-last storage.
+  // dims in NCHW order, strides of channel-last (or NCHW) storage.
+  bool nchw = false;
   cudnnBackendDescriptor_t tensor(int64_t uid, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w,
                                   bool is_virtual) {
     cudnnBackendDescriptor_t d = make(CUDNN_BACKEND_TENSOR_DESCRIPTOR);
     int64_t dims[4] = {n, c, h, w}, strides[4] = {h * w * c, 1, w * c, c}, align = 16;
+    if (nchw) {
+      strides[1] = h * w;
+      strides[2] = w;
+      strides[3] = 1;
+    }
     bool v = is_virtual;
     set(d, CUDNN_ATTR_TENSOR_DATA_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &t);
     set(d, CUDNN_ATTR_TENSOR_DIMENSIONS, CUDNN_TYPE_INT64, 4, dims);
@@ -118,6 +124,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   bias_ = sp.bias;
   residual_ = sp.residual;
   Builder b{owned_};
+  b.nchw = sp.nchw;
   bool fused = sp.bias || sp.residual || sp.relu;
   cudnnDataType_t vt = CUDNN_DATA_FLOAT;  // virtual intermediates stay in float
   auto x = b.tensor(kX, sp.io, sp.n, sp.c, sp.h, sp.w, false);

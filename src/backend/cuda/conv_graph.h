@@ -1,5 +1,5 @@
 // Convolution (+ bias + residual + ReLU) as one cuDNN graph-API operation
-// graph on channel-last fp16/bf16 data. The legacy API's algorithm enum does
+// graph on channel-last data (NCHW for strict fp32). The legacy API's algorithm enum does
 // not reach Hopper's engines; the graph API does (the peer's path). Engines
 // from heuristics mode A are built into plans, timed once on the real
 // buffers, and the fastest kept.
@@ -17,8 +17,9 @@ namespace segrt::cuda {
 
 struct GraphConvSpec {
   cudnnDataType_t io = CUDNN_DATA_HALF;   // x, w, y, bias, residual
-  int64_t n = 1, c = 1, h = 1, w = 1;     // input (NHWC storage)
-  int64_t k = 1, r = 1, s = 1;            // filter [k][r][s][c/groups]
+  bool nchw = false;                      // storage: NCHW / KCRS, else NHWC / KRSC
+  int64_t n = 1, c = 1, h = 1, w = 1;     // input
+  int64_t k = 1, r = 1, s = 1;            // filter [k][r][s][c/groups] (or [k][c/groups][r][s])
   int64_t oh = 1, ow = 1;
   int64_t groups = 1;
   int64_t pad_pre[2] = {0, 0}, pad_post[2] = {0, 0}, stride[2] = {1, 1}, dilation[2] = {1, 1};

@@ -60,7 +60,36 @@ __global__ void pixel_shuffle_kernel(const char* in, char* out, int64_t h, int64
   }
 }
 
+// NCHW: one thread per input column of one output row; it writes that
+// column's b output pixels (adjacent: the warp's stores stay contiguous).
+template <class T>
+__global__ void pixel_shuffle_nchw_kernel(const T* in, T* out, int64_t h, int64_t w, int64_t co, int64_t b,
+                                          int64_t out_batch_pitch, int64_t n) {
+  int64_t oh_n = h * b, ow_n = w * b;
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t iw = i % w, r = i / w;
+    int64_t oh = r % oh_n;
+    r /= oh_n;
+    int64_t c = r % co, bn = r / co;
+    int64_t ii = oh % b, ih = oh / b;
+    const T* src = in + ((bn * b * b * co + ii * b * co + c) * h + ih) * w + iw;  // channel (ii*b + j)*co + c
+    T* dst = out + bn * out_batch_pitch + (c * oh_n + oh) * ow_n + iw * b;
+    for (int64_t j = 0; j < b; ++j) dst[j] = src[j * co * h * w];
+  }
+}
+
 }  // namespace
+
+void launch_pixel_shuffle_nchw(const void* in, void* out, DevType t, int64_t n, int64_t h, int64_t w, int64_t co,
+                               int64_t block, int64_t out_batch_pitch, cudaStream_t s) {
+  int64_t total = n * co * h * block * w;
+  if (total == 0) return;
+  dispatch_float(t, [&](auto v) {
+    using T = decltype(v);
+    pixel_shuffle_nchw_kernel<T><<<blocks_for(total, 256), 256, 0, s>>>(
+        static_cast<const T*>(in), static_cast<T*>(out), h, w, co, block, out_batch_pitch, total);
+  });
+}
 
 void launch_pixel_shuffle_nhwc(const void* in, void* out, DevType t, int64_t n, int64_t h, int64_t w, int64_t co,
                                int64_t block, int64_t out_pitch, cudaStream_t s) {

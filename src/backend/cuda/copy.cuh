@@ -33,5 +33,11 @@ namespace segrt::cuda {
 // a channel slice of a concatenation buffer.
 void launch_pixel_shuffle_nhwc(const void* in, void* out, DevType t, int64_t n, int64_t h, int64_t w, int64_t co,
                                int64_t block, int64_t out_pitch, cudaStream_t s);
+// The same on NCHW data (strict fp32): in [n, b*b*co, h, w] -> out
+// [n, co, h*b, w*b], out[n, c, h*b+i, w*b+j] = in[n, (i*b+j)*co + c, h, w].
+// Images are `out_batch_pitch` elements apart, so the result can land in a
+// channel slice of a concatenation buffer.
+void launch_pixel_shuffle_nchw(const void* in, void* out, DevType t, int64_t n, int64_t h, int64_t w, int64_t co,
+                               int64_t block, int64_t out_batch_pitch, cudaStream_t s);
 
 }  // namespace segrt::cuda

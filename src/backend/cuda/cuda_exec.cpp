@@ -219,11 +219,13 @@ int BuildCtx::temp(DType t, Shape logical) {
   return d;
 }
 
-void BuildCtx::step(std::function<void(cudaStream_t)> run, std::function<void()> prepare) {
+void BuildCtx::step(std::function<void(cudaStream_t)> run, std::function<void()> prepare,
+                    std::function<std::string()> info) {
   Step s;
   s.node = node_index;
   s.run = std::move(run);
   s.prepare = std::move(prepare);
+  s.info = std::move(info);
   ex_.steps_.push_back(std::move(s));
 }
 
@@ -238,6 +240,7 @@ CudaExecutable::~CudaExecutable() {
   for (void* p : owned_) cudaFree(p);
   if (arena_) cudaFree(arena_);
   if (workspace_) cudaFree(workspace_);
+  if (scratch_) cudaFree(scratch_);
   for (auto& e : ev_)
     if (e) cudaEventDestroy(e);
   if (cudnn_) cudnnDestroy(cudnn_);
@@ -275,6 +278,16 @@ void* CudaExecutable::alloc_owned(size_t bytes) {
   return p;
 }
 
+void* CudaExecutable::search_scratch(size_t bytes) {
+  if (bytes <= scratch_bytes_) return scratch_;
+  if (scratch_) cudaFree(scratch_);
+  scratch_ = nullptr;
+  scratch_bytes_ = 0;
+  SEGRT_CUDA_CHECK(cudaMalloc(&scratch_, bytes));
+  scratch_bytes_ = bytes;
+  return scratch_;
+}
+
 void* CudaExecutable::upload(const void* host, size_t bytes) {
   void* p = alloc_owned(bytes);
   SEGRT_CUDA_CHECK(cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice));
@@ -304,7 +317,8 @@ int CudaExecutable::convert(int id, Fmt f) {
 }
 
 namespace {
-bool prefers_nhwc(const Graph& g, const Node& n) {
+// Ops whose CUDA builders want NCHW data in the executable's channels format.
+bool prefers_channels_fmt(const Graph& g, const Node& n) {
   switch (n.op) {
     case OpType::Conv: case OpType::ConvTranspose: case OpType::MaxPool: case OpType::AveragePool:
     case OpType::GlobalAveragePool: case OpType::GlobalMaxPool: case OpType::BatchNormalization:
@@ -321,6 +335,13 @@ void CudaExecutable::init() {
   SEGRT_CHECK(opts_.precision == "fp32" || opts_.precision == "tf32" || opts_.precision == "fp16" ||
                   opts_.precision == "bf16",
               InvalidInput, "unknown precision '", opts_.precision, "' (fp32, tf32, fp16 or bf16)");
+  channels_fmt_ = opts_.precision == "fp32" ? Fmt::Logical : Fmt::Nhwc;
+  if (const char* l = std::getenv("SEGRT_CUDA_LAYOUT")) {
+    std::string lay = l;
+    SEGRT_CHECK(lay == "nchw" || lay == "nhwc" || lay.empty(), InvalidInput, "SEGRT_CUDA_LAYOUT='", lay,
+                "' (nchw or nhwc)");
+    if (!lay.empty()) channels_fmt_ = lay == "nchw" ? Fmt::Logical : Fmt::Nhwc;
+  }
   device_ = opts_.device;
   SEGRT_CUDA_CHECK(cudaSetDevice(device_));
   SEGRT_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
@@ -346,6 +367,9 @@ void CudaExecutable::init() {
         throw;
       }
     }
+  if (scratch_) cudaFree(scratch_);
+  scratch_ = nullptr;
+  scratch_bytes_ = 0;
   if (workspace_need_ > 0) {
     SEGRT_CUDA_CHECK(cudaMalloc(&workspace_, workspace_need_));
     workspace_bytes_ = workspace_need_;
@@ -371,7 +395,7 @@ void CudaExecutable::build() {
     const Value& v = g_.value(id);
     bool nhwc = false;
     for (const Node& n : g_.nodes)
-      if (!n.inputs.empty() && n.inputs[0] == id && prefers_nhwc(g_, n)) nhwc = true;
+      if (!n.inputs.empty() && n.inputs[0] == id && prefers_channels_fmt(g_, n)) nhwc = channels_fmt_ == Fmt::Nhwc;
     int st = new_value(v.dtype, v.shape, Fmt::Logical);
     int at = static_cast<int>(steps_.size());
     vals_[st].first = 0;  // written by the H2D copy before every step
@@ -655,6 +679,8 @@ void CudaExecutable::profile() {
   SEGRT_CUDA_CHECK(cudaEventSynchronize(ev.back()));
   std::map<std::string, std::pair<double, int>> by_op;
   double total = 0;
+  // SEGRT_CUDA_PROFILE=2 also prints every step (with what prepare() chose).
+  bool per_step = std::string(std::getenv("SEGRT_CUDA_PROFILE")) == "2";
   for (size_t i = 0; i < steps_.size(); ++i) {
     float ms = 0;
     cudaEventElapsedTime(&ms, ev[i], ev[i + 1]);
@@ -662,6 +688,10 @@ void CudaExecutable::profile() {
     by_op[k].first += ms;
     by_op[k].second += 1;
     total += ms;
+    if (per_step)
+      std::fprintf(stderr, "[cuda-step] %3zu %-14s %-28s %8.3f ms  %s\n", i, k.c_str(),
+                   steps_[i].node < 0 ? "" : g_.nodes[steps_[i].node].name.c_str(), ms,
+                   steps_[i].info ? steps_[i].info().c_str() : "");
   }
   for (auto& e : ev) cudaEventDestroy(e);
   std::fprintf(stderr, "[cuda-profile] %zu steps, %.3f ms eager\n", steps_.size(), total);

@@ -46,6 +46,7 @@ struct Step {
   int node = -1;  // graph node index; -1 for boundary copies
   std::function<void(cudaStream_t)> run;
   std::function<void()> prepare;
+  std::function<std::string()> info;  // what prepare() chose (SEGRT_CUDA_PROFILE=2)
   bool host = false;  // synchronises with the host: no graph capture
 };
 
@@ -76,7 +77,8 @@ class BuildCtx {
   int output(int k, Fmt f);
   // A scratch buffer living for this node's steps only.
   int temp(DType t, Shape logical);
-  void step(std::function<void(cudaStream_t)> run, std::function<void()> prepare = nullptr);
+  void step(std::function<void(cudaStream_t)> run, std::function<void()> prepare = nullptr,
+            std::function<std::string()> info = nullptr);
 
  private:
   CudaExecutable& ex_;
@@ -140,12 +142,21 @@ class CudaExecutable : public Executable {
   // Shared workspace for cuDNN / cuBLAS; prepare() calls grow it.
   void need_workspace(size_t bytes) { workspace_need_ = std::max(workspace_need_, bytes); }
   void* workspace() const { return workspace_; }
+  // Scratch for the algorithm searches of prepare(): grown on demand, shared
+  // by every step, freed once all steps are prepared.
+  void* search_scratch(size_t bytes);
+  size_t search_scratch_bytes() const { return scratch_bytes_; }
   size_t workspace_bytes() const { return workspace_bytes_; }
   // Uploads a host buffer to owned device memory (kept for the executable's life).
   void* upload(const void* host, size_t bytes);
   void* alloc_owned(size_t bytes);
   const CompileOptions& opts() const { return opts_; }
   DType act() const { return act_; }
+  // The format 4-D activations of NCHW models take around convolutions and
+  // pools: Nhwc for tf32/fp16/bf16 (tensor cores), Logical (NCHW) for strict
+  // fp32, where cuDNN's FMA algorithms are faster on NCHW (bench/NOTES-cuda.md
+  // v7). SEGRT_CUDA_LAYOUT=nchw|nhwc overrides it.
+  Fmt channels_fmt() const { return channels_fmt_; }
   const RunTimes& last_times() const { return times_; }
   size_t device_bytes() const { return owned_bytes_ + arena_bytes_ + workspace_bytes_; }
   bool graph_captured() const { return graph_exec_ != nullptr; }
@@ -166,6 +177,7 @@ class CudaExecutable : public Executable {
   Graph g_;
   CompileOptions opts_;
   DType act_ = DType::f32;
+  Fmt channels_fmt_ = Fmt::Nhwc;
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
@@ -192,6 +204,8 @@ class CudaExecutable : public Executable {
   size_t owned_bytes_ = 0;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0, workspace_need_ = 0;
+  void* scratch_ = nullptr;
+  size_t scratch_bytes_ = 0;
 
   cudaGraph_t graph_ = nullptr;
   cudaGraphExec_t graph_exec_ = nullptr;

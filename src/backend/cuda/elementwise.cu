@@ -64,13 +64,14 @@ __global__ void channel_affine_kernel(T* y, int64_t rows, int64_t C, int64_t pit
 
 template <class T>
 __global__ void channel_affine_nchw_kernel(const T* x, T* y, int64_t outer, int64_t C, int64_t inner,
-                                           const float* scale, const float* shift, Act act) {
+                                           const float* scale, const float* shift, const T* res, Act act) {
   int64_t n = outer * C * inner;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     int64_t c = (i / inner) % C;
     float v = to_f(x[i]);
     if (scale) v *= scale[c];
     if (shift) v += shift[c];
+    if (res) v += to_f(res[i]);
     y[i] = from_f<T>(apply_act(act, v));
   }
 }
@@ -123,13 +124,15 @@ void launch_channel_affine(void* y, int64_t rows, int64_t channels, int64_t pitc
 }
 
 void launch_channel_affine_nchw(const void* x, void* y, int64_t outer, int64_t channels, int64_t inner,
-                                const float* scale, const float* shift, DevType t, Act act, cudaStream_t s) {
+                                const float* scale, const float* shift, DevType t, Act act, cudaStream_t s,
+                                const void* residual) {
   int64_t n = outer * channels * inner;
   if (n == 0) return;
   dispatch_float(t, [&](auto v) {
     using T = decltype(v);
     channel_affine_nchw_kernel<T><<<blocks_for(n, 256), 256, 0, s>>>(
-        static_cast<const T*>(x), static_cast<T*>(y), outer, channels, inner, scale, shift, act);
+        static_cast<const T*>(x), static_cast<T*>(y), outer, channels, inner, scale, shift,
+        static_cast<const T*>(residual), act);
   });
 }
 

@@ -19,8 +19,10 @@ void launch_binary(BinOp op, const void* a, const Strides& sa, const void* b, co
 // is the element distance between rows of y and residual (>= channels).
 void launch_channel_affine(void* y, int64_t rows, int64_t channels, int64_t pitch, const float* scale,
                            const float* shift, const void* residual, DevType t, Act act, cudaStream_t s);
-// Channel-first variant on [outer, channels, inner]: y = act(x * scale[c] + shift[c]).
+// Channel-first variant on [outer, channels, inner]: y = act(x * scale[c] + shift[c] + residual);
+// x and y may alias; residual (same shape) may be nullptr.
 void launch_channel_affine_nchw(const void* x, void* y, int64_t outer, int64_t channels, int64_t inner,
-                                const float* scale, const float* shift, DevType t, Act act, cudaStream_t s);
+                                const float* scale, const float* shift, DevType t, Act act, cudaStream_t s,
+                                const void* residual = nullptr);
 
 }  // namespace segrt::cuda

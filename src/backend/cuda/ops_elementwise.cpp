@@ -119,7 +119,7 @@ bool build_batchnorm(BuildCtx& c) {
   const float* dsh = static_cast<const float*>(ex.upload(sh.data(), C * sizeof(float)));
   const Shape& xs = c.in_value(0).shape;
   bool channels_last = c.n.attrs.s("layout", "NCHW") == "NHWC";
-  Fmt f = xs.size() == 4 && !channels_last ? Fmt::Nhwc : Fmt::Logical;
+  Fmt f = xs.size() == 4 && !channels_last ? ex.channels_fmt() : Fmt::Logical;
   int x = c.input(0, f);
   int y = c.output(0, f);
   Act act = act_of(Activation::from_fused_attrs(c.n.attrs));

@@ -161,12 +161,16 @@ bool build_pool(BuildCtx& c) {
     p.pad_b = static_cast<int>(w.pads[2]); p.pad_r = static_cast<int>(w.pads[3]);
     p.count_include_pad = c.n.attrs.i("count_include_pad", 0) != 0;
   }
-  Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+  auto& ex = c.ex();
+  Fmt f = nhwc_attr ? Fmt::Logical : ex.channels_fmt();
+  bool nchw = !nhwc_attr && f == Fmt::Logical;
   int x = c.input(0, f);
   int y = c.output(0, f);
   DevType t = c.act_dev();
-  auto& ex = c.ex();
-  c.step([&ex, x, y, t, p](cudaStream_t s) { launch_pool_nhwc(ex.ptr(x), ex.ptr(y), t, p, s); });
+  c.step([&ex, x, y, t, p, nchw](cudaStream_t s) {
+    if (nchw) launch_pool_nchw(ex.ptr(x), ex.ptr(y), t, p, s);
+    else launch_pool_nhwc(ex.ptr(x), ex.ptr(y), t, p, s);
+  });
   return true;
 }
 

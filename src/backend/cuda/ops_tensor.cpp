@@ -38,6 +38,9 @@ bool build_concat(BuildCtx& c) {
   if (r == 4)
     for (size_t i = 0; i < c.n.inputs.size(); ++i)
       if (!c.in_constant(static_cast<int>(i)) && c.input_fmt(static_cast<int>(i)) == Fmt::Nhwc) f = Fmt::Nhwc;
+  // A producer that wrote its slice in place fixed the buffer's format.
+  for (size_t i = 0; i < c.n.inputs.size(); ++i)
+    if (r == 4 && c.ex().written_in_place(c.n.inputs[i])) f = c.input_fmt(static_cast<int>(i));
   int pa = phys_axis(axis, r, f);
   Shape ophys = r == 4 && f == Fmt::Nhwc ? Shape{os[0], os[2], os[3], os[1]} : os;
   int64_t rows = 1, opitch = 1;
@@ -263,6 +266,41 @@ bool build_depth_space(BuildCtx& c) {
   }
   if (nhwc_attr) return false;
   int64_t N = is[0], C = is[1], H = is[2], W = is[3];
+  if (c.n.op == OpType::DepthToSpace && !crd) {
+    // NCHW pixel shuffle (strict fp32), possibly straight into a Concat's channel slice.
+    int64_t Co = C / (b * b), plane = H * b * W * b;
+    int x = c.input(0, Fmt::Logical);
+    auto& ex = c.ex();
+    int yv = c.n.outputs[0];
+    int dst = -1;
+    int64_t pitch = Co * plane, offset = 0;
+    int k = ex.concat_target(yv);
+    if (k >= 0) {
+      const Node& cat = c.g.nodes[k];
+      dst = cat.outputs[0];
+      ex.define_early(dst, Fmt::Logical);
+      pitch = c.g.value(dst).shape[1] * plane;
+      for (int v : cat.inputs) {
+        if (v == yv) break;
+        offset += c.g.value(v).shape[1] * plane;
+      }
+      DevValue& y = ex.val(yv);  // never materialised: it lives in the Concat's buffer
+      y.shape = c.g.value(yv).shape;
+      y.dtype = c.act();
+      y.fmt = Fmt::Logical;
+      y.bytes = 0;
+      y.defined = true;
+      ex.mark_written_in_place(yv);
+    } else {
+      dst = c.output(0, Fmt::Logical);
+    }
+    DevType t = c.act_dev();
+    size_t es = esize(t);
+    c.step([&ex, x, dst, t, N, H, W, Co, b, pitch, offset, es](cudaStream_t s) {
+      launch_pixel_shuffle_nchw(ex.ptr(x), static_cast<char*>(ex.ptr(dst)) + offset * es, t, N, H, W, Co, b, pitch, s);
+    });
+    return true;
+  }
   if (c.n.op == OpType::DepthToSpace) {
     int64_t Co = C / (b * b);
     int64_t dims[6] = {N, Co, H, b, W, b};  // out (n, c, h, i, w, j)
