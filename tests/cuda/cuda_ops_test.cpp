@@ -125,6 +125,8 @@ TEST(CudaOps, Pools) {
   m.set("kernel_shape", std::vector<int64_t>{2, 2});
   m.set("strides", std::vector<int64_t>{2, 2});
   expect_cuda_matches_ref(one_node(OpType::MaxPool, m, {random_tensor({2, 13, 16, 10}, 0)}), {random_tensor({2, 13, 16, 10}, 1)});
+  // Row width a multiple of 4, odd height: the NCHW float4 path (fp32), last row dropped.
+  expect_cuda_matches_ref(one_node(OpType::MaxPool, m, {random_tensor({2, 5, 9, 24}, 0)}), {random_tensor({2, 5, 9, 24}, 6)});
   Attrs c = m;
   c.set("kernel_shape", std::vector<int64_t>{3, 3});
   c.set("pads", std::vector<int64_t>{1, 1, 1, 1});

@@ -6,7 +6,9 @@
 // (cudnnFind*Ex, graph engines) and cached for the process.
 #include <algorithm>
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -104,6 +106,7 @@ struct ConvStep {
   // fp16 / bf16: the graph API (conv + bias + residual + ReLU in one plan).
   GraphConvSpec spec;
   std::unique_ptr<GraphConv> graph;
+  bool graph_plain = false;    // the graph is the convolution alone: epilogue after it
 };
 
 void set_4d(cudnnTensorDescriptor_t d, bool nchw, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
@@ -212,53 +215,122 @@ bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
   return true;
 }
 
-void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
-  if (cs.graph) {
-    cs.graph->execute(ex.cudnn(), graph_ptrs(ex, cs), ex.workspace());
-    if (cs.act.kind != ActKind::None && cs.act.kind != ActKind::Relu)
-      launch_unary(ex.ptr(cs.y), ex.ptr(cs.y), cs.t, cs.rows * cs.k, cs.act, s);
-    return;
-  }
+// y = act(y + bias + residual) in place, on either layout (legacy algorithms
+// without a fused kernel, and plain-convolution graphs).
+void run_epilogue(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
+  if (!(cs.bias_f32 || cs.has_residual || cs.act.kind != ActKind::None)) return;
+  void* y = ex.ptr(cs.y);
+  const void* z = cs.has_residual ? ex.ptr(cs.z) : nullptr;
+  if (cs.nchw)
+    launch_channel_affine_nchw(y, y, cs.n, cs.k, cs.hw, nullptr, cs.bias_f32, cs.t, cs.act, s, z);
+  else
+    launch_channel_affine(y, cs.rows, cs.k, cs.k, nullptr, cs.bias_f32, z, cs.t, cs.act, s);
+}
+
+// The legacy path with the given workspace (the shared one at run time, the
+// search scratch while timing).
+void run_legacy(CudaExecutable& ex, ConvStep& cs, cudaStream_t s, void* ws, size_t ws_bytes) {
   const void* xin = ex.ptr(cs.x);
   if (cs.xpad >= 0) {
     launch_pad(xin, ex.ptr(cs.xpad), cs.t, cs.pre_pad, s);
     xin = ex.ptr(cs.xpad);
   }
   float one = 1.f, zero = 0.f;
-  auto algo_ws = ex.workspace_bytes();
   void* y = ex.ptr(cs.y);
   if (cs.transposed) {
     SEGRT_CUDNN_CHECK(cudnnConvolutionBackwardData(ex.cudnn(), &one, cs.d.w, cs.w, cs.d.x, xin, cs.d.conv,
-                                                   static_cast<cudnnConvolutionBwdDataAlgo_t>(cs.ch.algo),
-                                                   ex.workspace(), algo_ws, &zero, cs.d.y, y));
-  } else if (cs.ch.fused) {
+                                                   static_cast<cudnnConvolutionBwdDataAlgo_t>(cs.ch.algo), ws,
+                                                   ws_bytes, &zero, cs.d.y, y));
+    run_epilogue(ex, cs, s);
+    return;
+  }
+  if (cs.ch.fused) {
     float alpha2 = cs.has_residual ? 1.f : 0.f;
     const void* z = cs.has_residual ? ex.ptr(cs.z) : y;
     cudnnStatus_t st = cudnnConvolutionBiasActivationForward(
         ex.cudnn(), &one, cs.d.x, xin, cs.d.w, cs.w, cs.d.conv, static_cast<cudnnConvolutionFwdAlgo_t>(cs.ch.algo),
-        ex.workspace(), algo_ws, &alpha2, cs.d.y, z, cs.d.b, cs.bias_dev, cs.d.act, cs.d.y, y);
+        ws, ws_bytes, &alpha2, cs.d.y, z, cs.d.b, cs.bias_dev, cs.d.act, cs.d.y, y);
     if (st != CUDNN_STATUS_NOT_SUPPORTED) {
       SEGRT_CUDNN_CHECK(st);
       return;
     }
-    // This configuration has no fused kernel (seen on the first, uncaptured
-    // run): from now on convolve, then run the epilogue.
+    // This configuration has no fused kernel (seen while timing or on the
+    // first, uncaptured run): from now on convolve, then run the epilogue.
     cs.ch.fused = false;
     std::lock_guard<std::mutex> lock(g_cache_mu);
     cache()[cs.key] = cs.ch;
   }
-  if (!cs.transposed) {
-    SEGRT_CUDNN_CHECK(cudnnConvolutionForward(ex.cudnn(), &one, cs.d.x, xin, cs.d.w, cs.w, cs.d.conv,
-                                              static_cast<cudnnConvolutionFwdAlgo_t>(cs.ch.algo), ex.workspace(),
-                                              algo_ws, &zero, cs.d.y, y));
+  SEGRT_CUDNN_CHECK(cudnnConvolutionForward(ex.cudnn(), &one, cs.d.x, xin, cs.d.w, cs.w, cs.d.conv,
+                                            static_cast<cudnnConvolutionFwdAlgo_t>(cs.ch.algo), ws, ws_bytes, &zero,
+                                            cs.d.y, y));
+  run_epilogue(ex, cs, s);
+}
+
+void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
+  if (cs.graph) {
+    cs.graph->execute(ex.cudnn(), graph_ptrs(ex, cs), ex.workspace());
+    if (cs.graph_plain)
+      run_epilogue(ex, cs, s);
+    else if (cs.act.kind != ActKind::None && cs.act.kind != ActKind::Relu)
+      launch_unary(ex.ptr(cs.y), ex.ptr(cs.y), cs.t, cs.rows * cs.k, cs.act, s);
+    return;
   }
-  if (!(cs.bias_f32 || cs.has_residual || cs.act.kind != ActKind::None)) return;
-  if (cs.nchw)
-    launch_channel_affine_nchw(y, y, cs.n, cs.k, cs.hw, nullptr, cs.bias_f32, cs.t, cs.act, s,
-                               cs.has_residual ? ex.ptr(cs.z) : nullptr);
-  else
-    launch_channel_affine(y, cs.rows, cs.k, cs.k, nullptr, cs.bias_f32, cs.has_residual ? ex.ptr(cs.z) : nullptr,
-                          cs.t, cs.act, s);
+  run_legacy(ex, cs, s, ex.workspace(), ex.workspace_bytes());
+}
+
+// Mean time of three runs of fn on the executable's stream, after one warm-up.
+float time_ms(CudaExecutable& ex, const std::function<void()>& fn) {
+  cudaEvent_t e0, e1;
+  SEGRT_CUDA_CHECK(cudaEventCreate(&e0));
+  SEGRT_CUDA_CHECK(cudaEventCreate(&e1));
+  fn();
+  SEGRT_CUDA_CHECK(cudaEventRecord(e0, ex.stream()));
+  for (int r = 0; r < 3; ++r) fn();
+  SEGRT_CUDA_CHECK(cudaEventRecord(e1, ex.stream()));
+  SEGRT_CUDA_CHECK(cudaEventSynchronize(e1));
+  float ms = 0;
+  cudaEventElapsedTime(&ms, e0, e1);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return ms / 3;
+}
+
+// Strict fp32 / tf32: three candidates timed the way they will run, the
+// fastest kept: the fused graph (conv + bias + ReLU), a plain-convolution
+// graph + our epilogue (strict fp32: more engines take it, as in PyTorch),
+// and the legacy algorithm cudnnFind liked best (Winograd, FFT...) with its
+// pad and epilogue. cudnnFind's own times leave the epilogue out.
+void prepare_f32(CudaExecutable& ex, ConvStep& cs, const std::string& precision) {
+  bool graph = prepare_graph(ex, cs);
+  float graph_ms = graph ? cs.graph->best_ms() : INFINITY;
+  std::unique_ptr<GraphConv> plain;
+  float plain_ms = INFINITY;
+  if (!cs.transposed && !cs.spec.allow_tensor_cores && !std::getenv("SEGRT_CUDA_LEGACY_CONV")) {
+    GraphConvSpec sp = cs.spec;
+    sp.bias = sp.residual = sp.relu = false;
+    const size_t cap = max_workspace(ex, cs.t);
+    void* scratch = ex.search_scratch(cap);
+    auto g = std::make_unique<GraphConv>();
+    std::string why;
+    if (g->build(ex.cudnn(), sp, graph_ptrs(ex, cs), scratch, cap, 12, &why)) {
+      float epi = time_ms(ex, [&] { run_epilogue(ex, cs, ex.stream()); });
+      plain_ms = g->best_ms() + epi;
+      plain = std::move(g);
+    }
+  }
+  if (cs.xpad >= 0) launch_pad(ex.ptr(cs.x), ex.ptr(cs.xpad), cs.t, cs.pre_pad, ex.stream());
+  choose_algorithm(ex, cs, precision);
+  void* scratch = ex.search_scratch(std::max<size_t>(cs.ch.ws, 1));
+  size_t scratch_bytes = ex.search_scratch_bytes();
+  float legacy_ms = time_ms(ex, [&] { run_legacy(ex, cs, ex.stream(), scratch, scratch_bytes); });
+  cs.ch.ms = legacy_ms;
+  if (plain_ms < graph_ms && plain_ms < legacy_ms) {
+    cs.graph = std::move(plain);
+    cs.graph_plain = true;
+  } else if (!(graph_ms <= legacy_ms)) {
+    cs.graph.reset();
+  }
+  ex.need_workspace(cs.graph ? cs.graph->workspace_bytes() : cs.ch.ws);  // only the chosen path's
 }
 
 bool build_conv(BuildCtx& c) {
@@ -396,8 +468,8 @@ bool build_conv(BuildCtx& c) {
   auto info = [cs] {
     char b[320];
     if (cs->graph)
-      std::snprintf(b, sizeof b, "graph engine %.3f ms, ws %zu MiB  %s", cs->graph->best_ms(),
-                    cs->graph->workspace_bytes() >> 20, cs->key.c_str());
+      std::snprintf(b, sizeof b, "graph engine%s %.3f ms, ws %zu MiB  %s", cs->graph_plain ? " (plain)" : "",
+                    cs->graph->best_ms(), cs->graph->workspace_bytes() >> 20, cs->key.c_str());
     else
       std::snprintf(b, sizeof b, "legacy algo %d%s %.3f ms, ws %zu MiB  %s", cs->ch.algo, cs->ch.fused ? " fused" : "",
                     cs->ch.ms, cs->ch.ws >> 20, cs->key.c_str());
@@ -405,17 +477,14 @@ bool build_conv(BuildCtx& c) {
   };
   c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
          [&ex, cs, precision] {
-           bool graph = prepare_graph(ex, *cs);
-           if (graph && cs->t != DevType::f32) {
+           if (cs->t == DevType::f32) return prepare_f32(ex, *cs, precision);
+           if (prepare_graph(ex, *cs)) {
              ex.need_workspace(cs->graph->workspace_bytes());
              return;
            }
-           // fp32 / tf32: the legacy algorithms (FFT, Winograd) can beat every
-           // graph engine; time both and keep the faster.
            if (cs->xpad >= 0) launch_pad(ex.ptr(cs->x), ex.ptr(cs->xpad), cs->t, cs->pre_pad, ex.stream());
            choose_algorithm(ex, *cs, precision);
-           if (graph && cs->ch.ms > 0 && cs->ch.ms < cs->graph->best_ms()) cs->graph.reset();
-           ex.need_workspace(cs->graph ? cs->graph->workspace_bytes() : cs->ch.ws);  // only the chosen path's
+           ex.need_workspace(cs->ch.ws);
          },
          info);
   return true;

@@ -173,30 +173,44 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   b.set(graph, CUDNN_ATTR_OPERATIONGRAPH_OPS, CUDNN_TYPE_BACKEND_DESCRIPTOR, static_cast<int64_t>(ops.size()), ops.data());
   b.set(graph, CUDNN_ATTR_OPERATIONGRAPH_HANDLE, CUDNN_TYPE_HANDLE, 1, &h);
   b.fin(graph);
-  auto heur = b.make(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
-  cudnnBackendHeurMode_t hm = CUDNN_HEUR_MODE_A;
-  b.set(heur, CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &graph);
-  b.set(heur, CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, 1, &hm);
-  b.fin(heur);
   if (b.st != CUDNN_STATUS_SUCCESS) {
     if (why) *why = std::string("operation graph: ") + cudnnGetErrorString(b.st);
     return false;
   }
-  int64_t count = 0;
-  cudnnBackendGetAttribute(heur, CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, 0, &count, nullptr);
-  if (count <= 0) {
+  // Engine configs from heuristics mode A; strict fp32 (few engines, no
+  // runtime compilation) also times the fallback list, as PyTorch's
+  // cudnn.benchmark does: mode A missed the fastest FMA engine for the
+  // U-Net's sub-pixel convolutions (bench/NOTES-cuda.md v7).
+  std::vector<cudnnBackendDescriptor_t> cfgs;
+  std::vector<cudnnBackendHeurMode_t> modes = {CUDNN_HEUR_MODE_A};
+  if (!sp.allow_tensor_cores) modes.push_back(CUDNN_HEUR_MODE_FALLBACK);
+  for (cudnnBackendHeurMode_t hm : modes) {
+    Builder hb{owned_};
+    auto heur = hb.make(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
+    hb.set(heur, CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &graph);
+    hb.set(heur, CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, 1, &hm);
+    hb.fin(heur);
+    int64_t count = 0;
+    if (hb.st != CUDNN_STATUS_SUCCESS ||
+        cudnnBackendGetAttribute(heur, CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, 0, &count,
+                                 nullptr) != CUDNN_STATUS_SUCCESS ||
+        count <= 0)
+      continue;
+    std::vector<cudnnBackendDescriptor_t> got_cfgs(static_cast<size_t>(count));
+    for (auto& c : got_cfgs) c = hb.make(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR);
+    int64_t got = 0;
+    if (hb.st != CUDNN_STATUS_SUCCESS ||
+        cudnnBackendGetAttribute(heur, CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, count, &got,
+                                 got_cfgs.data()) != CUDNN_STATUS_SUCCESS)
+      continue;
+    cfgs.insert(cfgs.end(), got_cfgs.begin(), got_cfgs.begin() + got);
+  }
+  if (cfgs.empty()) {
     if (why) *why = "no engine";
     return false;
   }
-  std::vector<cudnnBackendDescriptor_t> cfgs(static_cast<size_t>(count));
-  for (auto& c : cfgs) c = b.make(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR);
-  int64_t got = 0;
-  b.st = cudnnBackendGetAttribute(heur, CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, count, &got,
-                                  cfgs.data());
-  if (b.st != CUDNN_STATUS_SUCCESS) {
-    if (why) *why = std::string("heuristics: ") + cudnnGetErrorString(b.st);
-    return false;
-  }
+  const int64_t got = static_cast<int64_t>(cfgs.size());
+  const double budget_s = sp.allow_tensor_cores ? 0.5 : 1.5;
   cudaStream_t stream = nullptr;
   cudnnGetStream(h, &stream);
   cudaEvent_t e0, e1;
@@ -207,7 +221,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   // first working plan, stop searching once half a second has gone.
   auto t0 = std::chrono::steady_clock::now();
   auto spent = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  for (int64_t i = 0; i < got && tried < max_plans && (tried == 0 || spent() < 0.5); ++i) {
+  for (int64_t i = 0; i < got && tried < max_plans && (tried == 0 || spent() < budget_s); ++i) {
     if (!sp.allow_tensor_cores && uses_tensor_cores(owned_, cfgs[i])) continue;
     Builder pb{owned_};
     auto plan = pb.make(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);

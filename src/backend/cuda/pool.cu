@@ -72,6 +72,25 @@ __global__ void pool_nchw_kernel(const T* x, T* y, PoolParams p, int64_t n) {
   }
 }
 
+// The U-Net's 2x2 stride-2 max pool on NCHW float32 rows whose width is a
+// multiple of 4: one float4 from each of the two input rows, two outputs
+// (a float2) per thread, taps in the generic kernel's order.
+__global__ void maxpool2x2_nchw_f32_kernel(const float* x, float* y, int64_t in_h, int64_t in_w, int64_t out_h,
+                                           int64_t quads, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t q = i % quads, r = i / quads;  // r = plane * out_h + oh
+    int64_t oh = r % out_h, plane = r / out_h;
+    const float* row = x + (plane * in_h + 2 * oh) * in_w + 4 * q;
+    float4 a = *reinterpret_cast<const float4*>(row);
+    float4 b = *reinterpret_cast<const float4*>(row + in_w);
+    auto mx = [](float acc, float v) { return (v > acc || isnan(v)) ? v : acc; };
+    float2 o;
+    o.x = mx(mx(mx(mx(-INFINITY, a.x), a.y), b.x), b.y);
+    o.y = mx(mx(mx(mx(-INFINITY, a.z), a.w), b.z), b.w);
+    *reinterpret_cast<float2*>(y + r * (2 * quads) + 2 * q) = o;
+  }
+}
+
 // Max pooling, 16 bytes of channels per thread (the U-Net's 2x2 pools are
 // pure bandwidth): each window tap is one vector load.
 template <class T>
@@ -134,6 +153,16 @@ void launch_pool_nhwc(const void* x, void* y, DevType t, const PoolParams& p, cu
 void launch_pool_nchw(const void* x, void* y, DevType t, const PoolParams& p, cudaStream_t s) {
   int64_t n = p.n * p.c * p.out_h * p.out_w;
   if (n == 0) return;
+  bool two_by_two = p.is_max && p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.dh == 1 && p.dw == 1 &&
+                    p.pad_t == 0 && p.pad_l == 0 && p.pad_b == 0 && p.pad_r == 0 && p.in_w % 4 == 0 &&
+                    p.out_w * 2 == p.in_w && p.out_h == p.in_h / 2;
+  bool aligned = ((reinterpret_cast<size_t>(x) % 16) | (reinterpret_cast<size_t>(y) % 8)) == 0;
+  if (t == DevType::f32 && two_by_two && aligned) {
+    int64_t quads = p.in_w / 4, nq = p.n * p.c * p.out_h * quads;
+    maxpool2x2_nchw_f32_kernel<<<blocks_for(nq, 256), 256, 0, s>>>(static_cast<const float*>(x), static_cast<float*>(y),
+                                                                   p.in_h, p.in_w, p.out_h, quads, nq);
+    return;
+  }
   dispatch_float(t, [&](auto v) {
     using T = decltype(v);
     pool_nchw_kernel<T><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), p, n);
