@@ -106,6 +106,55 @@ TEST(CudaOps, ConvFusedActivationAndResidual) {
   }
 }
 
+// Strict fp32 at a size where the algorithm search picks Winograd
+// (x [16,256,32,32] * w [512,256,3,3]: a U-Net layer at 256x256 batch 16,
+// bench/NOTES-cuda.md v7): still within 1e-5 of float64 on sampled outputs
+// (the reference backend is too slow for the whole tensor).
+TEST(CudaOps, Fp32ConvAtScaleMatchesFloat64) {
+  SEGRT_REQUIRE_CUDA();
+  const int64_t N = 16, C = 256, H = 32, W = 32, K = 512;
+  Attrs a = conv_attrs({1, 1, 1, 1});
+  a.set("fused_activation", "Relu");
+  Tensor x = random_tensor({N, C, H, W}, 901), w = random_tensor({K, C, 3, 3}, 902, -0.1f, 0.1f),
+         b = random_tensor({K}, 903);
+  // Default (Winograd allowed), then SEGRT_CUDA_NO_WINOGRAD=1.
+  for (bool no_winograd : {false, true}) {
+    if (no_winograd) setenv("SEGRT_CUDA_NO_WINOGRAD", "1", 1);
+    std::vector<Tensor> got;
+    try {
+      got = test::run_backend("cuda", one_node(OpType::Conv, a, {x, w, b}), {x}, "fp32");
+    } catch (...) {
+      unsetenv("SEGRT_CUDA_NO_WINOGRAD");
+      throw;
+    }
+    unsetenv("SEGRT_CUDA_NO_WINOGRAD");
+    ASSERT_EQ(got.size(), 1u);
+    ASSERT_EQ(shape_str(got[0].shape()), shape_str(Shape{N, K, H, W}));
+    const float *xp = x.data<float>(), *wp = w.data<float>(), *bp = b.data<float>(), *yp = got[0].data<float>();
+    uint32_t r = 12345;
+    auto next = [&r](int64_t m) { r = r * 1664525u + 1013904223u; return static_cast<int64_t>((r >> 8) % m); };
+    double max_diff = 0, max_ref = 0;
+    for (int i = 0; i < 3000; ++i) {
+      int64_t n = next(N), k = next(K), oh = i % 7 == 0 ? 0 : next(H), ow = i % 11 == 0 ? W - 1 : next(W);
+      double acc = bp[k];
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t dy = 0; dy < 3; ++dy)
+          for (int64_t dx = 0; dx < 3; ++dx) {
+            int64_t ih = oh + dy - 1, iw = ow + dx - 1;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            acc += static_cast<double>(xp[((n * C + c) * H + ih) * W + iw]) * wp[((k * C + c) * 3 + dy) * 3 + dx];
+          }
+      double want = std::max(acc, 0.0);
+      max_diff = std::max(max_diff, std::fabs(yp[((n * K + k) * H + oh) * W + ow] - want));
+      max_ref = std::max(max_ref, std::fabs(want));
+    }
+    double e = max_diff / std::max(max_ref, 1e-6);
+    std::printf("[cuda-op] %-36s %-9s out0 err %.3g (tol 1e-05, 3000 sampled outputs)\n",
+                "Fp32ConvAtScaleMatchesFloat64", no_winograd ? "fp32/nowi" : "fp32", e);
+    EXPECT_LE(e, 1e-5) << (no_winograd ? "SEGRT_CUDA_NO_WINOGRAD=1" : "default");
+  }
+}
+
 TEST(CudaOps, ConvTranspose) {
   SEGRT_REQUIRE_CUDA();
   SEGRT_REQUIRE_REF(ConvTranspose);

@@ -114,6 +114,20 @@ void set_4d(cudnnTensorDescriptor_t d, bool nchw, cudnnDataType_t t, int64_t n, 
                                                static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)));
 }
 
+// SEGRT_CUDA_NO_WINOGRAD=1: no Winograd or FFT algorithms. They are full
+// fp32 arithmetic (PyTorch's fp32 mode picks them too) but round more: a
+// Winograd 3x3 layer measured 9.2e-6 scaled error against float64 where
+// implicit GEMM gives ~4e-7 (bench/NOTES-cuda.md v7).
+bool no_transforms() { return std::getenv("SEGRT_CUDA_NO_WINOGRAD") != nullptr; }
+bool transform_fwd(int a) {
+  return a == CUDNN_CONVOLUTION_FWD_ALGO_FFT || a == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD || a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+}
+bool transform_bwd(int a) {
+  return a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT || a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING ||
+         a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD || a == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
+}
+
 // Strict fp32 refuses results that used tensor-op math (TF32); the
 // descriptor is then pinned to FMA math, so execution cannot use TF32 either.
 bool allowed(cudnnMathType_t want, cudnnMathType_t got) {
@@ -145,7 +159,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf, search, kMaxWorkspace);
     for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
       if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
-          allowed(want, perf[i].mathType)) {
+          allowed(want, perf[i].mathType) && !(no_transforms() && transform_fwd(perf[i].algo))) {
         ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
         maths.push_back(perf[i].mathType);
         times.push_back(perf[i].time);
@@ -157,7 +171,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
                                                      search, kMaxWorkspace);
     for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
       if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
-          allowed(want, perf[i].mathType)) {
+          allowed(want, perf[i].mathType) && !(no_transforms() && transform_bwd(perf[i].algo))) {
         ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
         maths.push_back(perf[i].mathType);
         times.push_back(perf[i].time);
@@ -443,7 +457,7 @@ bool build_conv(BuildCtx& c) {
     }
   }
   cs->y = c.output(0, f);
-  cs->key = std::string(transposed ? "T" : "F") + c.precision() + (nchw ? " nchw" : " nhwc") + " x" + std::to_string(N) + "," +
+  cs->key = std::string(transposed ? "T" : "F") + c.precision() + (nchw ? " nchw" : " nhwc") + (no_transforms() ? " nowino" : "") + " x" + std::to_string(N) + "," +
             std::to_string(C) + "," + std::to_string(IH) + "," + std::to_string(IW) + " w" + std::to_string(d0) + "," +
             std::to_string(d1) + "," + std::to_string(kh) + "," + std::to_string(kw) + " p" + std::to_string(ph) +
             "," + std::to_string(pw) + " s" + std::to_string(win.sh) + "," + std::to_string(win.sw) + " d" +
@@ -464,6 +478,7 @@ bool build_conv(BuildCtx& c) {
   sp.residual = cs->has_residual;
   sp.relu = cs->act.kind == ActKind::Relu;
   sp.allow_tensor_cores = c.precision() != "fp32";
+  sp.allow_transforms = !no_transforms();
   std::string precision = c.precision();
   auto info = [cs] {
     char b[320];

@@ -93,8 +93,10 @@ cudnnBackendDescriptor_t variant_pack(std::vector<cudnnBackendDescriptor_t>& own
 }
 
 // Whether an engine config's engine carries the tensor-core or
-// down-convert numerical notes (for float data: TF32).
-bool uses_tensor_cores(std::vector<cudnnBackendDescriptor_t>& owned, cudnnBackendDescriptor_t cfg) {
+// down-convert numerical notes (for float data: TF32), or with
+// `transforms`, the Winograd / FFT notes.
+bool excluded_engine(std::vector<cudnnBackendDescriptor_t>& owned, cudnnBackendDescriptor_t cfg, bool tensor_cores,
+                     bool transforms) {
   Builder b{owned};
   cudnnBackendDescriptor_t engine = b.make(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
   int64_t n = 0;
@@ -107,9 +109,16 @@ bool uses_tensor_cores(std::vector<cudnnBackendDescriptor_t>& owned, cudnnBacken
   if (cudnnBackendGetAttribute(engine, CUDNN_ATTR_ENGINE_NUMERICAL_NOTE, CUDNN_TYPE_NUMERICAL_NOTE,
                                CUDNN_NUMERICAL_NOTE_TYPE_COUNT, &count, notes) != CUDNN_STATUS_SUCCESS)
     return true;
-  for (int64_t k = 0; k < count; ++k)
-    if (notes[k] == CUDNN_NUMERICAL_NOTE_TENSOR_CORE || notes[k] == CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS)
+  for (int64_t k = 0; k < count; ++k) {
+    if (tensor_cores &&
+        (notes[k] == CUDNN_NUMERICAL_NOTE_TENSOR_CORE || notes[k] == CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS))
       return true;
+    if (transforms && (notes[k] == CUDNN_NUMERICAL_NOTE_FFT || notes[k] == CUDNN_NUMERICAL_NOTE_WINOGRAD ||
+                       notes[k] == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_4x4 ||
+                       notes[k] == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_6x6 ||
+                       notes[k] == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_13x13))
+      return true;
+  }
   return false;
 }
 
@@ -222,7 +231,9 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   auto t0 = std::chrono::steady_clock::now();
   auto spent = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   for (int64_t i = 0; i < got && tried < max_plans && (tried == 0 || spent() < budget_s); ++i) {
-    if (!sp.allow_tensor_cores && uses_tensor_cores(owned_, cfgs[i])) continue;
+    if ((!sp.allow_tensor_cores || !sp.allow_transforms) &&
+        excluded_engine(owned_, cfgs[i], !sp.allow_tensor_cores, !sp.allow_transforms))
+      continue;
     Builder pb{owned_};
     auto plan = pb.make(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
     pb.set(plan, CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &h);

@@ -27,6 +27,8 @@ struct GraphConvSpec {
   // false: skip engines that use tensor cores or down-convert inputs (strict
   // fp32, no TF32); true for tf32 / fp16 / bf16.
   bool allow_tensor_cores = true;
+  // false: also skip Winograd and FFT engines (SEGRT_CUDA_NO_WINOGRAD).
+  bool allow_transforms = true;
 };
 
 struct GraphConvPtrs {
