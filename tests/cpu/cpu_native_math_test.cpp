@@ -183,6 +183,24 @@ TEST(CpuNativeOps, ArithmeticTheBinaryPrimitiveCannotTake) {
   }
 }
 
+// An Add carrying a fused activation oneDNN has no post-op for (the fuse
+// pass attaches any activation): the own loop applies it after rounding.
+TEST(CpuNativeOps, AddWithFusedActivationOneDnnLacks) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  struct C { std::vector<Shape> shapes; bool block; std::string act; };
+  std::vector<C> cases = {{{{2, 13, 5, 3}, {2, 13, 5, 3}}, true, "ThresholdedRelu"},
+                          {{{1, 16, 4, 4}, {1, 16, 4, 4}}, true, "HardSigmoid"},
+                          {{{3, 7}, {7}}, false, "Softsign"},
+                          {{{2, 5, 3}, {2, 5, 3}}, false, "Selu"}};
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::vector<Tensor> in;
+    Graph g = eltwise_graph(OpType::Add, cases[i].shapes, {false, false}, cases[i].block, &in, 150 + i);
+    for (auto& n : g.nodes)
+      if (n.op == OpType::Add) n.attrs.set("fused_activation", cases[i].act);
+    expect_native_matches_ref(g, in, OpType::Add, "Add + " + cases[i].act);
+  }
+}
+
 TEST(CpuNativeOps, NegAbsThresholdedReluOnBlockedInput) {
   SEGRT_REQUIRE_CPU_BACKEND();
   for (OpType op : {OpType::Neg, OpType::Abs, OpType::ThresholdedRelu})

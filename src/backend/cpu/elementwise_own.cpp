@@ -2,7 +2,8 @@
 // Pow (oneDNN has no binary pow; its eltwise pow needs a constant exponent
 // and rounds differently), Sum, Max and Min of any number of inputs, PRelu,
 // and the arithmetic eltwise.cpp's binary primitive cannot take (both
-// operands broadcast, a broadcast first operand of Sub / Div). Each value
+// operands broadcast, a broadcast first operand of Sub / Div, a fused
+// activation oneDNN has no post-op for). Each value
 // is computed in double and rounded once, as the reference does, so results
 // match it exactly. Inputs of the output's shape are read in the first
 // input's format (blocked included, when the op keeps padding lanes zero);
@@ -11,6 +12,7 @@
 #include <cmath>
 
 #include "backend/cpu/channel_view.h"
+#include "ir/activation.h"
 
 namespace segrt::cpu {
 
@@ -36,6 +38,10 @@ bool keeps_zero(OpType op) { return op != OpType::Pow && op != OpType::Div; }
 // output's shape and computed at run time (the first, for Sub and Div).
 bool binary_primitive_takes(const Graph& g, const Node& n) {
   if (n.inputs.size() != 2) return false;
+  Activation act = Activation::from_fused_attrs(n.attrs);
+  dnnl::algorithm alg;
+  float a, b;
+  if (!act.none() && !dnnl_eltwise(act.op, act.alpha, act.beta, &alg, &a, &b)) return false;
   const Shape& out = g.value(n.outputs[0]).shape;
   auto full = [&](int v) { return g.value(v).shape == out && !g.value(v).is_constant(); };
   bool commutative = n.op != OpType::Sub && n.op != OpType::Div;
@@ -56,17 +62,22 @@ const float* operand_ptr(const Operand& o, const std::vector<void*>& ptr) {
 }
 
 // All operands in one format, count floats each.
-void same_shape_kernel(OpType op, const std::vector<const float*>& in, float* y, int64_t count) {
+// The reference's rounding: the value in double rounded once, then the fused activation in float.
+inline float finish(double acc, const Activation& act) {
+  return act.none() ? static_cast<float>(acc) : act(static_cast<float>(acc));
+}
+
+void same_shape_kernel(OpType op, const std::vector<const float*>& in, float* y, int64_t count, const Activation& act) {
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < count; ++i) {
     double acc = in[0][i];
     for (size_t k = 1; k < in.size(); ++k) acc = apply(op, acc, in[k][i]);
-    y[i] = static_cast<float>(acc);
+    y[i] = finish(acc, act);
   }
 }
 
 void broadcast_kernel(OpType op, const std::vector<const float*>& in, const std::vector<Operand>& ops, float* y,
-                      const Shape& out) {
+                      const Shape& out, const Activation& act) {
   const size_t r = out.size();
   const int64_t last = r ? out.back() : 1;
   int64_t rows = 1;
@@ -84,7 +95,7 @@ void broadcast_kernel(OpType op, const std::vector<const float*>& in, const std:
     for (int64_t j = 0; j < last; ++j) {
       double acc = in[0][off[0] + j * (r ? ops[0].strides[r - 1] : 0)];
       for (size_t k = 1; k < in.size(); ++k) acc = apply(op, acc, in[k][off[k] + j * (r ? ops[k].strides[r - 1] : 0)]);
-      d[j] = static_cast<float>(acc);
+      d[j] = finish(acc, act);
     }
   }
 }
@@ -150,10 +161,10 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
     if (v < 0 || g.value(v).dtype != DType::f32) return *why = "float32 only", false;
   if (yv.dtype != DType::f32 || n.inputs.empty()) return *why = "float32 only", false;
   if (shape_numel(yv.shape) == 0) return *why = "empty output", false;
-  if (n.attrs.has("fused_activation")) return *why = "fused activation", false;
+  const Activation act = Activation::from_fused_attrs(n.attrs);  // written by the fuse pass on Add
   bool arithmetic = n.op != OpType::Pow && n.op != OpType::Sum && n.op != OpType::PRelu;
   if (arithmetic && binary_primitive_takes(g, n)) return *why = "oneDNN binary (eltwise.cpp)", false;
-  if (n.op == OpType::PRelu && lower_prelu_channels(c, n)) return true;
+  if (n.op == OpType::PRelu && act.none() && lower_prelu_channels(c, n)) return true;
   std::vector<Operand> ops(n.inputs.size());
   bool same = true;
   for (int v : n.inputs) same &= g.value(v).shape == yv.shape;
@@ -163,7 +174,7 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
     if (lead < 0 && !g.value(v).is_constant()) lead = v;
   const Slot* ls = lead >= 0 ? &c.slots[lead] : nullptr;
   bool spatial = same && ls && ls->spatial && ls->md.data_type() == dnnl::memory::data_type::f32 &&
-                 c.alias_of[lead] < 0 && (keeps_zero(n.op) || !has_padding(ls->md));
+                 c.alias_of[lead] < 0 && ((keeps_zero(n.op) && (act.none() || act(0.f) == 0.f)) || !has_padding(ls->md));
   md_t md = spatial ? ls->md : c.plain_md(y);
   Step st;
   st.name = n.name;
@@ -188,8 +199,8 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
   st.host = [=](const std::vector<void*>& ptr) {
     std::vector<const float*> in;
     for (const Operand& o : ops) in.push_back(operand_ptr(o, ptr));
-    if (same) same_shape_kernel(op, in, static_cast<float*>(ptr[y]), count);
-    else broadcast_kernel(op, in, ops, static_cast<float*>(ptr[y]), out);
+    if (same) same_shape_kernel(op, in, static_cast<float*>(ptr[y]), count, act);
+    else broadcast_kernel(op, in, ops, static_cast<float*>(ptr[y]), out, act);
   };
   c.add(std::move(st));
   return true;
