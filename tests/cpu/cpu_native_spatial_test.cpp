@@ -72,6 +72,38 @@ TEST(CpuNativeOps, ResizeLinearAndCubicEveryCoordinateMode) {
     }
 }
 
+// 1-D and 3-D images (rank 3 and 5): linear / trilinear, cubic, nearest,
+// channels first and last, blocked (an identity 1x1x1 convolution in front).
+TEST(CpuNativeOps, ResizeRank3And5) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  struct C { Shape x; std::string mode, coord; bool nhwc, block; };
+  std::vector<C> cases = {
+      {{2, 3, 11}, "linear", "half_pixel", false, false},     {{1, 5, 7}, "cubic", "align_corners", true, false},
+      {{1, 3, 4, 5, 6}, "linear", "half_pixel", false, false}, {{2, 4, 3, 5, 9}, "linear", "align_corners", true, false},
+      {{1, 13, 3, 4, 5}, "linear", "pytorch_half_pixel", false, true},
+      {{1, 2, 3, 3, 4}, "nearest", "asymmetric", false, false}, {{1, 3, 3, 4, 2}, "cubic", "half_pixel", false, false},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const C& cc = cases[i];
+    const size_t r = cc.x.size(), sp = r - 2;
+    Graph g;
+    int x = g.add_input("x", DType::f32, cc.x, cc.nhwc ? Layout::NHWC : Layout::NCHW);
+    if (cc.block) x = blocked(g, x, cc.x[1], false, sp);
+    std::vector<float> sc(r, 1.f);
+    for (size_t k = 0; k < sp; ++k) sc[cc.nhwc ? 1 + k : 2 + k] = k == 0 ? 2.f : 1.5f;
+    int roi = g.add_constant("roi", Tensor(DType::f32, {0}));
+    int scales = g.add_constant("scales", Tensor::from_vector(sc, {static_cast<int64_t>(r)}));
+    int y = g.add_value("y");
+    Node& n = g.add_node(OpType::Resize, "resize", {x, roi, scales}, {y});
+    n.attrs.set("mode", cc.mode);
+    n.attrs.set("coordinate_transformation_mode", cc.coord);
+    n.attrs.set("nearest_mode", "floor");
+    g.outputs.push_back(y);
+    expect_native_matches_ref(g, {test::random_tensor(cc.x, 20 + i, -2.f, 2.f)}, OpType::Resize,
+                              "rank " + std::to_string(r) + " " + cc.mode + " case " + std::to_string(i));
+  }
+}
+
 TEST(CpuNativeOps, ResizeBilinearUpsampleBySizes) {
   SEGRT_REQUIRE_CPU_BACKEND();
   // A decoder's upsample to the skip's size (sizes input, odd target).

@@ -78,12 +78,14 @@ inline void expect_native_matches_ref(const Graph& g, const std::vector<Tensor>&
 // Appends y = Relu(identity 1x1 conv(x)): exact, but oneDNN's output is
 // blocked (nChw8c / nChw16c), so the next node reads a blocked format. The
 // Relu keeps a following BatchNorm from being folded into the convolution.
-inline int blocked(Graph& g, int x, int64_t channels, bool nhwc) {
-  Tensor w(DType::f32, {channels, channels, 1, 1});
+inline int blocked(Graph& g, int x, int64_t channels, bool nhwc, size_t spatial_rank = 2) {
+  Shape ws = {channels, channels};
+  ws.resize(2 + spatial_rank, 1);
+  Tensor w(DType::f32, ws);
   for (int64_t i = 0; i < channels; ++i) w.data<float>()[i * channels + i] = 1.f;
   int wc = g.add_constant("ident_w", w), y = g.add_value("ident"), r = g.add_value("ident_relu");
   Node& n = g.add_node(OpType::Conv, "ident", {x, wc}, {y});
-  n.attrs.set("kernel_shape", std::vector<int64_t>{1, 1});
+  n.attrs.set("kernel_shape", std::vector<int64_t>(spatial_rank, 1));
   if (nhwc) n.attrs.set("layout", "NHWC");
   g.add_node(OpType::Relu, "ident_relu", {y}, {r});
   return r;
