@@ -167,6 +167,37 @@ TEST(CudaOps, ConvTranspose) {
                           {random_tensor({2, 6, 5, 5}, 5)});
 }
 
+// 1-D convolutions run as NCHW with a unit H axis, 3-D ones through cuDNN's
+// Nd descriptors (both used to fall back to the host).
+TEST(CudaOps, Conv1dAnd3d) {
+  SEGRT_REQUIRE_CUDA();
+  SEGRT_REQUIRE_REF(Conv);
+  uint32_t seed = 700;
+  struct Case { OpType op; Shape x, w; Attrs a; bool bias; };
+  Attrs relu3d = conv_attrs({0, 0, 0, 1, 1, 1}, {1, 1, 1}, 1, {1, 1, 1});  // asymmetric: padded copy
+  relu3d.set("fused_activation", "Relu");
+  relu3d.set("fused_alpha", 0.0);
+  relu3d.set("fused_beta", 0.0);
+  Attrs t1 = conv_attrs({1, 1}, {2}, 1, {1});
+  t1.set("output_padding", std::vector<int64_t>{1});
+  std::vector<Case> cases = {
+      {OpType::Conv, {2, 4, 17}, {6, 4, 3}, conv_attrs({1, 1}, {1}, 1, {1}), true},
+      {OpType::Conv, {1, 6, 23}, {4, 3, 3}, conv_attrs({0, 1}, {2}, 2, {2}), true},  // groups, stride, dilation, asymmetric
+      {OpType::ConvTranspose, {1, 4, 9}, {4, 3, 4}, t1, true},
+      {OpType::Conv, {1, 3, 5, 6, 7}, {4, 3, 3, 3, 3}, conv_attrs({1, 1, 1, 1, 1, 1}, {1, 1, 1}, 1, {1, 1, 1}), true},
+      {OpType::Conv, {2, 4, 4, 5, 6}, {8, 4, 2, 2, 2}, relu3d, false},
+      {OpType::Conv, {1, 4, 7, 7, 7}, {4, 2, 3, 3, 3}, conv_attrs({1, 1, 1, 1, 1, 1}, {2, 2, 2}, 2, {1, 1, 1}), true},
+      {OpType::ConvTranspose, {1, 4, 3, 4, 5}, {4, 2, 2, 2, 2}, conv_attrs({0, 0, 0, 0, 0, 0}, {2, 2, 2}, 1, {1, 1, 1}), true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(op_name(c.op)) + " " + shape_str(c.x) + " * " + shape_str(c.w));
+    if (c.op == OpType::ConvTranspose && !ref::kernel(OpType::ConvTranspose)) continue;
+    std::vector<Tensor> in = {random_tensor(c.x, 0), random_tensor(c.w, seed++, -0.5f, 0.5f)};
+    if (c.bias) in.push_back(random_tensor({c.op == OpType::Conv ? c.w[0] : c.w[1]}, seed++));
+    expect_cuda_matches_ref(one_node(c.op, c.a, in), {random_tensor(c.x, seed++)});
+  }
+}
+
 TEST(CudaOps, Pools) {
   SEGRT_REQUIRE_CUDA();
   SEGRT_REQUIRE_REF(MaxPool);

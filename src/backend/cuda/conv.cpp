@@ -100,7 +100,8 @@ struct ConvStep {
   PadParams pre_pad;           // asymmetric pads: padded into xpad first
   int64_t rows = 0, k = 0;     // output pixels and channels (epilogue)
   DevType t = DevType::f32;
-  bool nchw = false;           // physical NCHW (strict fp32), else channel-last
+  bool nchw = false;           // physical NCHW (strict fp32, 1-D, 3-D), else channel-last
+  bool nd = false;             // 3-D: Nd descriptors, legacy API only
   int64_t n = 1, hw = 1;       // batch and output pixels per image (NCHW epilogue)
   std::string key;
   // fp16 / bf16: the graph API (conv + bias + residual + ReLU in one plan).
@@ -212,7 +213,7 @@ GraphConvPtrs graph_ptrs(CudaExecutable& ex, const ConvStep& cs) {
 // Tries the graph API for a forward convolution (asymmetric pads included;
 // strict fp32 only on engines without tensor cores); false leaves the legacy path.
 bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
-  if (cs.transposed) return false;
+  if (cs.transposed || cs.nd) return false;
   if (std::getenv("SEGRT_CUDA_LEGACY_CONV")) return false;
   const size_t kMaxWorkspace = max_workspace(ex, cs.t);
   void* scratch = ex.search_scratch(kMaxWorkspace);
@@ -319,7 +320,7 @@ void prepare_f32(CudaExecutable& ex, ConvStep& cs, const std::string& precision)
   float graph_ms = graph ? cs.graph->best_ms() : INFINITY;
   std::unique_ptr<GraphConv> plain;
   float plain_ms = INFINITY;
-  if (!cs.transposed && !cs.spec.allow_tensor_cores && !std::getenv("SEGRT_CUDA_LEGACY_CONV")) {
+  if (!cs.transposed && !cs.nd && !cs.spec.allow_tensor_cores && !std::getenv("SEGRT_CUDA_LEGACY_CONV")) {
     GraphConvSpec sp = cs.spec;
     sp.bias = sp.residual = sp.relu = false;
     const size_t cap = max_workspace(ex, cs.t);
@@ -347,21 +348,35 @@ void prepare_f32(CudaExecutable& ex, ConvStep& cs, const std::string& precision)
   ex.need_workspace(cs.graph ? cs.graph->workspace_bytes() : cs.ch.ws);  // only the chosen path's
 }
 
+bool build_conv3d(BuildCtx& c);
+
 bool build_conv(BuildCtx& c) {
   const Node& n = c.n;
   bool transposed = n.op == OpType::ConvTranspose;
-  const Shape& xs = c.in_value(0).shape;
-  const Shape& ys = c.g.value(n.outputs[0]).shape;
+  const Shape& xs_in = c.in_value(0).shape;
   const Tensor* wt = c.in_constant(1);
-  if (xs.size() != 4 || !wt || wt->rank() != 4 || !dtype_is_float(c.in_value(0).dtype)) return false;
+  if (xs_in.size() == 5) return build_conv3d(c);
+  bool one_d = xs_in.size() == 3;  // [N, C, L] runs as NCHW [N, C, 1, L]
+  if ((xs_in.size() != 4 && !one_d) || !wt || wt->rank() != static_cast<int>(xs_in.size()) ||
+      !dtype_is_float(c.in_value(0).dtype))
+    return false;
   if (c.has_input(2) && !c.in_constant(2)) return false;
   bool nhwc_attr = n.attrs.s("layout", "NCHW") == "NHWC";
+  if (one_d && nhwc_attr) return false;
+  ConvGeometry geo = transposed ? conv_transpose_geometry(n.attrs, xs_in, wt->shape())
+                                : conv_geometry(n.attrs, xs_in, wt->shape());
+  if (geo.rank() != (one_d ? 1 : 2)) return false;
+  if (one_d) {  // a unit H axis in front
+    geo.strides.insert(geo.strides.begin(), 1);
+    geo.dilations.insert(geo.dilations.begin(), 1);
+    geo.pads = {0, geo.pads[0], 0, geo.pads[1]};
+  }
+  auto as_4d = [one_d](const Shape& s) { return one_d ? Shape{s[0], s[1], 1, s[2]} : s; };
+  const Shape xs = as_4d(xs_in), ys = as_4d(c.g.value(n.outputs[0]).shape);
   int64_t N = xs[0], C = nhwc_attr ? xs[3] : xs[1], H = nhwc_attr ? xs[1] : xs[2], W = nhwc_attr ? xs[2] : xs[3];
   int64_t K = nhwc_attr ? ys[3] : ys[1], OH = nhwc_attr ? ys[1] : ys[2], OW = nhwc_attr ? ys[2] : ys[3];
   int64_t group = n.attrs.i("group", 1);
-  int kh = static_cast<int>(wt->dim(2)), kw = static_cast<int>(wt->dim(3));
-  ConvGeometry geo = transposed ? conv_transpose_geometry(n.attrs, xs, wt->shape()) : conv_geometry(n.attrs, xs, wt->shape());
-  if (geo.rank() != 2) return false;
+  int kh = one_d ? 1 : static_cast<int>(wt->dim(2)), kw = static_cast<int>(wt->dim(one_d ? 2 : 3));
   struct {
     int sh, sw, dh, dw, pad_t, pad_l, pad_b, pad_r;
   } win{static_cast<int>(geo.strides[0]), static_cast<int>(geo.strides[1]), static_cast<int>(geo.dilations[0]),
@@ -372,8 +387,8 @@ bool build_conv(BuildCtx& c) {
   cs->transposed = transposed;
   cs->t = c.act_dev();
   // NCHW models run physically NCHW where the executable says so (strict fp32).
-  Fmt f = nhwc_attr ? Fmt::Logical : c.ex().channels_fmt();
-  cs->nchw = !nhwc_attr && f == Fmt::Logical;
+  Fmt f = nhwc_attr || one_d ? Fmt::Logical : c.ex().channels_fmt();
+  cs->nchw = !nhwc_attr && f == Fmt::Logical;  // 1-D values are never channel-last
   bool nchw = cs->nchw;
   Activation fa = Activation::from_fused_attrs(n.attrs);
   cs->act = act_of(fa);
@@ -502,6 +517,127 @@ bool build_conv(BuildCtx& c) {
            ex.need_workspace(cs->ch.ws);
          },
          info);
+  return true;
+}
+
+// 3-D Conv / ConvTranspose on NCDHW data (5-D values are stored in logical
+// order): cuDNN's Nd legacy descriptors and algorithm search, bias and
+// activation in our epilogue, asymmetric Conv pads through a padded copy.
+bool build_conv3d(BuildCtx& c) {
+  const Node& n = c.n;
+  bool transposed = n.op == OpType::ConvTranspose;
+  const Shape& xs = c.in_value(0).shape;
+  const Shape& ys = c.g.value(n.outputs[0]).shape;
+  const Tensor* wt = c.in_constant(1);
+  if (xs.size() != 5 || !wt || wt->rank() != 5 || !dtype_is_float(c.in_value(0).dtype)) return false;
+  if ((c.has_input(2) && !c.in_constant(2)) || n.attrs.s("layout", "NCHW") == "NHWC") return false;
+  ConvGeometry geo = transposed ? conv_transpose_geometry(n.attrs, xs, wt->shape()) : conv_geometry(n.attrs, xs, wt->shape());
+  if (geo.rank() != 3) return false;
+  const int64_t N = xs[0], C = xs[1], K = ys[1];
+  int pad[3], stride[3], dil[3];
+  int64_t in_p[3], pb[3], pe[3];
+  bool asym = false;
+  for (int i = 0; i < 3; ++i) {
+    pb[i] = geo.pads[i];
+    pe[i] = geo.pads[i + 3];
+    if (pb[i] < 0) return false;
+    stride[i] = static_cast<int>(geo.strides[i]);
+    dil[i] = static_cast<int>(geo.dilations[i]);
+    pad[i] = static_cast<int>(pb[i]);
+    in_p[i] = xs[2 + i];
+    if (transposed) {  // cuDNN must reach the requested output size with the begin pad
+      int64_t k = wt->dim(2 + i), out = ys[2 + i];
+      if ((out + 2 * pb[i] - dil[i] * (k - 1) - 1) / stride[i] + 1 != xs[2 + i] || out + 2 * pb[i] - dil[i] * (k - 1) - 1 < 0)
+        return false;
+    } else if (pb[i] != pe[i]) {
+      asym = true;
+    }
+  }
+  if (asym)
+    for (int i = 0; i < 3; ++i) {
+      pad[i] = 0;
+      in_p[i] = xs[2 + i] + pb[i] + pe[i];
+    }
+  auto cs = std::make_shared<ConvStep>();
+  cs->transposed = transposed;
+  cs->t = c.act_dev();
+  cs->nchw = true;
+  cs->nd = true;
+  cs->act = act_of(Activation::from_fused_attrs(n.attrs));
+  cs->relu_or_none = false;  // no fused cuDNN call for Nd: convolve, then the epilogue
+  cudnnDataType_t dt = cudnn_type(c.act());
+  auto packed = [](const int* d, int* st) {
+    st[4] = 1;
+    for (int i = 3; i >= 0; --i) st[i] = st[i + 1] * d[i + 1];
+  };
+  int xd[5] = {static_cast<int>(N), static_cast<int>(C), static_cast<int>(in_p[0]), static_cast<int>(in_p[1]),
+               static_cast<int>(in_p[2])};
+  int yd[5] = {static_cast<int>(N), static_cast<int>(K), static_cast<int>(ys[2]), static_cast<int>(ys[3]),
+               static_cast<int>(ys[4])};
+  int bd[5] = {1, static_cast<int>(K), 1, 1, 1};
+  int wd[5];
+  for (int i = 0; i < 5; ++i) wd[i] = static_cast<int>(wt->dim(i));
+  int xst[5], yst[5], bst[5];
+  packed(xd, xst);
+  packed(yd, yst);
+  packed(bd, bst);
+  SEGRT_CUDNN_CHECK(cudnnSetTensorNdDescriptor(cs->d.x, dt, 5, xd, xst));
+  SEGRT_CUDNN_CHECK(cudnnSetTensorNdDescriptor(cs->d.y, dt, 5, yd, yst));
+  SEGRT_CUDNN_CHECK(cudnnSetTensorNdDescriptor(cs->d.b, dt, 5, bd, bst));
+  SEGRT_CUDNN_CHECK(cudnnSetFilterNdDescriptor(cs->d.w, dt, CUDNN_TENSOR_NCHW, 5, wd));
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(cs->d.conv, 3, pad, stride, dil, CUDNN_CROSS_CORRELATION,
+                                                    CUDNN_DATA_FLOAT));
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(cs->d.conv, static_cast<int>(n.attrs.i("group", 1))));
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs->d.conv, wanted_math(c.precision())));
+  // Weights: Conv OIDHW / ConvTranspose IODHW are cuDNN's NCHW-order Nd filters.
+  auto& ex = c.ex();
+  Tensor wdev = wt->to_f32().cast(c.act());
+  cs->w = ex.upload(wdev.raw(), wdev.nbytes());
+  std::vector<float> bias(static_cast<size_t>(K), 0.f);
+  if (c.has_input(2)) {
+    auto b = c.in_constant(2)->to_f64_vector();
+    for (int64_t i = 0; i < K; ++i) bias[i] = static_cast<float>(b.at(i));
+    cs->bias_f32 = static_cast<float*>(ex.upload(bias.data(), bias.size() * sizeof(float)));
+  }
+  Tensor bt = Tensor::from_vector(bias, {K}).cast(c.act());
+  cs->bias_dev = ex.upload(bt.raw(), bt.nbytes());
+  cs->k = K;
+  cs->n = N;
+  cs->hw = ys[2] * ys[3] * ys[4];
+  cs->rows = N * cs->hw;
+  cs->x = c.input(0, Fmt::Logical);
+  cs->has_residual = !transposed && c.has_input(3);
+  if (cs->has_residual) cs->z = c.input(3, Fmt::Logical);
+  if (asym) {
+    cs->xpad = c.temp(c.act(), {N, C, in_p[0], in_p[1], in_p[2]});
+    PadParams& p = cs->pre_pad;
+    p.rank = 5;
+    for (int i = 0; i < 5; ++i) {
+      p.in[i] = xs[i];
+      p.out[i] = i < 2 ? xs[i] : in_p[i - 2];
+      p.begin[i] = i < 2 ? 0 : pb[i - 2];
+    }
+  }
+  cs->y = c.output(0, Fmt::Logical);
+  std::string key = std::string(transposed ? "T3" : "F3") + c.precision() + (no_transforms() ? " nowino" : "");
+  for (int v : xd) key += "," + std::to_string(v);
+  for (int v : wd) key += "," + std::to_string(v);
+  for (int i = 0; i < 3; ++i) key += " " + std::to_string(pad[i]) + "/" + std::to_string(stride[i]) + "/" + std::to_string(dil[i]);
+  key += " g" + std::to_string(n.attrs.i("group", 1));
+  for (int v : yd) key += "," + std::to_string(v);
+  cs->key = key;
+  std::string precision = c.precision();
+  c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
+         [&ex, cs, precision] {
+           if (cs->t == DevType::f32) return prepare_f32(ex, *cs, precision);
+           if (cs->xpad >= 0) launch_pad(ex.ptr(cs->x), ex.ptr(cs->xpad), cs->t, cs->pre_pad, ex.stream());
+           choose_algorithm(ex, *cs, precision);
+           ex.need_workspace(cs->ch.ws);
+         },
+         [cs] {
+           return "legacy 3-D algo " + std::to_string(cs->ch.algo) + ", ws " + std::to_string(cs->ch.ws >> 20) +
+                  " MiB  " + cs->key;
+         });
   return true;
 }
 
