@@ -37,9 +37,16 @@ struct Operand {
   md_t md;  // the operand's bytes as oneDNN sees them
 };
 
+// Gemm's C as the binary post-op's second source: a value, or a constant scaled by beta.
+struct Addend {
+  int v = -1;       // the graph value, or -1 for none
+  Tensor scaled;    // with a constant C and beta != 1: beta * C
+  md_t md;
+};
+
 // Adds the matmul step; a constant weights operand is reordered into the primitive's choice.
 bool add_matmul(Compiler& c, const Node& n, const Operand& a, const Operand& b, const md_t& dst,
-                const dnnl::primitive_attr& attr, int c_arg, const md_t& c_md, int c_slot_v) {
+                const dnnl::primitive_attr& attr, const Addend& add = {}) {
   const Graph& g = c.g;
   bool b_const = g.value(b.v).is_constant(), a_const = g.value(a.v).is_constant();
   md_t b_want = b_const ? md_t(b.md.dims(), dt::f32, dnnl::memory::format_tag::any) : b.md;
@@ -62,13 +69,16 @@ bool add_matmul(Compiler& c, const Node& n, const Operand& a, const Operand& b, 
     st.in.push_back(s);
     st.args.push_back({DNNL_ARG_WEIGHTS, s, b.md});
   }
-  if (c_arg >= 0) {
-    if (g.value(c_slot_v).is_constant()) {
-      st.const_args[c_arg] = c.constant(g.value(c_slot_v).constant, c_md, c_md);
+  if (add.v >= 0) {
+    const int arg = DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1;  // the first post-op's operand
+    if (!add.scaled.empty()) {
+      st.const_args[arg] = c.constant(add.scaled, add.md, add.md);
+    } else if (g.value(add.v).is_constant()) {
+      st.const_args[arg] = c.constant(g.value(add.v).constant, add.md, add.md);
     } else {
-      int s = c.as_plain(c_slot_v);
+      int s = c.as_plain(add.v);
       st.in.push_back(s);
-      st.args.push_back({c_arg, s, c_md});
+      st.args.push_back({arg, s, add.md});
     }
   }
   c.define(n.outputs[0], c.plain_md(n.outputs[0]), false);
@@ -107,7 +117,7 @@ bool lower_matmul(Compiler& c, const Node& n, std::string* why) {
   dnnl::primitive_attr attr;
   attr.set_post_ops(po);
   return add_matmul(c, n, {n.inputs[0], md_t(ad, dt::f32, row_major(ad))}, {n.inputs[1], md_t(bd, dt::f32, row_major(bd))},
-                    md_t(yd, dt::f32, row_major(yd)), attr, -1, md_t(), -1);
+                    md_t(yd, dt::f32, row_major(yd)), attr);
 }
 
 bool lower_gemm(Compiler& c, const Node& n, std::string* why) {
@@ -123,37 +133,31 @@ bool lower_gemm(Compiler& c, const Node& n, std::string* why) {
   md_t a_md({M, K}, dt::f32, ta ? dims_t{1, M} : dims_t{K, 1});
   md_t b_md({K, N}, dt::f32, tb ? dims_t{1, K} : dims_t{N, 1});
   md_t y_md({M, N}, dt::f32, dims_t{N, 1});
-  int cv = n.inputs.size() > 2 && beta != 0.f ? n.inputs[2] : -1;
+  Addend add;
+  add.v = n.inputs.size() > 2 && beta != 0.f ? n.inputs[2] : -1;
   dnnl::post_ops po;
   dnnl::primitive_attr attr;
-  md_t c_md;
-  if (cv >= 0) {
-    Shape cs = g.value(cv).shape;
+  float scale = alpha;
+  if (add.v >= 0) {
+    Shape cs = g.value(add.v).shape;
     if (cs.size() > 2) return *why = "C of rank > 2", false;
     cs.insert(cs.begin(), 2 - cs.size(), 1);
-    c_md = md_t({cs[0], cs[1]}, dt::f32, dims_t{cs[1], 1});
-  }
-  float scale = alpha;
-  bool c_const = cv >= 0 && g.value(cv).is_constant();
-  Tensor scaled_c;  // beta * C, when C is a constant
-  if (c_const && beta != 1.f) {
-    scaled_c = g.value(cv).constant.clone();  // copies share buffers
-    float* p = scaled_c.data<float>();
-    for (int64_t i = 0; i < scaled_c.numel(); ++i) p[i] = static_cast<float>(static_cast<double>(p[i]) * beta);
-  } else if (cv >= 0 && beta != 1.f) {
-    scale = alpha / beta;  // beta * (alpha / beta * AB + C)
+    add.md = md_t({cs[0], cs[1]}, dt::f32, dims_t{cs[1], 1});
+    const bool c_const = g.value(add.v).is_constant();
+    if (c_const && beta != 1.f) {  // scaled once here
+      add.scaled = g.value(add.v).constant.clone();  // copies share buffers
+      float* p = add.scaled.data<float>();
+      for (int64_t i = 0; i < add.scaled.numel(); ++i) p[i] = static_cast<float>(static_cast<double>(p[i]) * beta);
+    } else if (beta != 1.f) {
+      scale = alpha / beta;  // beta * (alpha / beta * AB + C)
+    }
+    po.append_binary(dnnl::algorithm::binary_add, add.md);
+    if (!c_const && beta != 1.f) po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, beta, 0.f);
   }
   if (scale != 1.f) attr.set_output_scales(0, {scale});
-  if (cv >= 0) po.append_binary(dnnl::algorithm::binary_add, c_md);
-  if (cv >= 0 && !c_const && beta != 1.f) po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, beta, 0.f);
   if (!append_activation(n, po, why)) return false;
   attr.set_post_ops(po);
-  int c_arg = cv >= 0 ? (DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1) : -1;
-  if (!c_const || beta == 1.f) return add_matmul(c, n, {n.inputs[0], a_md}, {n.inputs[1], b_md}, y_md, attr, c_arg, c_md, cv);
-  // A constant C scaled by beta: hand the scaled copy over as the post-op's constant.
-  bool ok = add_matmul(c, n, {n.inputs[0], a_md}, {n.inputs[1], b_md}, y_md, attr, -1, c_md, -1);
-  c.steps.back().const_args[c_arg] = c.constant(scaled_c, c_md, c_md);
-  return ok;
+  return add_matmul(c, n, {n.inputs[0], a_md}, {n.inputs[1], b_md}, y_md, attr, add);
 }
 
 }  // namespace
