@@ -71,6 +71,12 @@ TEST(CpuNativeOps, TransposeSliceExpandSplit) {
   a.set("perm", std::vector<int64_t>{0, 2, 3, 1});
   expect_native_matches_ref(movement_graph(OpType::Transpose, {1, 13, 4, 5}, DType::f32, {}, a, 1, true),
                             {test::random_tensor({1, 13, 4, 5}, 3)}, OpType::Transpose, "transpose of blocked");
+  for (auto perm : {std::vector<int64_t>{0, 3, 1, 2}, {2, 0, 3, 1}}) {  // a channels-last blocked producer
+    Attrs p;
+    p.set("perm", perm);
+    expect_native_matches_ref(movement_graph(OpType::Transpose, {2, 4, 5, 13}, DType::f32, {}, p, 1, true, true),
+                              {test::random_tensor({2, 4, 5, 13}, 3)}, OpType::Transpose, "transpose of blocked NHWC");
+  }
   Attrs f;
   f.set("axis", int64_t{1});
   expect_native_matches_ref(movement_graph(OpType::Flatten, {2, 11, 3, 2}, DType::f32, {}, f, 1, true),

@@ -108,7 +108,8 @@ bool lower_relabel(Compiler& c, const Node& n, std::string* why) {
 }
 
 // Transpose: oneDNN's reorder (tiled, vectorised) reads the input through
-// permuted strides for its types; 8-byte types take the strided copy.
+// permuted strides for its types, straight from a producer's blocked format
+// (one reorder, not two); 8-byte types take the strided copy.
 bool lower_transpose(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
@@ -120,10 +121,29 @@ bool lower_transpose(Compiler& c, const Node& n, std::string* why) {
   for (int64_t a : perm) p.stride.push_back(in_st[a]);
   auto t = dnnl_type(g.value(x).dtype);
   if (t == dnnl::memory::data_type::undef || xs.empty() || shape_numel(xs) == 0) return add_copies(c, n, {p});
-  int xp = c.as_plain(x);
-  md_t src(dims_t(p.out.begin(), p.out.end()), t, dims_t(p.stride.begin(), p.stride.end()));
-  md_t dst = c.plain_md(y);
-  c.define(y, dst, false);
+  int xp = x;
+  md_t src, dst;
+  const Slot& sl = c.slots[x];
+  if (sl.spatial) {
+    // Straight from the producer's (blocked) format: the output seen in the
+    // slot's dim order (N, C, spatial...), with the strides of its row-major bytes.
+    const int r = static_cast<int>(xs.size());
+    auto out_st = row_major_strides(p.out);
+    std::vector<int64_t> at(static_cast<size_t>(r));  // at[a] = output position of input axis a
+    for (int i = 0; i < r; ++i) at[perm[i]] = out_st[i];
+    dims_t st(static_cast<size_t>(r));
+    for (int d = 0; d < r; ++d) {  // md dim d is IR axis d, or for channels-last slots 0, r-1, 1, ...
+      int a = !sl.nhwc || r < 3 ? d : d == 0 ? 0 : d == 1 ? r - 1 : d - 1;
+      st[d] = at[a];
+    }
+    src = sl.md;
+    dst = md_t(src.dims(), t, st);
+  } else {
+    xp = c.as_plain(x);
+    src = md_t(dims_t(p.out.begin(), p.out.end()), t, dims_t(p.stride.begin(), p.stride.end()));
+    dst = c.plain_md(y);
+  }
+  c.define(y, c.plain_md(y), false);
   Step st;
   st.name = n.name;
   st.in = {xp};
