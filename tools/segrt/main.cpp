@@ -48,12 +48,18 @@ std::vector<int64_t> parse_hw(const std::string& s) {
 
 }  // namespace segrt::cli
 
-// oneDNN's OpenMP threads sleep between primitives instead of spinning unless
-// the user says otherwise: on a shared, busy machine spinning threads steal
-// the cores the working ones need (bench/NOTES.md: ~20% at load 8 on 2 cores)
-// and on an idle one the wake-ups cost ~1 ms per U-Net forward. libgomp reads
-// the variable when it loads, before main(): .preinit_array runs earlier.
-static void default_omp_wait_policy(int, char**, char**) { setenv("OMP_WAIT_POLICY", "PASSIVE", 0); }
+// oneDNN's OpenMP threads spin only briefly (~0.3 ms, libgomp's GOMP_SPINCOUNT)
+// before they sleep, unless the user says otherwise: long spinning (libgomp's
+// default 300000) steals the cores the working threads need on a shared, busy
+// machine (bench/NOTES.md v3: ~20% at load 8 on 2 cores), while never spinning
+// (PASSIVE) makes each of the ~60 steps of a U-Net forward wait for its worker
+// to be woken and scheduled: 30-40% slower even at light load (NOTES v8).
+// libgomp reads the variables when it loads, before main(): .preinit_array runs earlier.
+static void default_omp_wait_policy(int, char**, char**) {
+  if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  setenv("GOMP_SPINCOUNT", "30000", 0);  // wins over PASSIVE's zero
+}
 __attribute__((section(".preinit_array"), used)) static void (*segrt_preinit)(int, char**, char**) =
     &default_omp_wait_policy;
 
