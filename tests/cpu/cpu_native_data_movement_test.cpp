@@ -1,7 +1,7 @@
 // The CPU backend's data-movement kernels (strided copies) against the
 // reference: Transpose, Slice (negative steps, clamping), Expand, Split,
 // DepthToSpace / SpaceToDepth (DCR, CRD, NHWC), Reshape family, Gather, in
-// float32 and int64, with blocked producers in front.
+// float32 and int64, with blocked producers in front; Cast between types.
 #include "cpu/cpu_native_util.h"
 
 namespace segrt {
@@ -107,6 +107,37 @@ TEST(CpuNativeOps, DepthToSpaceAndSpaceToDepth) {
         expect_native_matches_ref(movement_graph(OpType::SpaceToDepth, ss, DType::f32, {}, s, 1, false, nhwc),
                                   {test::random_tensor(ss, 6)}, OpType::SpaceToDepth, "space to depth " + what);
       }
+}
+
+Graph cast_graph(DType from, DType to, const Shape& xs) {
+  Graph g;
+  int x = g.add_input("x", from, xs);
+  int y = g.add_value("y", to);
+  g.add_node(OpType::Cast, "cast", {x}, {y}).attrs.set("to", dtype_name(to));
+  g.outputs.push_back(y);
+  return g;
+}
+
+TEST(CpuNativeOps, CastEveryRule) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  // Floats: fractions both signs, saturating magnitudes, infinities.
+  std::vector<float> fv = {0.f, -0.f, 0.4f, -0.6f, 1.5f, -2.5f, 127.9f, -128.9f, 255.5f, 300.f, -1e10f, 3e9f,
+                           1e20f, INFINITY, -INFINITY, 65519.f, 1e-8f, NAN};  // NaN -> 0 for integers
+  Tensor xf = Tensor::from_vector(fv, {3, 6});
+  for (DType to : {DType::i64, DType::i32, DType::i8, DType::u8, DType::boolean, DType::f16, DType::bf16, DType::f64})
+    expect_native_matches_ref(cast_graph(DType::f32, to, {3, 6}), {xf}, OpType::Cast,
+                              std::string("float32 -> ") + dtype_name(to));
+  // Integers: wrap modulo 2^bits into narrower types, exact to float up to 2^24.
+  Tensor xi = Tensor::from_i64({0, -1, 255, 256, -129, 70000, 1 << 24, -(int64_t{1} << 40), 3, 127, 128, 5}, {2, 6});
+  for (DType to : {DType::f32, DType::i32, DType::i8, DType::u8, DType::boolean, DType::f16})
+    expect_native_matches_ref(cast_graph(DType::i64, to, {2, 6}), {xi}, OpType::Cast,
+                              std::string("int64 -> ") + dtype_name(to));
+  expect_native_matches_ref(cast_graph(DType::u8, DType::f32, {2, 6}), {xi.cast(DType::u8)}, OpType::Cast, "uint8 -> float32");
+  expect_native_matches_ref(cast_graph(DType::boolean, DType::i64, {2, 6}), {xi.cast(DType::boolean)}, OpType::Cast,
+                            "bool -> int64");
+  // The class map of a segmentation head: ArgMax (int64) -> uint8, on a larger tensor.
+  Tensor big = iota({2, 3, 17, 19}, DType::i64);
+  expect_native_matches_ref(cast_graph(DType::i64, DType::u8, {2, 3, 17, 19}), {big}, OpType::Cast, "class map -> uint8");
 }
 
 }  // namespace
