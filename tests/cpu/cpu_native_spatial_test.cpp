@@ -162,5 +162,74 @@ TEST(CpuNativeOps, BatchNormAndInstanceNormInEveryFormat) {
   expect_native_matches_ref(g, {test::random_tensor({4, 9}, 5, -2.f, 2.f)}, OpType::BatchNormalization, "BN [N, C]");
 }
 
+
+// A decoder stage as segmentation nets write it, every node native and the
+// formats flowing between oneDNN and the own kernels: conv -> ReLU -> BatchNorm
+// (after the activation, so not folded) -> reflect Pad -> conv (no pads) ->
+// bilinear 2x -> concat with the skip -> conv -> InstanceNorm -> PRelu ->
+// 1x1 class conv -> Softmax; ArgMax of the logits as a second output.
+TEST(CpuNativeOps, DecoderStageAllNative) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  for (int64_t batch : {1, 2}) {
+    Graph g;
+    Shape xs = {batch, 3, 10, 14};
+    int x = g.add_input("x", DType::f32, xs, Layout::NCHW);
+    uint32_t seed = 1;
+    auto conv = [&](int in, int64_t cin, int64_t cout, int64_t k, int64_t pad) {
+      int w = g.add_constant("w" + std::to_string(seed), test::random_tensor({cout, cin, k, k}, seed, -0.3f, 0.3f));
+      int b = g.add_constant("b" + std::to_string(seed), test::random_tensor({cout}, seed + 100));
+      int y = g.add_value("conv" + std::to_string(seed++));
+      Node& n = g.add_node(OpType::Conv, g.value(y).name, {in, w, b}, {y});
+      n.attrs.set("kernel_shape", std::vector<int64_t>{k, k});
+      n.attrs.set("pads", std::vector<int64_t>{pad, pad, pad, pad});
+      return y;
+    };
+    auto node = [&](OpType op, std::vector<int> ins, DType dt = DType::f32) {
+      int y = g.add_value(std::string(op_name(op)) + std::to_string(seed++), dt);
+      g.add_node(op, g.value(y).name, ins, {y});
+      return y;
+    };
+    auto cst = [&](const Tensor& t) { return g.add_constant("c" + std::to_string(seed++), t); };
+    int skip = node(OpType::Relu, {conv(x, 3, 16, 3, 1)});
+    int bn = node(OpType::BatchNormalization, {skip, cst(test::random_tensor({16}, 1, 0.5f, 2.f)),
+                                               cst(test::random_tensor({16}, 2)), cst(test::random_tensor({16}, 3)),
+                                               cst(test::random_tensor({16}, 4, 0.5f, 2.f))});
+    int pool = node(OpType::MaxPool, {bn});
+    g.nodes.back().attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+    g.nodes.back().attrs.set("strides", std::vector<int64_t>{2, 2});
+    int padded = node(OpType::Pad, {pool, cst(Tensor::from_i64({0, 0, 1, 1, 0, 0, 1, 1}, {8}))});
+    g.nodes.back().attrs.set("mode", "reflect");
+    int low = node(OpType::Relu, {conv(padded, 16, 24, 3, 0)});
+    int up = node(OpType::Resize, {low, cst(Tensor(DType::f32, {0})), cst(Tensor::from_vector({1, 1, 2, 2}, {4}))});
+    g.nodes.back().attrs.set("mode", "linear");
+    g.nodes.back().attrs.set("coordinate_transformation_mode", "half_pixel");
+    int cat = node(OpType::Concat, {bn, up});
+    g.nodes.back().attrs.set("axis", int64_t{1});
+    int in = node(OpType::InstanceNormalization, {conv(cat, 40, 8, 3, 1), cst(test::random_tensor({8}, 5, 0.5f, 2.f)),
+                                                  cst(test::random_tensor({8}, 6))});
+    int act = node(OpType::PRelu, {in, cst(test::random_tensor({8, 1, 1}, 7, 0.f, 0.3f))});
+    int logits = conv(act, 8, 5, 1, 0);
+    int prob = node(OpType::Softmax, {logits});
+    g.nodes.back().attrs.set("axis", int64_t{1});
+    int cls = node(OpType::ArgMax, {logits}, DType::i64);
+    g.nodes.back().attrs.set("axis", int64_t{1});
+    g.outputs = {prob, cls};
+    Tensor xin = test::random_tensor(xs, 9, -1.f, 1.f);
+    auto want = test::run_ref(g, {xin});
+    std::string fallbacks;
+    auto got = test::run_cpu_verbose(g, {xin}, &fallbacks);
+    EXPECT_EQ(fallbacks, "") << "batch " << batch;
+    ASSERT_EQ(got.size(), 2u);
+    double m = 0;
+    for (double v : want[0].to_f64_vector()) m = std::max(m, std::fabs(v));
+    EXPECT_LE(test::max_abs_error(got[0], want[0]) / m, 1e-5) << "batch " << batch;
+    // The class map: identical except where two logits tie within float32 rounding.
+    auto a = got[1].to_i64_vector(), b = want[1].to_i64_vector();
+    int64_t differ = 0;
+    for (size_t i = 0; i < a.size(); ++i) differ += a[i] != b[i];
+    EXPECT_LE(differ, static_cast<int64_t>(a.size() / 1000)) << "batch " << batch;
+  }
+}
+
 }  // namespace
 }  // namespace segrt
