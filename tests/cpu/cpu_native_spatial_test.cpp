@@ -157,6 +157,23 @@ TEST(CpuNativeOps, BatchNormAndInstanceNormInEveryFormat) {
       expect_native_matches_ref(g, {test::random_tensor(cc.x, 70 + i, -2.f, 2.f)}, op,
                                 std::string(op_name(op)) + " case " + std::to_string(i));
     }
+  // Parameters computed at run time (graph inputs), on a blocked input.
+  for (OpType op : {OpType::BatchNormalization, OpType::InstanceNormalization}) {
+    Graph g;
+    Shape xs = {2, 11, 5, 6};
+    int x = blocked(g, g.add_input("x", DType::f32, xs, Layout::NCHW), 11, false);
+    size_t nparams = op == OpType::BatchNormalization ? 4 : 2;
+    std::vector<int> ins = {x};
+    std::vector<Tensor> in = {test::random_tensor(xs, 3, -2.f, 2.f)};
+    for (size_t k = 0; k < nparams; ++k) {
+      ins.push_back(g.add_input("p" + std::to_string(k), DType::f32, {11}));
+      in.push_back(test::random_tensor({11}, 10 + k, 0.5f, 2.f));
+    }
+    int y = g.add_value("y");
+    g.add_node(op, "norm", ins, {y});
+    g.outputs.push_back(y);
+    expect_native_matches_ref(g, in, op, std::string(op_name(op)) + " with run-time parameters");
+  }
   // BatchNorm over [N, C] (after a Flatten / Gemm).
   Graph g = norm_graph(OpType::BatchNormalization, {4, 9}, false, false, 3);
   expect_native_matches_ref(g, {test::random_tensor({4, 9}, 5, -2.f, 2.f)}, OpType::BatchNormalization, "BN [N, C]");

@@ -1,8 +1,9 @@
 // BatchNormalization (when the fold_batchnorm pass could not fold it into a
 // convolution) and InstanceNormalization as own kernels over a ChannelView,
 // so they run in whatever format their input has (blocked included).
-// BatchNorm is a per-channel y = x * a[c] + b[c] with a, b computed once;
-// InstanceNorm computes each (sample, channel) plane's mean and variance.
+// BatchNorm is a per-channel y = x * a[c] + b[c] with a, b computed once
+// (per run when its parameters are computed at run time); InstanceNorm
+// computes each (sample, channel) plane's mean and variance.
 // Both evaluate in double and round once, as the reference does: float32
 // evaluation of x * a + b loses all relative accuracy where the result
 // cancels to near zero, and it costs nothing here (the loops are memory bound).
@@ -15,16 +16,28 @@ namespace segrt::cpu {
 
 namespace {
 
-const Tensor* constant_input(const Compiler& c, const Node& n, size_t k) {
-  if (k >= n.inputs.size() || n.inputs[k] < 0 || !c.g.value(n.inputs[k]).is_constant()) return nullptr;
-  return &c.g.value(n.inputs[k]).constant;
-}
+// A per-channel parameter (scale, bias, mean, variance): a constant read
+// once, or a float32 value computed at run time read from its slot.
+struct Param {
+  int slot = -1;
+  std::vector<double> values;
+  std::vector<double> get(const std::vector<void*>& ptr, int64_t count) const {
+    if (slot < 0) return values;
+    const float* p = static_cast<const float*>(ptr[slot]);
+    return std::vector<double>(p, p + count);
+  }
+};
 
-// Per-lane coefficients padded to the view's blocks (zero on padding lanes, so they stay zero).
-std::vector<double> padded(const std::vector<double>& per_channel, const ChannelView& v) {
-  std::vector<double> p(static_cast<size_t>(v.nblk * v.blk), 0.0);
-  std::copy(per_channel.begin(), per_channel.end(), p.begin());
-  return p;
+bool param(Compiler& c, const Node& n, size_t k, Param* out) {
+  if (k >= n.inputs.size() || n.inputs[k] < 0) return false;
+  const Value& v = c.g.value(n.inputs[k]);
+  if (v.is_constant()) {
+    out->values = v.constant.to_f64_vector();
+    return true;
+  }
+  if (v.dtype != DType::f32) return false;
+  out->slot = c.as_plain(n.inputs[k]);
+  return true;
 }
 
 // y = x * a[c] + b[c], a and b padded per lane.
@@ -55,29 +68,44 @@ bool lower_batch_norm(Compiler& c, const Node& n, std::string* why) {
   int x = n.inputs[0], y = n.outputs[0];
   if (g.value(x).dtype != DType::f32 || g.value(y).dtype != DType::f32) return *why = "float32 only", false;
   if (n.outputs.size() > 1) return *why = "training outputs", false;
-  const Tensor *scale = constant_input(c, n, 1), *bias = constant_input(c, n, 2);
-  const Tensor *mean = constant_input(c, n, 3), *var = constant_input(c, n, 4);
-  if (!scale || !bias || !mean || !var) return *why = "statistics computed at run time", false;
   if (g.value(x).shape.size() < 2) return *why = "rank < 2", false;
+  std::vector<Param> pr(4);
+  for (size_t k = 0; k < 4; ++k)
+    if (!param(c, n, k + 1, &pr[k])) return *why = "parameters absent or not float32", false;
   const double eps = n.attrs.f("epsilon", 1e-5);
   ChannelInput in = channel_input(c, x, g.value(x).shape.size() > 2 && is_channels_last(n.attrs));
   if (in.view.size() == 0) return *why = "empty tensor", false;
-  auto s = scale->to_f64_vector(), b = bias->to_f64_vector(), m = mean->to_f64_vector(), va = var->to_f64_vector();
-  std::vector<double> a(s.size()), sh(s.size());
-  for (size_t k = 0; k < s.size(); ++k) {  // (x - mean) / sqrt(var + eps) * scale + bias
-    a[k] = 1.0 / std::sqrt(va[k] + eps) * s[k];
-    sh[k] = b[k] - m[k] * a[k];
-  }
-  std::vector<double> pa = padded(a, in.view), pb = padded(sh, in.view);
   ChannelView v = define_like(c, y, in);
+  // (x - mean) / sqrt(var + eps) * scale + bias  =  x * a + b, per channel.
+  auto coefficients = [pr, eps, v](const std::vector<void*>& ptr, std::vector<double>* a, std::vector<double>* b) {
+    auto s = pr[0].get(ptr, v.C), bi = pr[1].get(ptr, v.C), m = pr[2].get(ptr, v.C), va = pr[3].get(ptr, v.C);
+    a->assign(static_cast<size_t>(v.nblk * v.blk), 0.0);  // zero on padding lanes, so they stay zero
+    b->assign(a->size(), 0.0);
+    for (int64_t k = 0; k < v.C; ++k) {
+      (*a)[k] = 1.0 / std::sqrt(va[k] + eps) * s[k];
+      (*b)[k] = bi[k] - m[k] * (*a)[k];
+    }
+  };
   Step st;
   st.name = n.name;
   st.in = {in.slot};
+  for (const Param& p : pr)
+    if (p.slot >= 0) st.in.push_back(p.slot);
   st.out = {y};
   int xs = in.slot;
-  st.host = [=](const std::vector<void*>& ptr) {
-    channel_affine(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, pa.data(), pb.data());
-  };
+  if (pr[0].slot < 0 && pr[1].slot < 0 && pr[2].slot < 0 && pr[3].slot < 0) {  // constants: once, here
+    std::vector<double> a, b;
+    coefficients({}, &a, &b);
+    st.host = [=](const std::vector<void*>& ptr) {
+      channel_affine(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, a.data(), b.data());
+    };
+  } else {
+    st.host = [=](const std::vector<void*>& ptr) {
+      std::vector<double> a, b;
+      coefficients(ptr, &a, &b);
+      channel_affine(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, a.data(), b.data());
+    };
+  }
   c.add(std::move(st));
   return true;
 }
@@ -120,21 +148,23 @@ bool lower_instance_norm(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   if (g.value(x).dtype != DType::f32 || g.value(y).dtype != DType::f32) return *why = "float32 only", false;
-  const Tensor *scale = constant_input(c, n, 1), *bias = constant_input(c, n, 2);
-  if (!scale || !bias) return *why = "scale or bias computed at run time", false;
+  Param scale, bias;
+  if (!param(c, n, 1, &scale) || !param(c, n, 2, &bias)) return *why = "scale or bias absent or not float32", false;
   if (g.value(x).shape.size() < 3) return *why = "rank < 3", false;
   ChannelInput in = channel_input(c, x, is_channels_last(n.attrs));
   if (in.view.size() == 0) return *why = "empty tensor", false;
   const double eps = n.attrs.f("epsilon", 1e-5);
-  auto s = scale->to_f64_vector(), b = bias->to_f64_vector();
   ChannelView v = define_like(c, y, in);
   Step st;
   st.name = n.name;
   st.in = {in.slot};
+  for (const Param* p : {&scale, &bias})
+    if (p->slot >= 0) st.in.push_back(p->slot);
   st.out = {y};
   int xs = in.slot;
   st.host = [=](const std::vector<void*>& ptr) {
-    instance_norm(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, s, b, eps);
+    instance_norm(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, scale.get(ptr, v.C),
+                  bias.get(ptr, v.C), eps);
   };
   c.add(std::move(st));
   return true;
