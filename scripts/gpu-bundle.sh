@@ -10,7 +10,7 @@ DEST=${1:-$ROOT/.bundle}
 BUILD=${BUILD_DIR:-$ROOT/build-gpu}
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGRT_CUDA=ON -DSEGRT_CPU=OFF > /dev/null
 cmake --build "$BUILD" -j "${JOBS:-2}" --target segrt segrt_tests
-mkdir -p "$DEST/bin" "$DEST/lib" "$DEST/models" "$DEST/shared/GokulnathSA-onnx" "$DEST/bench"
+mkdir -p "$DEST/bin" "$DEST/lib" "$DEST/models" "$DEST/shared" "$DEST/bench"
 for b in "$BUILD/tools/segrt/segrt" "$BUILD/tests/segrt_tests"; do
   cp "$b" "$DEST/bin/"
   strip "$DEST/bin/$(basename "$b")"
@@ -22,16 +22,21 @@ done
 cp "$ROOT/scripts/gpu-test.sh" "$ROOT/scripts/gpu_models.py" "$DEST/"
 cp "$ROOT/bench/peer_unet.py" "$ROOT/bench/gpu_summary.py" "$DEST/bench/"
 SHARED=$ROOT/../shared
-[ -f "$SHARED/models/GokulnathSA-onnx/unet_model.onnx" ] && cp "$SHARED/models/GokulnathSA-onnx/unet_model.onnx" "$DEST/shared/GokulnathSA-onnx/"
+# Third-party models the CUDA tests read (never committed: see ../shared/models/SOURCES.md).
+for rel in GokulnathSA-onnx/unet_model.onnx hiwony7933-Unet/model/unet.h5 \
+           hershey890-Image_Segmentation_STM32/unet_1.h5 MaksymZhytnikov-ShipDetection/models/unet_model.h5; do
+  if [ -f "$SHARED/models/$rel" ]; then mkdir -p "$DEST/shared/$(dirname "$rel")" && cp "$SHARED/models/$rel" "$DEST/shared/$rel"; fi
+done
 [ -f "$SHARED/peers/torch_unet.py" ] && cp "$SHARED/peers/torch_unet.py" "$DEST/models/"
-# PyTorch exports of the peer's U-Net (Debian's torch here): base 16 whole,
-# base 64 (31 M parameters, too big to carry) as a weightless skeleton.
+# PyTorch exports of the peer's U-Net (Debian's torch here), base 16 and base 64
+# (31 M parameters), travel as weightless skeletons: the device call carries 64 MiB.
 PY=/usr/bin/python3
-if [ ! -f "$DEST/models/unet16.onnx" ]; then
-  (cd "$DEST/models" && $PY torch_unet.py --export unet16.onnx --base 16)
-fi
-if [ ! -f "$DEST/models/unet64.skel.onnx" ]; then
-  (cd "$DEST/models" && $PY torch_unet.py --export unet64.full.onnx --base 64 &&
-   $PY "$ROOT/scripts/gpu_models.py" strip unet64.full.onnx unet64.skel.onnx && rm unet64.full.onnx)
-fi
+rm -f "$DEST/models/unet16.onnx"
+for m in "unet16 16" "unet64 64"; do
+  read -r name base <<<"$m"
+  if [ ! -f "$DEST/models/$name.skel.onnx" ]; then
+    (cd "$DEST/models" && $PY torch_unet.py --export $name.full.onnx --base $base &&
+     $PY "$ROOT/scripts/gpu_models.py" strip $name.full.onnx $name.skel.onnx && rm $name.full.onnx)
+  fi
+done
 du -sh "$DEST"; du -sh "$DEST"/* | sort -h | tail -5

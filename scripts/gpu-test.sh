@@ -33,8 +33,10 @@ log "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=
 log "torch $($PY -c 'import torch; print(torch.__version__, "cudnn", torch.backends.cudnn.version())' 2>/dev/null)"
 LD_LIBRARY_PATH=$LIBS ldd "$B/bin/segrt" | grep -E "not found|cudnn|cublas" | sed 's/^/   /'
 
-# Models: the 31 M-parameter U-Net travels without its weights.
-[ -f "$M/unet64.onnx" ] || $PY "$B/gpu_models.py" fill "$M/unet64.skel.onnx" "$M/unet64.onnx"
+# Models: the peer's U-Nets travel without their weights (seeded refill).
+for n in unet16 unet64; do
+  [ -f "$M/$n.onnx" ] || $PY "$B/gpu_models.py" fill "$M/$n.skel.onnx" "$M/$n.onnx"
+done
 
 # 1. Tests: every CUDA test (ops vs reference, models, graphs, errors).
 # SKIP_TESTS=1 skips them; PRECISIONS=fp32 limits the timings to those precisions.

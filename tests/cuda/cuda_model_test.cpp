@@ -233,6 +233,27 @@ TEST(CudaModel, GokulnathUNet) {
   check_model(path, s);
 }
 
+// Real, trained Keras U-Nets (NHWC end to end; 'same' padding with the extra
+// pixel bottom/right, Conv2DTranspose, UpSampling2D, BatchNormalization,
+// residual Add, sigmoid or 2-class softmax heads), through the Keras importer.
+TEST(CudaModel, KerasUNets) {
+  SEGRT_REQUIRE_CUDA();
+  int ran = 0;
+  for (const char* rel : {"hiwony7933-Unet/model/unet.h5", "hershey890-Image_Segmentation_STM32/unet_1.h5",
+                          "MaksymZhytnikov-ShipDetection/models/unet_model.h5"}) {
+    std::string path = test::shared_model(rel);
+    if (path.empty()) continue;
+    SCOPED_TRACE(rel);
+    Options ro;
+    ro.backend = "ref";
+    Shape s = Engine::load(path, ro).inputs().at(0).shape;
+    if (!s.empty() && s[0] < 0) s[0] = 1;
+    check_model(path, s);
+    ++ran;
+  }
+  if (ran == 0) GTEST_SKIP() << "../shared/models not present: skipping the Keras U-Nets";
+}
+
 TEST(CudaModel, PyTorchExportedUNets) {
   SEGRT_REQUIRE_CUDA();
   const char* dir = std::getenv("SEGRT_GPU_MODELS");
