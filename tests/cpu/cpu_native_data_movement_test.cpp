@@ -109,6 +109,30 @@ TEST(CpuNativeOps, DepthToSpaceAndSpaceToDepth) {
       }
 }
 
+TEST(CpuNativeOps, GatherWithRunTimeIndices) {
+  SEGRT_REQUIRE_CPU_BACKEND();
+  for (DType it : {DType::i64, DType::i32}) {
+    Graph g;
+    Shape xs = {3, 7, 4};
+    int x = g.add_input("x", DType::f32, xs), i = g.add_input("i", it, {2, 2});
+    int y = g.add_value("y");
+    g.add_node(OpType::Gather, "gather", {x, i}, {y}).attrs.set("axis", int64_t{-2});
+    g.outputs.push_back(y);
+    Tensor idx = Tensor::from_i64({6, -7, 0, 3}, {2, 2}).cast(it);
+    expect_native_matches_ref(g, {test::random_tensor(xs, 1), idx}, OpType::Gather,
+                              std::string("gather, run-time ") + dtype_name(it) + " indices");
+    // Out of range: the same error as the reference, not a wild read.
+    Tensor bad = Tensor::from_i64({6, 7, 0, 3}, {2, 2}).cast(it);
+    std::string fallbacks;
+    try {
+      test::run_cpu_verbose(g, {test::random_tensor(xs, 1), bad}, &fallbacks);
+      ADD_FAILURE() << "index 7 of 7 accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidInput) << e.what();
+    }
+  }
+}
+
 Graph cast_graph(DType from, DType to, const Shape& xs) {
   Graph g;
   int x = g.add_input("x", from, xs);

@@ -3,7 +3,7 @@
 // that may be zero or negative) expresses Transpose, Slice, Expand, Split,
 // DepthToSpace / SpaceToDepth (6-D views) and the relabelling ops (Reshape,
 // Flatten, Squeeze, Unsqueeze, Identity, Dropout: a contiguous copy).
-// Gather with constant indices copies one inner block per index; Transpose
+// Gather copies one inner block per index; Transpose
 // of oneDNN's types is its reorder primitive. Unlike the
 // reference fallback, nothing is copied in and out around the kernel, rows
 // run in parallel and contiguous rows are one memcpy.
@@ -252,32 +252,46 @@ bool lower_depth_space(Compiler& c, const Node& n, std::string* why) {
   return add_copies(c, n, {p}) || (*why = "constant input", false);
 }
 
+// Gather: data as [outer, len, inner], one inner block per index. Indices
+// computed at run time (int32 / int64) are checked per run, with the
+// reference's error, before any copy.
 bool lower_gather(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
   int x = n.inputs[0], iv = n.inputs[1], y = n.outputs[0];
-  if (!g.value(iv).is_constant() || g.value(x).is_constant()) return *why = "indices computed at run time", false;
+  if (g.value(x).is_constant()) return *why = "constant data", false;
+  const DType it = g.value(iv).dtype;
+  const bool run_time = !g.value(iv).is_constant();
+  if (run_time && it != DType::i64 && it != DType::i32) return *why = "indices neither int32 nor int64", false;
   const Shape& ds = g.value(x).shape;
   const int axis = normalize_axis(n.attrs.i("axis", 0), static_cast<int>(ds.size()));
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= ds[d];
   for (size_t d = axis + 1; d < ds.size(); ++d) inner *= ds[d];
-  const int64_t len = ds[axis];
-  auto idx = g.value(iv).constant.to_i64_vector();
-  for (int64_t& k : idx) {
-    if (k < -len || k >= len) return *why = "index out of range (the reference reports it)", false;
-    if (k < 0) k += len;
-  }
+  const int64_t len = ds[axis], count = shape_numel(g.value(iv).shape);
+  std::vector<int64_t> fixed;
+  if (!run_time) fixed = g.value(iv).constant.to_i64_vector();
   const size_t block = static_cast<size_t>(inner) * dtype_size(g.value(x).dtype);
-  int xs = c.as_plain(x);
+  int xs = c.as_plain(x), is = run_time ? c.as_plain(iv) : -1;
   c.define(y, c.plain_md(y), false);
   Step st;
   st.name = n.name;
   st.in = {xs};
+  if (run_time) st.in.push_back(is);
   st.out = {y};
   st.host = [=](const std::vector<void*>& ptr) {
+    std::vector<int64_t> idx = fixed;
+    if (run_time) {
+      idx.resize(static_cast<size_t>(count));
+      for (int64_t t = 0; t < count; ++t)
+        idx[t] = it == DType::i64 ? static_cast<const int64_t*>(ptr[is])[t] : static_cast<const int32_t*>(ptr[is])[t];
+    }
+    for (int64_t& k : idx) {
+      SEGRT_CHECK(k >= -len && k < len, InvalidInput, "Gather index ", k, " is out of range for axis ", axis,
+                  " of size ", len);
+      if (k < 0) k += len;
+    }
     const auto* src = static_cast<const uint8_t*>(ptr[xs]);
     auto* dst = static_cast<uint8_t*>(ptr[y]);
-    const int64_t count = static_cast<int64_t>(idx.size());
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t t = 0; t < count; ++t) std::memcpy(dst + (o * count + t) * block, src + (o * len + idx[t]) * block, block);
