@@ -81,6 +81,9 @@ TEST(CpuNativeOps, TransposeSliceExpandSplit) {
   f.set("axis", int64_t{1});
   expect_native_matches_ref(movement_graph(OpType::Flatten, {2, 11, 3, 2}, DType::f32, {}, f, 1, true),
                             {test::random_tensor({2, 11, 3, 2}, 4)}, OpType::Flatten, "flatten of blocked");
+  // Keras-style head: Reshape((H*W, C)) of a blocked channels-last convolution output.
+  expect_native_matches_ref(movement_graph(OpType::Reshape, {2, 3, 5, 13}, DType::f32, {ints({2, 15, 13})}, {}, 1, true, true),
+                            {test::random_tensor({2, 3, 5, 13}, 5)}, OpType::Reshape, "reshape of blocked NHWC");
 }
 
 TEST(CpuNativeOps, DepthToSpaceAndSpaceToDepth) {

@@ -100,6 +100,23 @@ bool lower_relabel(Compiler& c, const Node& n, std::string* why) {
   if (n.outputs.size() != 1) return *why = "Dropout mask output", false;
   int x = n.inputs[0], y = n.outputs[0];
   if (g.value(x).dtype != g.value(y).dtype) return *why = "dtype changes", false;
+  const Slot& sl = c.slots[x];
+  if (sl.spatial && dnnl_type(g.value(x).dtype) != dnnl::memory::data_type::undef) {
+    // A (blocked) producer: one reorder straight into y's plain bytes (x's
+    // row-major IR layout, seen in the slot's dim order), not a reorder and a copy.
+    const Shape& xs = g.value(x).shape;
+    const bool last = sl.nhwc && xs.size() > 2;
+    md_t dst(nchw_dims(xs, last), dnnl_type(g.value(x).dtype), nchw_dims(row_major_strides(xs), last));
+    c.define(y, c.plain_md(y), false);
+    Step st;
+    st.name = n.name;
+    st.in = {x};
+    st.out = {y};
+    st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, sl.md, c.eng, dst));
+    st.args = {{DNNL_ARG_SRC, x, sl.md}, {DNNL_ARG_DST, y, dst}};
+    c.add(std::move(st));
+    return true;
+  }
   StridedCopy p;  // the same bytes: one contiguous row
   p.out = {shape_numel(g.value(y).shape)};
   p.stride = {1};
