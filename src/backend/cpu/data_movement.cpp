@@ -3,10 +3,10 @@
 // that may be zero or negative) expresses Transpose, Slice, Expand, Split,
 // DepthToSpace / SpaceToDepth (6-D views) and the relabelling ops (Reshape,
 // Flatten, Squeeze, Unsqueeze, Identity, Dropout: a contiguous copy).
-// Gather copies one inner block per index; Transpose
-// of oneDNN's types is its reorder primitive. Unlike the
-// reference fallback, nothing is copied in and out around the kernel, rows
-// run in parallel and contiguous rows are one memcpy.
+// Gather copies one inner block per index. Transpose and the relabelling
+// ops of a blocked producer are one oneDNN reorder into the plain output.
+// Unlike the reference fallback, nothing is copied in and out around the
+// kernel, rows run in parallel and contiguous rows are one memcpy.
 #include <cstring>
 
 #include "backend/cpu/cpu.h"
