@@ -2,8 +2,9 @@
 // windows (oneDNN convolves ncw / ncdhw tensors the same way), and a
 // ConvTranspose of any rank with a residual input (the sum post-op, added
 // before the activation, as for Conv) or an output larger than the kernel
-// reaches (output_padding past the end pads: extend_output). Formats are `any`: oneDNN picks its
-// blocked layouts (nCw16c, nCdhw16c...), weights are reordered once.
+// reaches (output_padding past the end pads: extend_output). Formats are
+// `any`: oneDNN picks its blocked layouts (nCw16c, nCdhw16c...), weights are
+// reordered once.
 #include <array>
 #include <cstring>
 

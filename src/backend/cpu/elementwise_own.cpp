@@ -3,12 +3,12 @@
 // and rounds differently), Sum, Max and Min of any number of inputs, PRelu,
 // and the arithmetic eltwise.cpp's binary primitive cannot take (both
 // operands broadcast, a broadcast first operand of Sub / Div, a fused
-// activation oneDNN has no post-op for). Each value
-// is computed in double and rounded once, as the reference does, so results
-// match it exactly. Inputs of the output's shape are read in the first
-// input's format (blocked included, when the op keeps padding lanes zero);
-// broadcasting inputs are read on plain data through broadcast strides.
-// PRelu with a per-channel or scalar slope runs in any format.
+// activation oneDNN has no post-op for). Each value is computed in double
+// and rounded once, as the reference does, so results match it exactly.
+// Inputs of the output's shape are read in the first input's format (blocked
+// included, when the op keeps padding lanes zero); broadcasting inputs are
+// read on plain data through broadcast strides. PRelu with a per-channel or
+// scalar slope runs in any format.
 #include <cmath>
 
 #include "backend/cpu/channel_view.h"

@@ -2,11 +2,11 @@
 // on ranks other than 4) on 3-D, 4-D and 5-D activations (1-D, 2-D, 3-D
 // images: bilinear and trilinear decoders): an own kernel in the input's
 // format (channels first / last or oneDNN's 8- and 16-channel blocks), so a
-// bilinear U-Net decoder stays blocked.
-// Per-axis taps (index, weight) come from the shared ONNX formulas
-// (ir/ops/resize_util.h) computed exactly as the reference does; each output
-// pixel is then sum_w w_w * sum_(d,h) w_d w_h * x over its taps, accumulated
-// in double like the reference (see resize_kernel). oneDNN's resampling primitive implements only some
+// bilinear U-Net decoder stays blocked. Per-axis taps (index, weight) come
+// from the shared ONNX formulas (ir/ops/resize_util.h) computed exactly as
+// the reference does; each output pixel is then sum_w w_w * sum_(d,h) w_d w_h
+// * x over its taps, accumulated in double like the reference (see
+// resize_kernel). oneDNN's resampling primitive implements only some
 // coordinate modes, so it is not used. 4-D nearest without cropping is
 // backend/cpu/resize.cpp's.
 #include <cmath>
