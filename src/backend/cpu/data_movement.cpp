@@ -233,7 +233,8 @@ bool lower_split(Compiler& c, const Node& n, std::string* why) {
 }
 
 // 6-D views (see backend/ref/depth_space.cpp for the index formulas); a
-// float32 DepthToSpace is depth_to_space.cpp's (blocked, into Concat slices).
+// DepthToSpace of channel-blocked data is depth_to_space.cpp's shuffle
+// (it stays blocked and may write into a Concat slice).
 bool lower_depth_space(Compiler& c, const Node& n, std::string* why) {
   if (n.op == OpType::DepthToSpace && lower_blocked_depth_to_space(c, n)) return true;  // stays blocked
   const Graph& g = c.g;
