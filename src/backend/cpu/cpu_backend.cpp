@@ -4,7 +4,10 @@
 // with --verbose), so every graph the reference runs also runs here.
 #include <omp.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -281,7 +284,10 @@ class CpuExecutable : public Executable {
     plan_and_bind();
   }
 
-  ~CpuExecutable() override { std::free(arena_); }
+  ~CpuExecutable() override {
+    std::free(arena_);
+    if (!profile_.empty()) print_profile();
+  }
 
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer) override {
     omp_set_num_threads(thread_count(opts_.threads));
@@ -290,12 +296,21 @@ class CpuExecutable : public Executable {
       ptr_[v] = const_cast<void*>(inputs.at(i).raw());
       for (auto& m : input_mems_[i]) m.set_data_handle(ptr_[v]);
     }
-    for (auto& s : steps_) {
+    // SEGRT_CPU_PROFILE: time every step (waiting for it), printed when the executable goes.
+    static const bool profile = std::getenv("SEGRT_CPU_PROFILE") != nullptr;
+    if (profile && profile_.empty()) profile_.assign(steps_.size(), {});
+    for (size_t si = 0; si < steps_.size(); ++si) {
+      auto& s = steps_[si];
+      auto t0 = std::chrono::steady_clock::now();
       if (s.host) {
         strm_.wait();
         s.host(ptr_);
       } else {
         s.prim.execute(strm_, s.bound);
+      }
+      if (profile) {
+        strm_.wait();
+        profile_[si].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       }
       if (observer && *observer && s.node >= 0) {
         strm_.wait();
@@ -378,6 +393,24 @@ class CpuExecutable : public Executable {
     }
   }
 
+  // One line per step: min and median ms over the runs, implementation, name.
+  void print_profile() const {
+    double total_min = 0;
+    for (size_t si = 0; si < steps_.size(); ++si) {
+      std::vector<double> t = profile_[si];
+      if (t.empty()) continue;
+      std::sort(t.begin(), t.end());
+      total_min += t[0];
+      const char* impl = "host";
+      if (!steps_[si].host)
+        dnnl_primitive_desc_query(steps_[si].prim.get_primitive_desc(), dnnl_query_impl_info_str, 0, &impl);
+      std::fprintf(stderr, "[cpu-profile] %3zu %9.3f %9.3f ms  %-14s %s\n", si, t[0], t[t.size() / 2], impl,
+                   steps_[si].name.c_str());
+    }
+    std::fprintf(stderr, "[cpu-profile] %zu steps, %zu runs, sum of minima %.3f ms\n", steps_.size(), profile_[0].size(),
+                 total_min);
+  }
+
   Graph g_;
   CompileOptions opts_;
   dnnl::engine eng_;
@@ -389,6 +422,7 @@ class CpuExecutable : public Executable {
   std::vector<void*> ptr_;
   std::vector<std::vector<dnnl::memory>> input_mems_;
   char* arena_ = nullptr;
+  std::vector<std::vector<double>> profile_;  // per step: ms of each run (SEGRT_CPU_PROFILE)
   size_t planned_ = 0, unplanned_ = 0;
 };
 
