@@ -5,6 +5,8 @@
 // Channel counts on and off the 8-channel block, odd sizes, batch 2.
 #include <cmath>
 
+#include <cstdlib>
+
 #include "backend/backend.h"
 #include "test_util.h"
 
@@ -62,6 +64,11 @@ Graph decoder(int64_t C, int64_t S, int64_t O, int64_t k) {
 
 TEST(CpuUpConv, DecoderMatchesReference) {
   if (!have_cpu()) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
+  // The backend splits only on AVX2 fp32 by default: exercise the split wherever this runs.
+  struct ForceSplit {
+    ForceSplit() { setenv("SEGRT_CPU_SPLIT", "1", 1); }
+    ~ForceSplit() { unsetenv("SEGRT_CPU_SPLIT"); }
+  } force;
   struct Case { int64_t n, C, S, O, k, h, w; };
   for (Case c : {Case{1, 32, 16, 16, 2, 7, 5},   // blocked, in place end to end
                  Case{1, 13, 8, 5, 2, 6, 9},     // phase channels off the 8-channel block

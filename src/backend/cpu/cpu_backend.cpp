@@ -248,7 +248,16 @@ class CpuExecutable : public Executable {
     omp_set_num_threads(thread_count(o.threads));
     // CPU-only rewrites on this backend's copy of the graph (passes/pass.h).
     PassLog log;
-    split_upsample_conv(g_, log);  // the U-Net up-convolution: 9 of 16 multiply-adds
+    // The U-Net up-convolution as four phase convolutions: 9 of 16 multiply-adds. It pays only
+    // where oneDNN keeps nChw8c (AVX2) fp32 activations, which the phase Concat and the shuffle
+    // stay in; with AVX-512 (nChw16c / AMX formats) or bf16 the shuffle goes through plain
+    // copies and the split lost everywhere on a Sapphire Rapids host (bench/NOTES.md, "bf16").
+    // SEGRT_CPU_SPLIT=0|1 overrides the choice.
+    const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const unsigned avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);  // ISA values are feature bit sets
+    bool split = (isa & avx512) != avx512 && o.precision == "fp32";
+    if (const char* e = std::getenv("SEGRT_CPU_SPLIT")) split = std::string(e) != "0";
+    if (split) split_upsample_conv(g_, log);
     concat_in_place(g_, log);  // marks the Concats the rewrites added
     if (o.verbose)
       for (const auto& l : log.lines) std::cerr << "segrt: cpu: " << l << "\n";
