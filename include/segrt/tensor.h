@@ -89,6 +89,13 @@ class Tensor {
   std::shared_ptr<uint8_t> buf_;
 };
 
+// Elements [begin, end) of src (type from) converted into dst (type to) with
+// ONNX Cast's rules: float and bool targets through double (float16 / bfloat16
+// round to nearest even, bool is "!= 0"); integer targets from floats truncate
+// toward zero and saturate (NaN -> 0), from integers wrap modulo 2^bits.
+// Tensor::cast, the reference Cast and the CPU backend's Cast all use it.
+void cast_elements(DType from, const void* src, DType to, void* dst, int64_t begin, int64_t end);
+
 // IEEE half and bfloat16 conversions (round to nearest even).
 uint16_t f32_to_f16(float f);
 float f16_to_f32(uint16_t h);

@@ -1,6 +1,7 @@
 // Tensor storage, dtype table and element conversions.
 #include "segrt/tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -122,9 +123,8 @@ Tensor Tensor::reshaped(Shape s) const {
 }
 
 namespace {
-double load_as_double(const Tensor& t, int64_t i) {
-  const void* p = t.raw();
-  switch (t.dtype()) {
+double load_f64(DType t, const void* p, int64_t i) {
+  switch (t) {
     case DType::f32: return static_cast<const float*>(p)[i];
     case DType::f16: return f16_to_f32(static_cast<const uint16_t*>(p)[i]);
     case DType::bf16: return bf16_to_f32(static_cast<const uint16_t*>(p)[i]);
@@ -138,45 +138,60 @@ double load_as_double(const Tensor& t, int64_t i) {
   return 0;
 }
 
-int64_t load_as_i64(const Tensor& t, int64_t i) {
-  const void* p = t.raw();
-  switch (t.dtype()) {
+int64_t load_i64(DType t, const void* p, int64_t i) {
+  switch (t) {
     case DType::i64: return static_cast<const int64_t*>(p)[i];
     case DType::i32: return static_cast<const int32_t*>(p)[i];
     case DType::i8: return static_cast<const int8_t*>(p)[i];
     case DType::u8: return static_cast<const uint8_t*>(p)[i];
     case DType::boolean: return static_cast<const uint8_t*>(p)[i] ? 1 : 0;
-    default: return static_cast<int64_t>(load_as_double(t, i));  // truncation, as C casts do
+    default: return static_cast<int64_t>(load_f64(t, p, i));  // truncation, as C casts do
   }
 }
 
-void store_from_double(Tensor& t, int64_t i, double v) {
-  void* p = t.raw();
-  switch (t.dtype()) {
+void store_f64(DType t, void* p, int64_t i, double v) {  // float and bool targets
+  switch (t) {
     case DType::f32: static_cast<float*>(p)[i] = static_cast<float>(v); break;
     case DType::f16: static_cast<uint16_t*>(p)[i] = f32_to_f16(static_cast<float>(v)); break;
     case DType::bf16: static_cast<uint16_t*>(p)[i] = f32_to_bf16(static_cast<float>(v)); break;
     case DType::f64: static_cast<double*>(p)[i] = v; break;
-    case DType::i64: static_cast<int64_t*>(p)[i] = static_cast<int64_t>(v); break;
+    default: static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0; break;  // bool
+  }
+}
+
+void store_int(DType t, void* p, int64_t i, int64_t v) {  // modular since C++20
+  switch (t) {
+    case DType::i64: static_cast<int64_t*>(p)[i] = v; break;
     case DType::i32: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); break;
     case DType::i8: static_cast<int8_t*>(p)[i] = static_cast<int8_t>(v); break;
-    case DType::u8: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); break;
-    case DType::boolean: static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0; break;
+    default: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); break;  // u8
   }
 }
 }  // namespace
 
+void cast_elements(DType from, const void* src, DType to, void* dst, int64_t begin, int64_t end) {
+  const bool int_target = !dtype_is_float(to) && to != DType::boolean;
+  if (!int_target) {
+    for (int64_t i = begin; i < end; ++i) store_f64(to, dst, i, load_f64(from, src, i));
+  } else if (dtype_is_float(from)) {
+    // Truncate toward zero and saturate (NaN -> 0): a plain C++ conversion would be undefined.
+    double lo = -9.2e18, hi = 9.2e18;  // int64: inside its exact double range
+    if (to == DType::i32) lo = -2147483648.0, hi = 2147483647.0;
+    if (to == DType::i8) lo = -128, hi = 127;
+    if (to == DType::u8) lo = 0, hi = 255;
+    for (int64_t i = begin; i < end; ++i) {
+      const double v = load_f64(from, src, i);
+      store_int(to, dst, i, std::isnan(v) ? 0 : static_cast<int64_t>(std::clamp(std::trunc(v), lo, hi)));
+    }
+  } else {
+    for (int64_t i = begin; i < end; ++i) store_int(to, dst, i, load_i64(from, src, i));
+  }
+}
+
 Tensor Tensor::cast(DType to) const {
   if (to == dtype_) return *this;
   Tensor r(to, shape_, layout_);
-  int64_t n = numel();
-  bool int_src = !dtype_is_float(dtype_);
-  for (int64_t i = 0; i < n; ++i) {
-    if (int_src && to == DType::i64)
-      static_cast<int64_t*>(r.raw())[i] = load_as_i64(*this, i);
-    else
-      store_from_double(r, i, load_as_double(*this, i));
-  }
+  cast_elements(dtype_, raw(), to, r.raw(), 0, numel());
   return r;
 }
 
@@ -184,13 +199,13 @@ Tensor Tensor::to_f32() const { return cast(DType::f32); }
 
 std::vector<int64_t> Tensor::to_i64_vector() const {
   std::vector<int64_t> v(static_cast<size_t>(numel()));
-  for (int64_t i = 0; i < numel(); ++i) v[i] = load_as_i64(*this, i);
+  for (int64_t i = 0; i < numel(); ++i) v[i] = load_i64(dtype_, raw(), i);
   return v;
 }
 
 std::vector<double> Tensor::to_f64_vector() const {
   std::vector<double> v(static_cast<size_t>(numel()));
-  for (int64_t i = 0; i < numel(); ++i) v[i] = load_as_double(*this, i);
+  for (int64_t i = 0; i < numel(); ++i) v[i] = load_f64(dtype_, raw(), i);
   return v;
 }
 

@@ -18,17 +18,8 @@ using dt = dnnl::memory::data_type;
 
 bool post_ops(const Node& n, bool residual, dnnl::primitive_attr* attr, std::string* why) {
   dnnl::post_ops po;
-  if (residual) po.append_sum(1.f);
-  Activation a = Activation::from_fused_attrs(n.attrs);
-  if (!a.none()) {
-    dnnl::algorithm alg;
-    float al, be;
-    if (!dnnl_eltwise(a.op, a.alpha, a.beta, &alg, &al, &be)) {
-      *why = std::string("fused ") + op_name(a.op) + " has no exact oneDNN post-op";
-      return false;
-    }
-    po.append_eltwise(1.f, alg, al, be);
-  }
+  if (residual) po.append_sum(1.f);  // added before the activation, as the IR's fused residual
+  if (!append_fused_activation(n, po, why)) return false;
   attr->set_post_ops(po);
   return true;
 }

@@ -19,21 +19,6 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-bool make_attr(const Node& n, bool residual, dnnl::primitive_attr* attr, std::string* why) {
-  dnnl::post_ops po;
-  if (residual) po.append_sum(1.f);
-  Activation a = Activation::from_fused_attrs(n.attrs);
-  if (!a.none()) {
-    dnnl::algorithm alg;
-    float al, be;
-    if (!dnnl_eltwise(a.op, a.alpha, a.beta, &alg, &al, &be))
-      return *why = std::string("fused ") + op_name(a.op) + " has no exact oneDNN post-op", false;
-    po.append_eltwise(1.f, alg, al, be);
-  }
-  attr->set_post_ops(po);
-  return true;
-}
-
 // The user's weights tag over oneDNN's [g,] O, I, k... dims: ONNX Conv bytes
 // are [O, I, k...] (plain), ConvTranspose bytes [I, O, k...] (O and I swapped).
 tag weights_tag(size_t spatial, bool transposed, bool grouped) {
@@ -134,7 +119,10 @@ bool lower_conv_nd(Compiler& c, const Node& n, std::string* why) {
   for (size_t i = 0; i < sp; ++i) yd[2 + i] -= extend[i];  // the part the kernel reaches
   md_t dst_any(yd, dt::f32, tag::any), bias_md({O}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
-  if (!make_attr(n, r >= 0, &attr, why)) return false;
+  dnnl::post_ops po;
+  if (r >= 0) po.append_sum(1.f);  // the residual, added before the activation
+  if (!append_fused_activation(n, po, why)) return false;
+  attr.set_post_ops(po);
   dnnl::primitive prim;
   md_t src_md, dst_md, w_md, b_md;
   const auto fwd = dnnl::prop_kind::forward_inference;

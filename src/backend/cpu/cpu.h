@@ -124,6 +124,9 @@ dnnl::memory::data_type dnnl_type(DType t);
 size_t dnnl_type_size(dnnl::memory::data_type t);
 // Maps an activation (ir/activation.h) onto a oneDNN eltwise algorithm; false when none computes it exactly.
 bool dnnl_eltwise(OpType op, float alpha, float beta, dnnl::algorithm* alg, float* a, float* b);
+// Appends node n's fused activation (if any) as an eltwise post-op; false (with why) when
+// oneDNN has no exact one. Convolutions, matmul and binary ops share it.
+bool append_fused_activation(const Node& n, dnnl::post_ops& po, std::string* why);
 // IR dims of a 4-D NHWC value in N, C, H, W order.
 dims_t nchw_dims(const Shape& s, bool nhwc);
 

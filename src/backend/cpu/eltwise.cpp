@@ -31,6 +31,17 @@ bool dnnl_eltwise(OpType op, float alpha, float beta, dnnl::algorithm* alg, floa
   }
 }
 
+bool append_fused_activation(const Node& n, dnnl::post_ops& po, std::string* why) {
+  Activation a = Activation::from_fused_attrs(n.attrs);
+  if (a.none()) return true;
+  dnnl::algorithm alg;
+  float al, be;
+  if (!dnnl_eltwise(a.op, a.alpha, a.beta, &alg, &al, &be))
+    return *why = std::string("fused ") + op_name(a.op) + " has no exact oneDNN post-op", false;
+  po.append_eltwise(1.f, alg, al, be);
+  return true;
+}
+
 namespace {
 
 bool lower_activation(Compiler& c, const Node& n, std::string* why) {
@@ -104,15 +115,9 @@ bool lower_binary(Compiler& c, const Node& n, std::string* why) {
     std::swap(a, b);
   }
   dnnl::primitive_attr attr;
-  Activation act = Activation::from_fused_attrs(n.attrs);
-  if (!act.none()) {
-    dnnl::algorithm ea;
-    float al, be;
-    if (!dnnl_eltwise(act.op, act.alpha, act.beta, &ea, &al, &be)) return *why = "fused activation", false;
-    dnnl::post_ops po;
-    po.append_eltwise(1.f, ea, al, be);
-    attr.set_post_ops(po);
-  }
+  dnnl::post_ops po;
+  if (!append_fused_activation(n, po, why)) return false;
+  attr.set_post_ops(po);
   const Slot& sa = c.slots[a];
   bool b_const = g.value(b).is_constant();
   // Same-shape operands stay in a's (blocked) format; anything else is computed on plain data.

@@ -21,17 +21,6 @@ dims_t row_major(const dims_t& d) {
   return st;
 }
 
-bool append_activation(const Node& n, dnnl::post_ops& po, std::string* why) {
-  Activation a = Activation::from_fused_attrs(n.attrs);
-  if (a.none()) return true;
-  dnnl::algorithm alg;
-  float al, be;
-  if (!dnnl_eltwise(a.op, a.alpha, a.beta, &alg, &al, &be))
-    return *why = std::string("fused ") + op_name(a.op) + " has no exact oneDNN post-op", false;
-  po.append_eltwise(1.f, alg, al, be);
-  return true;
-}
-
 struct Operand {
   int v;
   md_t md;  // the operand's bytes as oneDNN sees them
@@ -113,7 +102,7 @@ bool lower_matmul(Compiler& c, const Node& n, std::string* why) {
   for (auto d : yd)
     if (d == 0) return *why = "empty operand", false;
   dnnl::post_ops po;
-  if (!append_activation(n, po, why)) return false;
+  if (!append_fused_activation(n, po, why)) return false;
   dnnl::primitive_attr attr;
   attr.set_post_ops(po);
   return add_matmul(c, n, {n.inputs[0], md_t(ad, dt::f32, row_major(ad))}, {n.inputs[1], md_t(bd, dt::f32, row_major(bd))},
@@ -155,7 +144,7 @@ bool lower_gemm(Compiler& c, const Node& n, std::string* why) {
     if (!c_const && beta != 1.f) po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, beta, 0.f);
   }
   if (scale != 1.f) attr.set_output_scales(0, {scale});
-  if (!append_activation(n, po, why)) return false;
+  if (!append_fused_activation(n, po, why)) return false;
   attr.set_post_ops(po);
   return add_matmul(c, n, {n.inputs[0], a_md}, {n.inputs[1], b_md}, y_md, attr, add);
 }

@@ -18,56 +18,7 @@ namespace segrt::cpu {
 
 namespace {
 
-struct AxisTaps {
-  std::vector<int64_t> index;    // per output: up to 4 taps (index, weight) at o * 4
-  std::vector<double> weight;
-  std::vector<uint8_t> count;    // taps used; 0 = outside the crop box (extrapolate)
-};
-
-// The reference's per-axis taps (backend/ref/resize.cpp, axis_taps).
-AxisTaps axis_taps(const ResizeParams& p, int axis, int64_t len_in) {
-  const int64_t len_out = p.out[axis];
-  AxisTaps t;
-  t.index.assign(static_cast<size_t>(len_out) * 4, 0);
-  t.weight.assign(static_cast<size_t>(len_out) * 4, 0.0);
-  t.count.assign(static_cast<size_t>(len_out), 0);
-  auto clamp = [&](int64_t i) { return std::min(std::max<int64_t>(i, 0), len_in - 1); };
-  for (int64_t o = 0; o < len_out; ++o) {
-    double x = resize_source_coord(p.coord_mode, static_cast<double>(o), p.scales[axis], len_in, p.roi_start[axis],
-                                   p.roi_end[axis]);
-    if (p.coord_mode == "tf_crop_and_resize" && (x < 0 || x > static_cast<double>(len_in - 1))) continue;
-    int k = 0;
-    auto add = [&](int64_t i, double w) {
-      t.index[o * 4 + k] = clamp(i);
-      t.weight[o * 4 + k] = w;
-      ++k;
-    };
-    if (p.mode == "nearest") {
-      add(resize_nearest_index(p.nearest_mode, x), 1.0);
-    } else if (p.mode == "linear") {
-      double xc = std::min(std::max(x, 0.0), static_cast<double>(len_in - 1));
-      int64_t i0 = static_cast<int64_t>(std::floor(xc));
-      double f = xc - static_cast<double>(i0);
-      add(i0, 1.0 - f);
-      if (f > 0) add(i0 + 1, f);
-    } else {  // cubic
-      int64_t i0 = static_cast<int64_t>(std::floor(x));
-      double w[4], sum = 0;
-      resize_cubic_weights(x - static_cast<double>(i0), p.cubic_coeff_a, w);
-      for (int j = 0; j < 4; ++j) {
-        int64_t i = i0 - 1 + j;
-        if (!p.exclude_outside || (i >= 0 && i < len_in)) sum += w[j];
-      }
-      for (int j = 0; j < 4; ++j) {
-        int64_t i = i0 - 1 + j;
-        if (p.exclude_outside && (i < 0 || i >= len_in)) continue;
-        add(i, p.exclude_outside && sum != 0 ? w[j] / sum : w[j]);
-      }
-    }
-    t.count[o] = static_cast<uint8_t>(k);
-  }
-  return t;
-}
+using AxisTaps = ResizeAxisTaps;
 
 // An axis the resize leaves alone: every output takes its own index with
 // weight 1 (cubic adds taps of weight 0 around it).
@@ -177,13 +128,13 @@ bool lower_resize_interp(Compiler& c, const Node& n, std::string* why) {
     return *why = "nearest 4-D (resize.cpp)", false;
   const bool nhwc = xv.layout == Layout::NHWC;
   const int ch = nhwc ? r - 1 : 1, first = nhwc ? 1 : 2;  // channel axis, first spatial axis
-  if (!is_identity(axis_taps(p, 0, xv.shape[0])) || !is_identity(axis_taps(p, ch, xv.shape[ch])))
+  if (!is_identity(resize_axis_taps(p, 0, xv.shape[0])) || !is_identity(resize_axis_taps(p, ch, xv.shape[ch])))
     return *why = "resizes batch or channels", false;
   Geometry geo;
   const int sp = r - 2;
   auto in = [&](int k) { return k < 3 - sp ? int64_t{1} : xv.shape[first + k - (3 - sp)]; };
   auto out = [&](int k) { return k < 3 - sp ? int64_t{1} : p.out[first + k - (3 - sp)]; };
-  auto taps = [&](int k) { return k < 3 - sp ? unit_axis() : axis_taps(p, first + k - (3 - sp), in(k)); };
+  auto taps = [&](int k) { return k < 3 - sp ? unit_axis() : resize_axis_taps(p, first + k - (3 - sp), in(k)); };
   geo.ID = in(0), geo.IH = in(1), geo.IW = in(2);
   geo.OD = out(0), geo.OH = out(1), geo.OW = out(2);
   geo.depth = taps(0), geo.rows = taps(1), geo.cols = taps(2);

@@ -18,50 +18,14 @@ bool float_io(BuildCtx& c) {
   return dtype_is_float(c.in_value(0).dtype) && dtype_is_float(c.g.value(c.n.outputs[0]).dtype);
 }
 
-// Per-axis taps exactly as the reference computes them (backend/ref/resize.cpp),
-// from the shared ONNX helpers; tap count 0 = outside the crop box.
+// Per-axis taps exactly as the reference computes them (ir/ops/resize_util.h),
+// narrowed to the kernel's int / float tables; tap count 0 = outside the crop box.
 void axis_taps(const ResizeParams& p, int axis, int64_t len_in, std::vector<int>& idx, std::vector<float>& w,
                std::vector<unsigned char>& n) {
-  int64_t len_out = p.out[axis];
-  idx.assign(static_cast<size_t>(len_out) * 4, 0);
-  w.assign(static_cast<size_t>(len_out) * 4, 0.f);
-  n.assign(static_cast<size_t>(len_out), 0);
-  auto clamp = [&](int64_t i) { return static_cast<int>(std::min(std::max<int64_t>(i, 0), len_in - 1)); };
-  for (int64_t o = 0; o < len_out; ++o) {
-    double x = resize_source_coord(p.coord_mode, static_cast<double>(o), p.scales[axis], len_in, p.roi_start[axis],
-                                   p.roi_end[axis]);
-    if (p.coord_mode == "tf_crop_and_resize" && (x < 0 || x > static_cast<double>(len_in - 1))) continue;
-    int k = 0;
-    auto add = [&](int64_t i, double wt) {
-      idx[o * 4 + k] = clamp(i);
-      w[o * 4 + k] = static_cast<float>(wt);
-      ++k;
-    };
-    if (p.mode == "nearest") {
-      add(resize_nearest_index(p.nearest_mode, x), 1.0);
-    } else if (p.mode == "linear") {
-      double xc = std::min(std::max(x, 0.0), static_cast<double>(len_in - 1));
-      int64_t i0 = static_cast<int64_t>(std::floor(xc));
-      double f = xc - static_cast<double>(i0);
-      add(i0, 1.0 - f);
-      if (f > 0) add(i0 + 1, f);
-    } else {
-      int64_t i0 = static_cast<int64_t>(std::floor(x));
-      double cw[4], sum = 0;
-      resize_cubic_weights(x - static_cast<double>(i0), p.cubic_coeff_a, cw);
-      for (int j = 0; j < 4; ++j) {
-        int64_t i = i0 - 1 + j;
-        if (p.exclude_outside && (i < 0 || i >= len_in)) continue;
-        sum += cw[j];
-      }
-      for (int j = 0; j < 4; ++j) {
-        int64_t i = i0 - 1 + j;
-        if (p.exclude_outside && (i < 0 || i >= len_in)) continue;
-        add(i, p.exclude_outside && sum != 0 ? cw[j] / sum : cw[j]);
-      }
-    }
-    n[o] = static_cast<unsigned char>(k);
-  }
+  ResizeAxisTaps t = resize_axis_taps(p, axis, len_in);
+  idx.assign(t.index.begin(), t.index.end());
+  w.assign(t.weight.begin(), t.weight.end());
+  n.assign(t.count.begin(), t.count.end());
 }
 
 bool build_resize(BuildCtx& c) {

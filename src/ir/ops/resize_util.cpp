@@ -136,4 +136,47 @@ void resize_cubic_weights(double t, double A, double w[4]) {
   w[3] = far(2 - t);
 }
 
+ResizeAxisTaps resize_axis_taps(const ResizeParams& p, int axis, int64_t len_in) {
+  const int64_t len_out = p.out[axis];
+  ResizeAxisTaps t;
+  t.index.assign(static_cast<size_t>(len_out) * 4, 0);
+  t.weight.assign(static_cast<size_t>(len_out) * 4, 0.0);
+  t.count.assign(static_cast<size_t>(len_out), 0);
+  auto clamp = [&](int64_t i) { return std::min(std::max<int64_t>(i, 0), len_in - 1); };
+  for (int64_t o = 0; o < len_out; ++o) {
+    double x = resize_source_coord(p.coord_mode, static_cast<double>(o), p.scales[axis], len_in, p.roi_start[axis],
+                                   p.roi_end[axis]);
+    if (p.coord_mode == "tf_crop_and_resize" && (x < 0 || x > static_cast<double>(len_in - 1))) continue;
+    int k = 0;
+    auto add = [&](int64_t i, double w) {
+      t.index[o * 4 + k] = clamp(i);
+      t.weight[o * 4 + k] = w;
+      ++k;
+    };
+    if (p.mode == "nearest") {
+      add(resize_nearest_index(p.nearest_mode, x), 1.0);
+    } else if (p.mode == "linear") {
+      double xc = std::min(std::max(x, 0.0), static_cast<double>(len_in - 1));
+      int64_t i0 = static_cast<int64_t>(std::floor(xc));
+      double f = xc - static_cast<double>(i0);
+      add(i0, 1.0 - f);
+      if (f > 0) add(i0 + 1, f);
+    } else {  // cubic
+      int64_t i0 = static_cast<int64_t>(std::floor(x));
+      double w[4], sum = 0;
+      resize_cubic_weights(x - static_cast<double>(i0), p.cubic_coeff_a, w);
+      for (int j = 0; j < 4; ++j) {
+        int64_t i = i0 - 1 + j;
+        if (p.exclude_outside && (i < 0 || i >= len_in)) continue;
+        add(i, w[j]);
+        sum += w[j];
+      }
+      if (p.exclude_outside && sum != 0)
+        for (int j = 0; j < k; ++j) t.weight[o * 4 + j] /= sum;
+    }
+    t.count[o] = static_cast<uint8_t>(k);
+  }
+  return t;
+}
+
 }  // namespace segrt

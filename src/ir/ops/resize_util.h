@@ -41,4 +41,16 @@ int64_t resize_nearest_index(const std::string& nearest_mode, double x);
 // Cubic convolution weights of the taps floor(x)-1 .. floor(x)+2 at fraction t = x - floor(x).
 void resize_cubic_weights(double t, double a, double w[4]);
 
+// The taps of one axis, as every backend computes them (the reference defines
+// them): output o reads count[o] <= 4 input indices index[o*4 + k] (clamped to
+// the input: edge pixels repeat) with weights weight[o*4 + k]; count[o] = 0
+// means o is outside the tf_crop_and_resize box (extrapolation_value).
+// exclude_outside drops the cubic taps off the input and renormalises.
+struct ResizeAxisTaps {
+  std::vector<int64_t> index;
+  std::vector<double> weight;
+  std::vector<uint8_t> count;
+};
+ResizeAxisTaps resize_axis_taps(const ResizeParams& p, int axis, int64_t len_in);
+
 }  // namespace segrt
