@@ -187,6 +187,43 @@ bool build_expand(BuildCtx& c) {
   return true;
 }
 
+// Where a pixel shuffle writes: straight into its Concat's buffer when it feeds
+// one as a channel slice (its own value is then never materialised), else its
+// own output. Returns the device value and sets the channel offset of the
+// slice and the channel count of that buffer (own_channels without a Concat).
+int shuffle_destination(BuildCtx& c, Fmt f, bool into_concat, int64_t own_channels, int64_t* channel_offset,
+                        int64_t* channels) {
+  auto& ex = c.ex();
+  int yv = c.n.outputs[0];
+  int k = into_concat ? ex.concat_target(yv) : -1;
+  *channel_offset = 0;
+  *channels = own_channels;
+  if (k < 0) return c.output(0, f);
+  const Node& cat = c.g.nodes[k];
+  int dst = cat.outputs[0];
+  ex.define_early(dst, f);
+  *channels = c.g.value(dst).shape[1];
+  for (int v : cat.inputs) {
+    if (v == yv) break;
+    *channel_offset += c.g.value(v).shape[1];
+  }
+  DevValue& y = ex.val(yv);
+  y.shape = c.g.value(yv).shape;
+  y.dtype = c.act();
+  y.fmt = f;
+  y.bytes = 0;
+  y.defined = true;
+  ex.mark_written_in_place(yv);
+  return dst;
+}
+
+void set_view(Strides& st, const int64_t (&dims)[6], const int64_t (&in)[6]) {
+  for (int d = 0; d < 6; ++d) {
+    st.dims[d] = dims[d];
+    st.in[d] = in[d];
+  }
+}
+
 // DepthToSpace (DCR / CRD) and SpaceToDepth as 6-D strided copies. A
 // DepthToSpace on channel-last data (the pixel shuffle of a sub-pixel
 // convolution) stays channel-last: out (n, h, i, w, j, c) reads channel
@@ -207,29 +244,8 @@ bool build_depth_space(BuildCtx& c) {
       Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
       int x = c.input(0, f);
       auto& ex = c.ex();
-      int yv = c.n.outputs[0];
-      int dst = -1;
-      int64_t pitch = Co, offset = 0;
-      int k = nhwc_attr ? -1 : ex.concat_target(yv);
-      if (k >= 0) {
-        const Node& cat = c.g.nodes[k];
-        dst = cat.outputs[0];
-        ex.define_early(dst, Fmt::Nhwc);
-        pitch = c.g.value(dst).shape[1];
-        for (int v : cat.inputs) {
-          if (v == yv) break;
-          offset += c.g.value(v).shape[1];
-        }
-        DevValue& y = ex.val(yv);  // never materialised: it lives in the Concat's buffer
-        y.shape = c.g.value(yv).shape;
-        y.dtype = c.act();
-        y.fmt = Fmt::Nhwc;
-        y.bytes = 0;
-        y.defined = true;
-        ex.mark_written_in_place(yv);
-      } else {
-        dst = c.output(0, f);
-      }
+      int64_t offset, pitch;
+      int dst = shuffle_destination(c, f, !nhwc_attr, Co, &offset, &pitch);
       DevType t = c.act_dev();
       size_t es = esize(t);
       c.step([&ex, x, dst, t, N, H, W, Co, b, pitch, offset, es](cudaStream_t s) {
@@ -239,10 +255,7 @@ bool build_depth_space(BuildCtx& c) {
     }
     int64_t dims[6] = {N, H, b, W, b, Co};
     int64_t in[6] = {H * W * C, W * C, crd ? b : b * Co, C, crd ? 1 : Co, crd ? b * b : 1};
-    for (int d = 0; d < 6; ++d) {
-      st.dims[d] = dims[d];
-      st.in[d] = in[d];
-    }
+    set_view(st, dims, in);
     Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
     int x = c.input(0, f);
     int y = c.output(0, f);
@@ -254,10 +267,7 @@ bool build_depth_space(BuildCtx& c) {
     int64_t N = is[0], H = nhwc_attr ? is[1] : is[2], W = nhwc_attr ? is[2] : is[3], C = nhwc_attr ? is[3] : is[1];
     int64_t dims[6] = {N, H / b, W / b, b, b, C};
     int64_t in[6] = {H * W * C, b * W * C, b * C, W * C, C, 1};
-    for (int d = 0; d < 6; ++d) {
-      st.dims[d] = dims[d];
-      st.in[d] = in[d];
-    }
+    set_view(st, dims, in);
     Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
     int x = c.input(0, f);
     int y = c.output(0, f);
@@ -271,29 +281,10 @@ bool build_depth_space(BuildCtx& c) {
     int64_t Co = C / (b * b), plane = H * b * W * b;
     int x = c.input(0, Fmt::Logical);
     auto& ex = c.ex();
-    int yv = c.n.outputs[0];
-    int dst = -1;
-    int64_t pitch = Co * plane, offset = 0;
-    int k = ex.concat_target(yv);
-    if (k >= 0) {
-      const Node& cat = c.g.nodes[k];
-      dst = cat.outputs[0];
-      ex.define_early(dst, Fmt::Logical);
-      pitch = c.g.value(dst).shape[1] * plane;
-      for (int v : cat.inputs) {
-        if (v == yv) break;
-        offset += c.g.value(v).shape[1] * plane;
-      }
-      DevValue& y = ex.val(yv);  // never materialised: it lives in the Concat's buffer
-      y.shape = c.g.value(yv).shape;
-      y.dtype = c.act();
-      y.fmt = Fmt::Logical;
-      y.bytes = 0;
-      y.defined = true;
-      ex.mark_written_in_place(yv);
-    } else {
-      dst = c.output(0, Fmt::Logical);
-    }
+    int64_t offset, pitch;
+    int dst = shuffle_destination(c, Fmt::Logical, true, Co, &offset, &pitch);
+    offset *= plane;  // in elements: channels of whole output planes
+    pitch *= plane;
     DevType t = c.act_dev();
     size_t es = esize(t);
     c.step([&ex, x, dst, t, N, H, W, Co, b, pitch, offset, es](cudaStream_t s) {
@@ -306,18 +297,12 @@ bool build_depth_space(BuildCtx& c) {
     int64_t dims[6] = {N, Co, H, b, W, b};  // out (n, c, h, i, w, j)
     int64_t hw = H * W;
     int64_t in[6] = {C * hw, crd ? b * b * hw : hw, W, crd ? b * hw : b * Co * hw, 1, crd ? hw : Co * hw};
-    for (int d = 0; d < 6; ++d) {
-      st.dims[d] = dims[d];
-      st.in[d] = in[d];
-    }
+    set_view(st, dims, in);
   } else {
     int64_t Ho = H / b, Wo = W / b;
     int64_t dims[6] = {N, b, b, C, Ho, Wo};  // out (n, i, j, c, h, w): channel (i*b+j)*C + c
     int64_t in[6] = {C * H * W, W, 1, H * W, b * W, b};
-    for (int d = 0; d < 6; ++d) {
-      st.dims[d] = dims[d];
-      st.in[d] = in[d];
-    }
+    set_view(st, dims, in);
   }
   int x = c.input(0, Fmt::Logical);
   int y = c.output(0, Fmt::Logical);

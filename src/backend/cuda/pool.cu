@@ -6,6 +6,36 @@ namespace segrt::cuda {
 
 namespace {
 
+// One window of one channel: pixel (h, w) of the image at xp[(h * in_w + w) * ps]
+// (ps = channels for NHWC, 1 for NCHW), taps in the reference's order.
+template <class T>
+__device__ float pool_window(const T* xp, int64_t ps, const PoolParams& p, int64_t oh, int64_t ow) {
+  int64_t h0 = oh * p.sh - p.pad_t, w0 = ow * p.sw - p.pad_l;
+  float acc = p.is_max ? -INFINITY : 0.f;
+  int count = 0, padded = 0;
+  for (int ky = 0; ky < p.kh; ++ky) {
+    int64_t h = h0 + int64_t(ky) * p.dh;
+    for (int kx = 0; kx < p.kw; ++kx) {
+      int64_t w = w0 + int64_t(kx) * p.dw;
+      if (h < 0 || h >= p.in_h || w < 0 || w >= p.in_w) {
+        // ONNX counts pad cells inside the padded input, not past it (ceil_mode).
+        if (h >= -p.pad_t && h < p.in_h + p.pad_b && w >= -p.pad_l && w < p.in_w + p.pad_r) ++padded;
+        continue;
+      }
+      float v = to_f(xp[(h * p.in_w + w) * ps]);
+      if (p.is_max) {
+        acc = (v > acc || isnan(v)) ? v : acc;
+      } else {
+        acc += v;
+      }
+      ++count;
+    }
+  }
+  if (!p.is_max) acc /= float(p.count_include_pad ? count + padded : count);
+  return acc;
+}
+
+// NHWC: one thread per output element, channels fastest.
 template <class T>
 __global__ void pool_nhwc_kernel(const T* x, T* y, PoolParams p, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
@@ -13,62 +43,17 @@ __global__ void pool_nhwc_kernel(const T* x, T* y, PoolParams p, int64_t n) {
     int64_t ow = r % p.out_w;
     r /= p.out_w;
     int64_t oh = r % p.out_h, b = r / p.out_h;
-    int64_t h0 = oh * p.sh - p.pad_t, w0 = ow * p.sw - p.pad_l;
-    float acc = p.is_max ? -INFINITY : 0.f;
-    int count = 0, padded = 0;
-    for (int ky = 0; ky < p.kh; ++ky) {
-      int64_t h = h0 + int64_t(ky) * p.dh;
-      for (int kx = 0; kx < p.kw; ++kx) {
-        int64_t w = w0 + int64_t(kx) * p.dw;
-        if (h < 0 || h >= p.in_h || w < 0 || w >= p.in_w) {
-          // ONNX counts pad cells inside the padded input, not past it (ceil_mode).
-          if (h >= -p.pad_t && h < p.in_h + p.pad_b && w >= -p.pad_l && w < p.in_w + p.pad_r) ++padded;
-          continue;
-        }
-        float v = to_f(x[((b * p.in_h + h) * p.in_w + w) * p.c + c]);
-        if (p.is_max) {
-          acc = (v > acc || isnan(v)) ? v : acc;
-        } else {
-          acc += v;
-        }
-        ++count;
-      }
-    }
-    if (!p.is_max) acc /= float(p.count_include_pad ? count + padded : count);
-    y[i] = from_f<T>(acc);
+    y[i] = from_f<T>(pool_window(x + b * p.in_h * p.in_w * p.c + c, p.c, p, oh, ow));
   }
 }
 
-// NCHW: one thread per output element, columns fastest. The window sum
-// visits taps in the same order as the NHWC kernel (and the reference).
+// NCHW: one thread per output element, columns fastest.
 template <class T>
 __global__ void pool_nchw_kernel(const T* x, T* y, PoolParams p, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     int64_t ow = i % p.out_w, r = i / p.out_w;
     int64_t oh = r % p.out_h, plane = r / p.out_h;  // plane = b * C + c
-    const T* xp = x + plane * p.in_h * p.in_w;
-    int64_t h0 = oh * p.sh - p.pad_t, w0 = ow * p.sw - p.pad_l;
-    float acc = p.is_max ? -INFINITY : 0.f;
-    int count = 0, padded = 0;
-    for (int ky = 0; ky < p.kh; ++ky) {
-      int64_t h = h0 + int64_t(ky) * p.dh;
-      for (int kx = 0; kx < p.kw; ++kx) {
-        int64_t w = w0 + int64_t(kx) * p.dw;
-        if (h < 0 || h >= p.in_h || w < 0 || w >= p.in_w) {
-          if (h >= -p.pad_t && h < p.in_h + p.pad_b && w >= -p.pad_l && w < p.in_w + p.pad_r) ++padded;
-          continue;
-        }
-        float v = to_f(xp[h * p.in_w + w]);
-        if (p.is_max) {
-          acc = (v > acc || isnan(v)) ? v : acc;
-        } else {
-          acc += v;
-        }
-        ++count;
-      }
-    }
-    if (!p.is_max) acc /= float(p.count_include_pad ? count + padded : count);
-    y[i] = from_f<T>(acc);
+    y[i] = from_f<T>(pool_window(x + plane * p.in_h * p.in_w, 1, p, oh, ow));
   }
 }
 
