@@ -52,6 +52,12 @@ std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, cons
 
 std::vector<Tensor> run_ref(const Graph& g, const std::vector<Tensor>& inputs) { return run_backend("ref", g, inputs); }
 
+bool have_cpu_backend() {
+  for (auto& n : backend_names())
+    if (n == "cpu") return true;
+  return false;
+}
+
 std::string source_dir() {
   const char* env = std::getenv("SEGRT_SOURCE_DIR");
   return env && *env ? env : SEGRT_SOURCE_DIR;

@@ -24,6 +24,8 @@ std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, cons
 // The checkout holding models/ and examples/: $SEGRT_SOURCE_DIR when set (a
 // bundle run on another machine), else the source tree this build came from.
 std::string source_dir();
+// True when the oneDNN CPU backend was built (it is optional: SEGRT_CPU).
+bool have_cpu_backend();
 // Absolute path of a file under ../shared/models, or "" when that folder is absent.
 std::string shared_model(const std::string& rel);
 
@@ -32,3 +34,6 @@ std::string shared_model(const std::string& rel);
 #define SEGRT_REQUIRE_SHARED(path_var, rel)                                              \
   std::string path_var = ::segrt::test::shared_model(rel);                              \
   if (path_var.empty()) GTEST_SKIP() << "../shared/models not present: skipping (" << rel << ")"
+
+#define SEGRT_REQUIRE_CPU_BACKEND() \
+  if (!::segrt::test::have_cpu_backend()) GTEST_SKIP() << "CPU backend not built (no oneDNN)"

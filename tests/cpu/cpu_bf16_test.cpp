@@ -79,9 +79,7 @@ Graph block_graph(bool nhwc, int64_t batch, bool bilinear) {
 }
 
 TEST(CpuBf16, UNetBlockMatchesFloat32Reference) {
-  bool have_cpu = false;
-  for (auto& n : backend_names()) have_cpu |= n == "cpu";
-  if (!have_cpu) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
+  SEGRT_REQUIRE_CPU_BACKEND();
   for (int variant = 0; variant < 4; ++variant) {  // NCHW, NHWC, batch 2, bilinear
     bool nhwc = variant == 1;
     int64_t batch = variant == 2 ? 2 : 1;

@@ -10,12 +10,6 @@
 namespace segrt {
 namespace {
 
-bool have_cpu() {
-  for (auto& n : backend_names())
-    if (n == "cpu") return true;
-  return false;
-}
-
 std::vector<Tensor> run_model(const std::string& path, const std::string& backend, const Tensor& x) {
   Options o;
   o.backend = backend;
@@ -24,7 +18,7 @@ std::vector<Tensor> run_model(const std::string& path, const std::string& backen
 }
 
 TEST(CpuModels, MembraneUNetMatchesReference) {
-  if (!have_cpu()) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
+  SEGRT_REQUIRE_CPU_BACKEND();
   std::string path = test::source_dir() + "/models/membrane_unet.onnx";
   Tensor x = test::random_tensor({1, 1, 96, 80}, 7, 0.f, 1.f);
   auto want = run_model(path, "ref", x);

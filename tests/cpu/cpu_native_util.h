@@ -14,15 +14,6 @@
 
 namespace segrt::test {
 
-inline bool have_cpu_backend() {
-  for (auto& n : backend_names())
-    if (n == "cpu") return true;
-  return false;
-}
-
-#define SEGRT_REQUIRE_CPU_BACKEND() \
-  if (!::segrt::test::have_cpu_backend()) GTEST_SKIP() << "CPU backend not built (no oneDNN)"
-
 // Runs g on the CPU backend after the engine's passes; *fallbacks receives
 // the backend's "reference kernel for NODE (OP): why" lines.
 inline std::vector<Tensor> run_cpu_verbose(const Graph& g, const std::vector<Tensor>& inputs, std::string* fallbacks) {

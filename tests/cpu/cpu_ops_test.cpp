@@ -14,14 +14,6 @@ namespace {
 
 constexpr double kTol = 1e-5;
 
-bool have_cpu() {
-  for (auto& n : backend_names())
-    if (n == "cpu") return true;
-  return false;
-}
-
-#define SEGRT_REQUIRE_CPU() \
-  if (!have_cpu()) GTEST_SKIP() << "CPU backend not built (no oneDNN)"
 
 double max_abs(const Tensor& t) {
   double m = 0;
@@ -84,7 +76,7 @@ Graph conv_graph(const ConvCase& cc, uint32_t seed) {
 }
 
 TEST(CpuOps, ConvAwkwardShapes) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   std::vector<ConvCase> cases = {
       {{1, 1, 13, 17}, 5, 3, 1, 1, 1, 1, true, false, "", false},
       {{2, 3, 9, 7}, 17, 3, 2, 1, 1, 1, true, false, "Relu", false},
@@ -105,7 +97,7 @@ TEST(CpuOps, ConvAwkwardShapes) {
 }
 
 TEST(CpuOps, SegmentationHeadAfterBlockedConv) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   Graph g;
   int x = g.add_input("x", DType::f32, {1, 16, 9, 11}, Layout::NCHW);
   int prev = x;
@@ -127,7 +119,7 @@ TEST(CpuOps, SegmentationHeadAfterBlockedConv) {
 }
 
 TEST(CpuOps, ConvWithResidualAndRelu) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   for (bool nhwc : {false, true}) {
     ConvCase cc{nhwc ? Shape{1, 10, 9, 16} : Shape{1, 16, 10, 9}, 16, 3, 1, 1, 1, 1, true, nhwc, "Relu", true};
     Graph g = conv_graph(cc, 3);
@@ -157,7 +149,7 @@ std::vector<Tensor> randoms(const std::vector<Shape>& shapes, uint32_t seed) {
 }
 
 TEST(CpuOps, ConvTranspose) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   struct C { Shape x; int64_t cout, k, stride, pad, outpad, group; };
   std::vector<C> cases = {{{1, 8, 5, 7}, 4, 2, 2, 0, 0, 1}, {{1, 3, 6, 6}, 5, 3, 2, 1, 1, 1}, {{2, 4, 3, 5}, 6, 3, 1, 1, 0, 2}};
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -179,7 +171,7 @@ TEST(CpuOps, ConvTranspose) {
 }
 
 TEST(CpuOps, Pools) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   struct C { OpType op; Shape x; int64_t k, s, pad; int64_t ceil, include_pad; };
   std::vector<C> cases = {
       {OpType::MaxPool, {1, 3, 8, 8}, 2, 2, 0, 0, 0},     {OpType::MaxPool, {2, 5, 13, 11}, 3, 2, 1, 1, 0},
@@ -201,7 +193,7 @@ TEST(CpuOps, Pools) {
 }
 
 TEST(CpuOps, Activations) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   for (OpType op : {OpType::Relu, OpType::LeakyRelu, OpType::Elu, OpType::Selu, OpType::Sigmoid, OpType::HardSigmoid,
                     OpType::HardSwish, OpType::Tanh, OpType::Softplus, OpType::Softsign, OpType::Gelu, OpType::Erf,
                     OpType::Exp, OpType::Abs, OpType::Neg, OpType::Clip}) {
@@ -213,7 +205,7 @@ TEST(CpuOps, Activations) {
 }
 
 TEST(CpuOps, BinaryWithBroadcasting) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   for (OpType op : {OpType::Add, OpType::Sub, OpType::Mul, OpType::Div, OpType::Max, OpType::Min}) {
     std::vector<std::vector<Shape>> shapes = {{{2, 3, 4, 5}, {2, 3, 4, 5}}, {{2, 3, 4, 5}, {3, 1, 1}},
                                               {{1, 13, 3, 3}, {1}}, {{5}, {2, 3, 5}}, {{7, 1}, {1, 6}}};
@@ -226,7 +218,7 @@ TEST(CpuOps, BinaryWithBroadcasting) {
 }
 
 TEST(CpuOps, ResizeNearestModes) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   struct C { std::string coord, nearest; std::vector<float> scales; };
   std::vector<C> cases = {{"asymmetric", "floor", {1, 1, 2, 2}},
                           {"half_pixel", "round_prefer_floor", {1, 1, 3, 2}},
@@ -252,7 +244,7 @@ TEST(CpuOps, ResizeNearestModes) {
 // A small U-Net block: conv -> pool -> conv -> nearest 2x -> concat with the
 // skip -> conv -> softmax: blocked formats flow between oneDNN ops.
 TEST(CpuOps, UNetBlockInBlockedFormats) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   for (int variant = 0; variant < 3; ++variant) {  // NCHW, NHWC, NCHW batch 2 (concat slices copied)
     bool nhwc = variant == 1;
     int64_t batch = variant == 2 ? 2 : 1;
@@ -297,14 +289,14 @@ TEST(CpuOps, UNetBlockInBlockedFormats) {
 }
 
 TEST(CpuOps, UnsupportedOpsFallBackToReference) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   Attrs a;
   a.set("perm", std::vector<int64_t>{0, 2, 3, 1});
   expect_cpu_matches_ref(single_node(OpType::Transpose, {{1, 3, 4, 5}}, a), randoms({{1, 3, 4, 5}}, 1), "transpose");
 }
 
 TEST(CpuOps, Bf16IsRefusedClearlyWithoutAvx512Bf16) {
-  SEGRT_REQUIRE_CPU();
+  SEGRT_REQUIRE_CPU_BACKEND();
   Graph g = single_node(OpType::Relu, {{1, 4}}, {});
   try {
     auto out = test::run_backend("cpu", g, randoms({{1, 4}}, 1), "bf16");

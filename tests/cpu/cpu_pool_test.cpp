@@ -10,14 +10,8 @@
 namespace segrt {
 namespace {
 
-bool have_cpu() {
-  for (auto& n : backend_names())
-    if (n == "cpu") return true;
-  return false;
-}
-
 TEST(CpuPool, MaxPool2x2AfterConvMatchesReference) {
-  if (!have_cpu()) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
+  SEGRT_REQUIRE_CPU_BACKEND();
   struct Case { int64_t n, cin, cout, h, w; int64_t ceil; };
   for (Case k : {Case{1, 3, 16, 8, 8, 0}, Case{2, 5, 13, 7, 9, 0}, Case{1, 4, 24, 2, 3, 0}, Case{1, 4, 16, 7, 5, 1}}) {
     std::string what = "n" + std::to_string(k.n) + " c" + std::to_string(k.cout) + " " + std::to_string(k.h) + "x" +

@@ -13,12 +13,6 @@
 namespace segrt {
 namespace {
 
-bool have_cpu() {
-  for (auto& n : backend_names())
-    if (n == "cpu") return true;
-  return false;
-}
-
 // max |cpu - ref| / max |ref| (long float sums: relative to the output's magnitude).
 void expect_close(const Graph& g, const std::vector<Tensor>& in, const std::string& what) {
   auto want = test::run_ref(g, in);
@@ -63,7 +57,7 @@ Graph decoder(int64_t C, int64_t S, int64_t O, int64_t k) {
 }
 
 TEST(CpuUpConv, DecoderMatchesReference) {
-  if (!have_cpu()) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
+  SEGRT_REQUIRE_CPU_BACKEND();
   // The backend splits only on AVX2 fp32 by default: exercise the split wherever this runs.
   struct ForceSplit {
     ForceSplit() { setenv("SEGRT_CPU_SPLIT", "1", 1); }
@@ -85,7 +79,7 @@ TEST(CpuUpConv, DecoderMatchesReference) {
 
 // DepthToSpace after a conv (blocked input) and on a graph input (plain), both modes.
 TEST(CpuUpConv, DepthToSpaceMatchesReference) {
-  if (!have_cpu()) GTEST_SKIP() << "CPU backend not built (no oneDNN)";
+  SEGRT_REQUIRE_CPU_BACKEND();
   struct Case { int64_t c, bs; const char* mode; bool after_conv; };
   for (Case k : {Case{64, 2, "DCR", true}, Case{72, 3, "DCR", true}, Case{64, 2, "CRD", true},
                  Case{12, 2, "DCR", true}, Case{12, 2, "DCR", false}, Case{18, 3, "CRD", false}}) {
