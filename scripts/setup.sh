@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libprotobuf-dev protobuf-compiler libonnx-dev      # ONNX importer
   libhdf5-dev nlohmann-json3-dev libzip-dev           # Keras importer (.h5, .keras)
-  libdnnl-dev                                         # CPU backend (oneDNN)
+  libdnnl-dev ocl-icd-opencl-dev                      # CPU backend (oneDNN; its CMake config requires OpenCL)
   libcli11-dev                                        # command line
   libstb-dev libpng-dev libjpeg-dev libtiff-dev       # image I/O
   libgtest-dev libgmock-dev                           # tests
