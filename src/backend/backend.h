@@ -55,6 +55,13 @@ class Backend {
     (void)why;
     return true;
   }
+  // As available(), for one device and precision: false with a reason naming
+  // the device when it cannot compute in that precision (bf16 on a Turing GPU).
+  virtual bool available_for(const std::string& precision, int device, std::string* why) const {
+    (void)precision;
+    (void)device;
+    return available(why);
+  }
   virtual std::string device_name() const { return "host CPU"; }
   // False with a reason (op, attribute value or dtype) when the node cannot run.
   virtual bool supports(const Graph& g, const Node& n, std::string* why) const = 0;

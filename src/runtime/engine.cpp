@@ -31,7 +31,8 @@ Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, Pas
   return g;
 }
 
-std::unique_ptr<Backend> choose_backend(const std::string& requested, bool verbose, std::string* chosen) {
+std::unique_ptr<Backend> choose_backend(const std::string& requested, const std::string& precision, int device,
+                                        bool verbose, std::string* chosen) {
   auto names = backend_names();
   auto built = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
   if (requested != "auto") {
@@ -45,13 +46,15 @@ std::unique_ptr<Backend> choose_backend(const std::string& requested, bool verbo
       }
       SEGRT_FAIL(Device, "backend '", requested, "' is unavailable: ", why);
     }
+    // The device is there but cannot do what was asked (bf16 on Turing): an error.
+    SEGRT_CHECK(be->available_for(precision, device, &why), Device, "backend '", requested, "': ", why);
     *chosen = requested;
     return be;
   }
   if (built("cuda")) {
     auto be = make_backend("cuda");
     std::string why;
-    if (be->available(&why)) {
+    if (be->available_for(precision, device, &why)) {
       *chosen = "cuda";
       return be;
     }
@@ -183,7 +186,8 @@ Engine Engine::load(const std::string& path, const Options& options) {
   } catch (Error& e) {
     throw e.with_file(path);
   }
-  impl->backend = choose_backend(options.backend, options.verbose, &impl->backend_name);
+  impl->backend = choose_backend(options.backend, options.precision, options.device, options.verbose,
+                                   &impl->backend_name);
   return Engine(std::move(impl));
 }
 

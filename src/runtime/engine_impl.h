@@ -44,6 +44,9 @@ Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, Pas
 
 // The backend "auto" resolves to: cuda when built and a GPU is usable, else
 // cpu when built, else ref; prints a one-line notice when falling back.
-std::unique_ptr<Backend> choose_backend(const std::string& requested, bool verbose, std::string* chosen);
+// A GPU that cannot compute in `precision` (bf16/tf32 below compute capability
+// 8.0) is an error for "cuda" and a notice with the CPU fallback for "auto".
+std::unique_ptr<Backend> choose_backend(const std::string& requested, const std::string& precision, int device,
+                                        bool verbose, std::string* chosen);
 
 }  // namespace segrt

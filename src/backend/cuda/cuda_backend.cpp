@@ -1,10 +1,12 @@
 // The "cuda" backend: availability (device present, driver new enough, a chip
-// this build has code for), the op support question, and compilation into a
-// CudaExecutable.
+// of compute capability 7.5 or newer, the precision's generation gate), the op
+// support question, and compilation into a CudaExecutable.
 #include <cuda_runtime.h>
 
 #include "backend/backend.h"
+#include "backend/cuda/capability.h"
 #include "backend/cuda/cuda_exec.h"
+#include "backend/cuda/probe.cuh"
 #include "backend/ref/ref.h"
 
 namespace segrt::cuda {
@@ -34,9 +36,37 @@ class CudaBackend : public Backend {
     if (e != cudaSuccess) return say(std::string("CUDA cannot start: ") + cudaGetErrorString(e));
     cudaDeviceProp p{};
     if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return say("cannot query CUDA device 0");
-    if (p.major < 9)
-      return say(std::string(p.name) + " has compute capability " + std::to_string(p.major) + "." +
-                 std::to_string(p.minor) + "; this build carries code for 9.0 (Hopper) and newer");
+    return capability_ok(p.name, p.major, p.minor, "fp32", why);
+  }
+
+  // Per device and precision: the generation gates (CUDA 13 starts at 7.5,
+  // Turing; bf16 and tf32 tensor-core math start at 8.0, Ampere).
+  bool available_for(const std::string& precision, int device, std::string* why) const override {
+    if (!available(why)) return false;
+    int n = 0;
+    cudaGetDeviceCount(&n);
+    if (device < 0 || device >= n) {
+      if (why) *why = "CUDA device " + std::to_string(device) + " does not exist (" + std::to_string(n) + " device(s))";
+      return false;
+    }
+    cudaDeviceProp p{};
+    if (cudaGetDeviceProperties(&p, device) != cudaSuccess) {
+      if (why) *why = "cannot query CUDA device " + std::to_string(device);
+      return false;
+    }
+    if (!capability_ok(p.name, p.major, p.minor, precision, why)) return false;
+    int current = 0;
+    cudaGetDevice(&current);
+    cudaSetDevice(device);
+    cudaError_t img = probe_kernel_image();
+    cudaSetDevice(current);
+    if (img != cudaSuccess) {
+      if (why)
+        *why = std::string("this build has no code for ") + p.name + " (compute capability " + std::to_string(p.major) +
+               "." + std::to_string(p.minor) + "): rebuild with -DCMAKE_CUDA_ARCHITECTURES=" +
+               std::to_string(p.major) + std::to_string(p.minor) + " (" + cudaGetErrorString(img) + ")";
+      return false;
+    }
     return true;
   }
 
@@ -63,12 +93,33 @@ class CudaBackend : public Backend {
     SEGRT_CUDA_CHECK(cudaGetDeviceCount(&count));
     SEGRT_CHECK(opts.device >= 0 && opts.device < count, InvalidInput, "--device ", opts.device,
                 " does not exist (", count, " CUDA device(s))");
+    SEGRT_CHECK(available_for(opts.precision, opts.device, &why), Device, "CUDA backend: ", why);
     auto exe = std::make_unique<CudaExecutable>(g, opts);
     exe->init();
     return exe;
   }
 };
 
+}  // namespace
+
+bool capability_ok(const std::string& gpu_name, int major, int minor, const std::string& precision,
+                   std::string* why) {
+  int cc = major * 10 + minor;
+  std::string cc_str = std::to_string(major) + "." + std::to_string(minor);
+  if (cc < 75) {
+    if (why) *why = gpu_name + " has compute capability " + cc_str + "; segrt (CUDA 13) needs 7.5 (Turing) or newer";
+    return false;
+  }
+  if ((precision == "bf16" || precision == "tf32") && cc < 80) {
+    if (why)
+      *why = "--precision " + precision + " needs compute capability 8.0 (Ampere) or newer; " + gpu_name + " has " +
+             cc_str + " (use fp16 or fp32)";
+    return false;
+  }
+  return true;
+}
+
+namespace {
 const bool registered = register_backend("cuda", [] { return std::unique_ptr<Backend>(new CudaBackend); });
 
 }  // namespace
