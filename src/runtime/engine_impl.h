@@ -9,11 +9,10 @@
 #include "backend/backend.h"
 #include "import/importer.h"
 #include "passes/pass.h"
+#include "runtime/tuning_cache.h"
 #include "segrt/engine.h"
 
 namespace segrt {
-
-class TuningCache;
 
 // Hash of a graph's content (structure, attributes, constants): a cache key.
 std::string graph_content_hash(const Graph& g);

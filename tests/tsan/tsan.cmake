@@ -16,10 +16,13 @@ if("cpu" IN_LIST SEGRT_PARTS)
   list(APPEND SEGRT_TSAN_LIB_SOURCES backend/cpu/cpu_backend.cpp)
 endif()
 list(TRANSFORM SEGRT_TSAN_LIB_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/src/)
+# segrt_lib's objects less the ones compiled here with TSan.
+set(SEGRT_TSAN_EXCLUDE
+  "/(runtime/engine|runtime/context|runtime/engine_info|runtime/tuning_cache|backend/backend|ref/ref_backend|cpu/cpu_backend)[.]cpp[.]o$")
 add_executable(segrt_tsan_threads
   ${CMAKE_CURRENT_SOURCE_DIR}/unit/engine_threads_test.cpp ${CMAKE_CURRENT_SOURCE_DIR}/test_util.cpp
   ${SEGRT_TSAN_LIB_SOURCES}
-  $<FILTER:$<TARGET_OBJECTS:segrt_lib>,EXCLUDE,/(runtime/engine|runtime/context|runtime/engine_info|runtime/tuning_cache|backend/backend|ref/ref_backend|cpu/cpu_backend)\.cpp\.o$>)
+  "$<FILTER:$<TARGET_OBJECTS:segrt_lib>,EXCLUDE,${SEGRT_TSAN_EXCLUDE}>")
 target_include_directories(segrt_tsan_threads PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
   $<TARGET_PROPERTY:segrt_lib,INTERFACE_INCLUDE_DIRECTORIES>)
 target_compile_definitions(segrt_tsan_threads PRIVATE $<TARGET_PROPERTY:segrt_lib,INTERFACE_COMPILE_DEFINITIONS>
