@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "segrt/segrt.h"
@@ -45,20 +46,25 @@ TEST(EngineThreads, EightThreadsMatchSerialBitForBit) {
   }
   ASSERT_FALSE(same_bits(expected[0], expected[1])) << "inputs should give different outputs";
   std::atomic<int> mismatches{0}, errors{0};
+  std::mutex mu;
+  std::string first_error;
   std::vector<std::thread> pool;
   for (int t = 0; t < kThreads; ++t)
     pool.emplace_back([&, t] {
       for (int r = 0; r < kRuns; ++r) {
         try {
           if (!same_bits(e.run({inputs[t]})[0], expected[t])) ++mismatches;
-        } catch (const std::exception&) {
-          ++errors;
+        } catch (const std::exception& ex) {
+          if (errors++ == 0) {
+            std::lock_guard<std::mutex> lock(mu);
+            first_error = ex.what();
+          }
         }
       }
     });
   for (auto& th : pool) th.join();
   EXPECT_EQ(mismatches.load(), 0);
-  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(errors.load(), 0) << "first: " << first_error;
   PlanInfo p = e.plan_info({{1, 1, 32, 32}});
   EXPECT_GE(p.contexts, 1);
   EXPECT_LE(p.contexts, kThreads) << "contexts are pooled: at most one per concurrent caller";

@@ -325,7 +325,16 @@ class CpuExecutable : public Executable {
   }
 
   const Graph& graph() const override { return g_; }
-  std::unique_ptr<ExecContext> create_context() override { return std::make_unique<CpuContext>(*this); }
+  // oneDNN fits a primitive to the calling thread's OpenMP team size (its
+  // scratchpad and kernel split): contexts are created, like the executable
+  // and like every run, with opts.threads (a caller thread with another team
+  // size made oneDNN fail with bad_alloc / "broken promise"). One at a time:
+  // creation is rare (once per concurrent caller and shape).
+  std::unique_ptr<ExecContext> create_context() override {
+    std::lock_guard<std::mutex> lock(create_mu_);
+    omp_set_num_threads(thread_count(opts_.threads));  // this thread's team size only
+    return std::make_unique<CpuContext>(*this);
+  }
   size_t planned_bytes() const override { return planned_; }
   size_t unplanned_bytes() const override { return unplanned_; }
 
@@ -391,6 +400,7 @@ class CpuExecutable : public Executable {
   std::vector<int> alias_of_;
   std::vector<size_t> alias_offset_;
   MemoryPlan plan_;
+  std::mutex create_mu_;
   mutable std::mutex profile_mu_;
   mutable std::vector<std::vector<double>> profile_;  // per step: ms of each run (knobs.cpu_profile)
   size_t planned_ = 0, unplanned_ = 0;
