@@ -9,6 +9,7 @@ PACKAGES=(
   libhdf5-dev nlohmann-json3-dev libzip-dev           # Keras importer (.h5, .keras)
   libdnnl-dev ocl-icd-opencl-dev                      # CPU backend (oneDNN; its CMake config requires OpenCL)
   libcli11-dev                                        # command line
+  libxxhash-dev                                       # model content hash (tuning cache key)
   libstb-dev libpng-dev libjpeg-dev libtiff-dev       # image I/O
   libgtest-dev libgmock-dev                           # tests
   libonnx-testdata                                    # ONNX backend conformance data

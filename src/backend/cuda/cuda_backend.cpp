@@ -2,6 +2,9 @@
 // of compute capability 7.5 or newer, the precision's generation gate), the op
 // support question, and compilation into a CudaExecutable.
 #include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include <algorithm>
 
 #include "backend/backend.h"
 #include "backend/cuda/capability.h"
@@ -94,10 +97,37 @@ class CudaBackend : public Backend {
     SEGRT_CHECK(opts.device >= 0 && opts.device < count, InvalidInput, "--device ", opts.device,
                 " does not exist (", count, " CUDA device(s))");
     SEGRT_CHECK(available_for(opts.precision, opts.device, &why), Device, "CUDA backend: ", why);
-    auto exe = std::make_unique<CudaExecutable>(g, opts);
+    auto exe = std::make_unique<CudaExecutable>(g, opts, weights_);
     exe->init();
     return exe;
   }
+
+  // Tuning choices depend on the chip and on cuDNN's engines.
+  std::string device_key(int device) const override {
+    cudaDeviceProp p{};
+    if (cudaGetDeviceProperties(&p, device) != cudaSuccess) return "cuda ?";
+    return std::string("cuda ") + p.name + " cc" + std::to_string(p.major) + "." + std::to_string(p.minor) +
+           " cudnn " + std::to_string(cudnnGetVersion()) + " cudart " + std::to_string(CUDART_VERSION);
+  }
+
+  void* device_alloc(size_t bytes, int device) override {
+    SEGRT_CUDA_CHECK(cudaSetDevice(device));
+    void* p = nullptr;
+    SEGRT_CUDA_CHECK(cudaMalloc(&p, std::max<size_t>(bytes, 1)));
+    return p;
+  }
+  void device_free(void* p, int device) override {
+    cudaSetDevice(device);
+    cudaFree(p);
+  }
+  void device_copy(void* dst, const void* src, size_t bytes, bool to_device, int device) override {
+    SEGRT_CUDA_CHECK(cudaSetDevice(device));
+    SEGRT_CUDA_CHECK(cudaMemcpy(dst, src, bytes, to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost));
+  }
+
+ private:
+  // Weights uploaded once per device for every plan this backend (engine) compiles.
+  std::shared_ptr<WeightCache> weights_ = std::make_shared<WeightCache>();
 };
 
 }  // namespace
