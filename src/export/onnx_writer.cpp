@@ -149,6 +149,7 @@ class Writer {
     while (np->input_size() > 0 && np->input(np->input_size() - 1).empty()) np->mutable_input()->RemoveLast();
     for (int out : n.outputs) np->add_output(names_[out]);
     Attrs a = n.attrs;
+    if (a.s("layout", "NCHW") == "NCHW") a.erase("layout");  // ONNX's only layout
     encode_for_opset(gp, np, n, a);
     for (const auto& [k, v] : a.all()) {
       if (is_internal_attr(k)) {

@@ -41,9 +41,9 @@ bool has_dynamic_input(const Graph& g) {
   return false;
 }
 
-// The graph specialised at a sample size: dynamic batch -> `batch`, dynamic
-// spatial dims -> `spatial`. Value ids match g's.
-Graph probe(const Graph& g, int64_t batch, int64_t spatial) {
+// The graph specialised with its dynamic batch set to `batch` and dynamic
+// spatial dims to `spatial`; value ids match g's.
+Graph specialize_at(const Graph& g, int64_t batch, int64_t spatial) {
   std::vector<Shape> shapes;
   for (int id : g.inputs) {
     Shape s = g.value(id).shape;
@@ -52,32 +52,43 @@ Graph probe(const Graph& g, int64_t batch, int64_t spatial) {
     shapes.push_back(s);
   }
   PassLog quiet;
-  try {
-    return specialize(g, shapes, quiet);
-  } catch (Error& e) {
-    std::ostringstream msg;
-    msg << "export infers shapes at a sample input size";
-    for (const auto& s : shapes) msg << " " << shape_str(s);
-    msg << " and failed; give a size this network takes with --shape HxW: " << e.what();
-    throw Error(e.kind(), msg.str());
-  }
+  return specialize(g, shapes, quiet);
 }
 
-// Every value's rank (-1 unknown), from a probe: ranks do not depend on sizes.
-std::vector<int> value_ranks(const Graph& g) {
-  Graph p = probe(g, 1, 256);
-  std::vector<int> ranks(g.values.size(), -1);
-  for (size_t id = 0; id < ranks.size() && id < p.values.size(); ++id)
-    if (p.values[id].shape_known) ranks[id] = static_cast<int>(p.values[id].shape.size());
-  return ranks;
+// Sample sizes for dynamic spatial dims: networks with skip connections take
+// only some (a multiple of 2^depth, or odd sizes that pool evenly).
+constexpr int64_t kSampleSizes[] = {256, 512, 384, 320, 224, 192, 128, 96, 64, 48, 32, 24, 16};
+
+// Specialisations at up to `want` different sample sizes (at least one, else
+// the first size's error, with the remedy).
+std::vector<Graph> probes(const Graph& g, size_t want, bool dynamic) {
+  std::vector<Graph> out;
+  std::string first_error;
+  for (int64_t s : kSampleSizes) {
+    try {
+      out.push_back(specialize_at(g, out.empty() ? 1 : 2, s));
+    } catch (const NeedsConstant&) {
+      throw;
+    } catch (const Error& e) {
+      if (first_error.empty()) first_error = e.what();
+      if (e.kind() != ErrorKind::InvalidModel && e.kind() != ErrorKind::InvalidInput) throw;
+      continue;
+    }
+    if (out.size() == want || !dynamic) return out;
+  }
+  if (!out.empty()) return out;
+  SEGRT_FAIL(InvalidModel, "export infers shapes at sample input sizes and none fit (", first_error,
+             "); give a size this network takes with --shape HxW");
 }
 
 // Shapes and dtypes of every computed value, from probes at two sizes: a
 // dimension both agree on is fixed, the others are -1. Also proves that
 // segrt can still run the rewritten graph.
 void fill_shapes(Graph& g, bool dynamic) {
-  Graph a = probe(g, 1, 256);
-  Graph b = dynamic ? probe(g, 2, 512) : a;
+  std::vector<Graph> p = probes(g, 2, dynamic);
+  const Graph& a = p[0];
+  const Graph& b = p.back();
+  const bool one = p.size() == 1 && dynamic;  // only one size fits: its dims stay fixed only where not input-driven
   for (size_t id = 0; id < g.values.size() && id < a.values.size(); ++id) {
     const Value& va = a.values[id];
     const Value& vb = b.values[id];
@@ -86,7 +97,7 @@ void fill_shapes(Graph& g, bool dynamic) {
     v.dtype = va.dtype;
     v.shape = va.shape;
     for (size_t d = 0; d < v.shape.size(); ++d)
-      if (va.shape[d] != vb.shape[d]) v.shape[d] = -1;
+      if (va.shape[d] != vb.shape[d] || one) v.shape[d] = -1;
     v.shape_known = true;
   }
 }
@@ -120,7 +131,10 @@ Graph prepare_for_export(const Graph& model, const ExportOptions& o, PassLog& lo
     remove_dead_nodes(g, log);
   }
   if (has_nhwc(g)) {
-    std::vector<int> ranks = value_ranks(g);
+    fill_shapes(g, dynamic);
+    std::vector<int> ranks(g.values.size(), -1);
+    for (size_t id = 0; id < ranks.size(); ++id)
+      if (g.values[id].shape_known) ranks[id] = static_cast<int>(g.values[id].shape.size());
     if (o.nchw) convert_to_nchw(g, ranks, o.nchw_io, log);
     else wrap_nhwc_ops(g, ranks, log);
   }

@@ -28,6 +28,10 @@ void convert_to_fp16(Graph& g, PassLog& log) {
     ++weights;
     return half[c] = h;
   };
+  std::vector<char> float_only(g.values.size(), 0);  // read as Resize roi / scales
+  for (const Node& n : g.nodes)
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      if (n.inputs[i] >= 0 && keeps_f32(n, i)) float_only[n.inputs[i]] = 1;
   std::vector<Node> out;
   std::map<int, int> alias;
   // Inputs: cast at the start; readers use the cast.
@@ -55,12 +59,14 @@ void convert_to_fp16(Graph& g, PassLog& log) {
       if (v.is_constant() && v.constant.dtype() == DType::f32 && !keeps_f32(n, i)) in = half_of(in);
     }
     if (n.op == OpType::Cast && n.attrs.s("to", "") == "float32") n.attrs.set("to", "float16");
+    bool keep_float = false;
+    for (int o : n.outputs) keep_float |= o < static_cast<int>(float_only.size()) && float_only[o];
     if ((n.op == OpType::Constant || n.op == OpType::ConstantOfShape) && n.attrs.tensor("value") &&
-        n.attrs.tensor("value")->dtype() == DType::f32)
+        n.attrs.tensor("value")->dtype() == DType::f32 && !keep_float)
       n.attrs.set("value", n.attrs.tensor("value")->cast(DType::f16));
     for (int& o : n.outputs) {
       Value& ov = g.value(o);
-      if (ov.dtype != DType::f32) continue;
+      if (ov.dtype != DType::f32 || keep_float) continue;
       bool is_out = false;
       for (int go : g.outputs) is_out |= go == o;
       if (!is_out) {

@@ -100,6 +100,7 @@ class ToNchw {
   void run() {
     std::vector<Node> old = std::move(g_.nodes);
     g_.nodes.clear();
+    old_ = &old;
     for (int id : g_.inputs) move_input(id);
     for (Node& n : old) {
       for (int& in : n.inputs)
@@ -121,6 +122,7 @@ class ToNchw {
   std::map<int, int> back_;   // moved value -> its transposed-back copy
   std::map<int, int> out_moved_;  // graph output id -> moved value computing it
   int converted_ = 0;
+  std::vector<Node>* old_ = nullptr;  // the nodes not yet rewritten (Flatten looks ahead at its readers)
 
   bool moved(int v) const { return v >= 0 && rank_.count(v) != 0; }
   int rank_of(int v) const {
@@ -253,6 +255,7 @@ class ToNchw {
       case OpType::Slice: return slice(n, r);
       case OpType::Resize: return resize(n, r);
       case OpType::Transpose: return transpose_node(n, r);
+      case OpType::Flatten: return flatten(n, r);
       default: return keep_original(n);
     }
   }
@@ -268,6 +271,10 @@ class ToNchw {
     int r = moved(x) ? rank_.at(x) : rank_of(x);
     if (r < 0 && (n.op == OpType::Conv || n.op == OpType::ConvTranspose) && n.inputs.size() > 1)
       r = rank_of(n.inputs[1]);
+    if (r == 2) {  // [N, C]: the channel axis is 1 in either layout
+      n.attrs.erase("layout");
+      return keep_original(n);
+    }
     SEGRT_CHECK(r >= 3, Unsupported, "layer '", pass_util::layer_name(n), "' (", op_name(n.op),
                 "): the rank of its input is unknown, so it cannot be made channels-first");
     if (!moved(x)) {
@@ -411,6 +418,46 @@ class ToNchw {
     } else {
       n.attrs.set("perm", q);
     }
+    g_.nodes.push_back(std::move(n));
+  }
+
+  // Flatten(P(x)) lists [N, H, W, C] in C, H, W order instead of H, W, C. When
+  // only MatMuls with constant [H*W*C, K] weights read it (a Keras Flatten +
+  // Dense head), their weight rows are reordered instead:
+  //   W'[(c*H + h)*W + w, k] = W[(h*W + w)*C + c, k]
+  void flatten(Node& n, int r) {
+    const int x = n.inputs[0], f = n.outputs[0];
+    const Value& xv = g_.value(x);
+    if (r != 4 || n.attrs.i("axis", 1) != 1 || pass_util::is_graph_output(g_, f) || !xv.shape_known) return keep_original(n);
+    const int64_t H = xv.shape[2], W = xv.shape[3], C = xv.shape[1];  // moved: [N, C, H, W]
+    if (H < 0 || W < 0 || C < 0) return keep_original(n);
+    std::vector<Node*> readers;
+    for (Node& m : *old_)
+      for (size_t i = 0; i < m.inputs.size(); ++i)
+        if (m.inputs[i] == f) {
+          const Value* w = m.inputs.size() > 1 && m.inputs[1] >= 0 ? &g_.value(m.inputs[1]) : nullptr;
+          bool dense = m.op == OpType::MatMul && i == 0 && w && w->is_constant() && w->constant.rank() == 2 &&
+                       w->constant.dim(0) == H * W * C && m.inputs[1] != f;
+          if (!dense) return keep_original(n);
+          readers.push_back(&m);
+        }
+    if (readers.empty()) return keep_original(n);
+    for (Node* m : readers) {
+      const Tensor& w = g_.value(m->inputs[1]).constant;
+      const int64_t K = w.dim(1);
+      const size_t row = static_cast<size_t>(K) * dtype_size(w.dtype());
+      Tensor q(w.dtype(), w.shape());
+      const auto* src = static_cast<const uint8_t*>(w.raw());
+      auto* dst = static_cast<uint8_t*>(q.raw());
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t ww = 0; ww < W; ++ww)
+            std::memcpy(dst + ((c * H + h) * W + ww) * row, src + ((h * W + ww) * C + c) * row, row);
+      m->inputs[1] = g_.add_constant(g_.unique_name(g_.value(m->inputs[1]).name + "_nchw_rows"), q);
+    }
+    log_.note("convert_to_nchw", std::string(pass_util::layer_name(n)) +
+                                     ": flattened channels-first, the Dense weights' rows reordered");
+    ++converted_;
     g_.nodes.push_back(std::move(n));
   }
 

@@ -48,6 +48,11 @@ void wrap_nhwc_ops(Graph& g, const std::vector<int>& ranks, PassLog& log) {
       continue;
     }
     const int r = input_rank(g, n, ranks);
+    if (r == 2) {  // [N, C]: the channel axis is 1 in either layout
+      n.attrs.erase("layout");
+      out.push_back(std::move(n));
+      continue;
+    }
     SEGRT_CHECK(r >= 3, Unsupported, "layer '", pass_util::layer_name(n), "' (", op_name(n.op),
                 "): the rank of its input is unknown, so it cannot be wrapped in transposes");
     std::vector<int64_t> first = {0, r - 1}, last = {0};
