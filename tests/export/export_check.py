@@ -251,6 +251,21 @@ for label, (path, shape) in MODELS.items():
         if out:
             trt_checks(label, out)
 
+# Command-line errors and --check-trt's exit code.
+membrane = MODELS["membrane_unet"][0]
+for args, rc, says in [
+        (["--opset", "12", "-o", os.path.join(WORK, "e.onnx")], 2, "12"),
+        ([], 2, "-o OUT.onnx"),
+        (["--opset", "21", "--check-trt"], 1, "opset 21 is outside TensorRT"),
+        (["--layout", "keep", "--nchw-io", "-o", os.path.join(WORK, "e.onnx")], 2, "--nchw-io needs --layout nchw"),
+        (["--shape", "12x", "-o", os.path.join(WORK, "e.onnx")], 4, "should look like 256x256")]:
+    r = run([SEGRT, "export", membrane, *args])
+    expect(r.returncode == rc and says in r.stdout + r.stderr,
+           f"segrt export {' '.join(args)}: rc {r.returncode} (want {rc}), output {r.stdout[-200:]} {r.stderr[-200:]}")
+r = run([SEGRT, "export", os.path.join(WORK, "absent.h5"), "-o", os.path.join(WORK, "e.onnx")])
+expect(r.returncode == 5 and "absent.h5" in r.stderr, f"missing model: rc {r.returncode} {r.stderr}")
+print("command-line errors checked", flush=True)
+
 print(f"\n{checks} checks, {len(failures)} failed")
 for s in dict.fromkeys(skips):
     print("SKIP:", s)

@@ -48,12 +48,13 @@ ExportOptions options_from(const ExportArgs& a) {
   o.fold = a.fold;
   o.fp16 = a.precision == "fp16";
   o.keep_names = a.keep_names;
-  SEGRT_CHECK(!a.nchw_io || o.nchw, InvalidInput, "--nchw-io needs --layout nchw");
+  if (a.nchw_io && !o.nchw) throw CLI::ValidationError("--nchw-io", "--nchw-io needs --layout nchw");
   return o;
 }
 
 void run_export(const ExportArgs& a, int* exit_code) {
-  SEGRT_CHECK(!a.output.empty() || a.check_trt, InvalidInput, "give -o OUT.onnx (or --check-trt to only check)");
+  if (a.output.empty() && !a.check_trt)
+    throw CLI::RequiredError("-o OUT.onnx (unless --check-trt)");
   ExportOptions o = options_from(a);
   ImportOptions io;
   io.weights_path = a.weights;
