@@ -210,8 +210,12 @@ KERAS = [
     ("ship_unet", "MaksymZhytnikov-ShipDetection/models/unet_model.h5", (2, 64, 64, 3)),
     ("airbus_fullres", "Strider0531-Airbus-semantic-segmentation/fullres_model.h5", (1, 48, 48, 3)),
 ]
+ONNX_FILES = [  # ONNX sources: export as clean-up
+    ("gokulnath_unet_onnx", "GokulnathSA-onnx/unet_model.onnx", (2, 1, 64, 64)),
+    ("conv2d_small_tf2onnx", "fastmachinelearning-example-models/onnx/conv2d_small_keras.onnx", (1, 8, 8, 1)),
+]
 if os.path.isdir(SHARED):
-    for label, rel, shape in KERAS:
+    for label, rel, shape in KERAS + ONNX_FILES:
         MODELS[label] = (os.path.join(SHARED, rel), shape)
 else:
     skips.append(f"{SHARED} absent: the real Keras files are not exported")
