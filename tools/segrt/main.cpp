@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
 #ifdef SEGRT_CLI_SEGMENT
   segrt::cli::add_segment_command(app, &exit_code);
 #endif
+  segrt::cli::add_export_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
