@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   segrt::cli::add_bench_command(app, &exit_code);
   segrt::cli::add_compare_command(app, &exit_code);
   segrt::cli::add_segment_command(app, &exit_code);
+  segrt::cli::add_serve_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
