@@ -20,13 +20,17 @@ const char* kModel = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
 // request's start time can live in a thread_local set before routing.
 thread_local Clock::time_point t_request_start;
 
+// Messages may quote client bytes that are not UTF-8 (a JSON parser's "last
+// read"): they are replaced, never a reason for dump() to throw.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_error(httplib::Response& res, Status s, const std::string& message) {
   res.status = http_status(s);
   if (s == Status::Unavailable) res.set_header("Retry-After", "1");
-  res.set_content(json{{"error", message}}.dump(), "application/json");
+  res.set_content(dump(json{{"error", message}}), "application/json");
 }
 
-void send_json(httplib::Response& res, const json& j) { res.set_content(j.dump(), "application/json"); }
+void send_json(httplib::Response& res, const json& j) { res.set_content(dump(j), "application/json"); }
 
 // The version part of a model path: only "1" (or none) exists.
 ModelInstance& model_of(Server& srv, const httplib::Request& req) {
@@ -146,7 +150,7 @@ void answer_infer(ModelInstance& m, const json& header, const std::vector<Tensor
     }
     r["outputs"].push_back(std::move(o));
   }
-  std::string head = r.dump();
+  std::string head = dump(r);
   if (raw.empty()) {
     res.set_content(head, "application/json");
   } else {
@@ -218,7 +222,7 @@ void HttpFrontend::add_routes() {
       std::string what = res.status == 413 ? "request larger than the server's limit (--max-request-bytes)"
                          : res.status == 404 ? "no such route"
                                              : "request rejected";
-      res.set_content(json{{"error", what}}.dump(), "application/json");
+      res.set_content(dump(json{{"error", what}}), "application/json");
     }
   });
 
