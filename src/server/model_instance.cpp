@@ -71,11 +71,25 @@ ModelInstance::ModelInstance(const ModelEntry& entry, Metrics* metrics, const st
   batchable_ = true;
   for (const auto& t : inputs_) batchable_ = batchable_ && !t.shape.empty() && t.shape[0] < 0;
   for (const auto& t : outputs_) batchable_ = batchable_ && (t.shape.empty() || t.shape[0] < 0);
+  if (!sc.warmup_shape.empty()) warm_up();
   if (prepare) prepare(engines_[0]);
   for (size_t i = 0; i < engines_.size(); ++i) workers_.emplace_back([this, i] { worker(i); });
 }
 
 ModelInstance::~ModelInstance() { stop(); }
+
+void ModelInstance::warm_up() {
+  SEGRT_CHECK(inputs_.size() == 1, InvalidInput, entry_.sidecar_path, ": serving.warmup_shape needs a model with one input (",
+              entry_.name, " has ", inputs_.size(), ")");
+  const ServingConfig& sc = entry_.serving;
+  int top = batchable_ ? std::max(1, sc.max_batch) : 1;
+  for (Engine& e : engines_)
+    for (int b = 1; b <= top; ++b) {
+      Shape s{batchable_ ? b : inputs_[0].shape[0]};
+      s.insert(s.end(), sc.warmup_shape.begin(), sc.warmup_shape.end());
+      e.run({Tensor(inputs_[0].dtype, s, inputs_[0].layout)});
+    }
+}
 
 std::string ModelInstance::platform() const {
   std::string ext = std::filesystem::path(entry_.model_path).extension().string();

@@ -56,6 +56,7 @@ class ModelInstance {
     Clock::time_point enqueued, deadline;
     std::promise<std::vector<Tensor>> done;
   };
+  void warm_up();
   void worker(size_t index);
   bool compatible(const Job& a, const Job& b) const;
   std::vector<std::unique_ptr<Job>> take_batch(std::unique_lock<std::mutex>& lk);

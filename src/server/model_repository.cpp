@@ -41,7 +41,7 @@ void apply_serving_section(ServingConfig& cfg, const std::string& sidecar_json, 
   const auto& s = root["serving"];
   SEGRT_CHECK(s.is_object(), InvalidInput, what, ": serving must be an object");
   static const char* known[] = {"max_batch", "batch_delay_us", "instances", "devices", "precision",
-                                "backend",   "max_queue",      "timeout_ms", "threads"};
+                                "backend",   "max_queue",      "timeout_ms", "threads",   "warmup_shape"};
   for (auto it = s.begin(); it != s.end(); ++it)
     SEGRT_CHECK(std::find_if(std::begin(known), std::end(known), [&](const char* k) { return it.key() == k; }) !=
                     std::end(known),
@@ -52,6 +52,16 @@ void apply_serving_section(ServingConfig& cfg, const std::string& sidecar_json, 
   cfg.max_queue = int_in(s, "max_queue", 1, 1'000'000, cfg.max_queue, what);
   cfg.timeout_ms = int_in(s, "timeout_ms", 1, 3'600'000, cfg.timeout_ms, what);
   cfg.threads = int_in(s, "threads", 0, 1024, cfg.threads, what);
+  if (s.contains("warmup_shape")) {
+    const auto& d = s["warmup_shape"];
+    SEGRT_CHECK(d.is_array(), InvalidInput, what, ": serving.warmup_shape must be an array of dims (without dim 0)");
+    cfg.warmup_shape.clear();
+    for (const auto& v : d) {
+      SEGRT_CHECK(v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= 65536, InvalidInput, what,
+                  ": serving.warmup_shape holds positive dims");
+      cfg.warmup_shape.push_back(v.get<int64_t>());
+    }
+  }
   if (s.contains("precision")) {
     SEGRT_CHECK(s["precision"].is_string(), InvalidInput, what, ": serving.precision must be a string");
     cfg.precision = s["precision"].get<std::string>();

@@ -4,10 +4,11 @@
 //
 //   "serving": {"max_batch": 16, "batch_delay_us": 500, "instances": 2,
 //               "devices": [0, 1], "precision": "fp16", "backend": "cuda",
-//               "max_queue": 256, "timeout_ms": 30000}
+//               "max_queue": 256, "timeout_ms": 30000, "warmup_shape": [1, 256, 256]}
 //
 // Keys left out come from the command line (ServingConfig defaults).
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct ServingConfig {
   int batch_delay_us = 0;         // how long the first request of a batch waits for company
   int max_queue = 256;            // queued requests beyond which requests get 503
   int timeout_ms = 60000;         // per-request limit, queue + compute
+  // Input shape without dim 0 to run at load, on every engine, at every batch
+  // size up to max_batch, so no request pays for a shape's first-run
+  // specialisation (empty: no warm-up).
+  std::vector<int64_t> warmup_shape;
 };
 
 struct ModelEntry {

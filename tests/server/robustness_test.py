@@ -136,7 +136,8 @@ class Load:
 def main():
     skip_unless_served(SEGRT)
     tmp = tempfile.mkdtemp()
-    repo = make_repository(tmp, serving={"max_batch": 8, "batch_delay_us": 500, "max_queue": 1024, "threads": 1})
+    repo = make_repository(tmp, serving={"max_batch": 8, "batch_delay_us": 500, "max_queue": 1024, "threads": 1,
+                                                 "warmup_shape": [1, 16, 16]})
     rng = np.random.default_rng(5)
     xs = [rng.random((1, 1, 16, 16), dtype=np.float32) for _ in range(4)]
     srv = Server(SEGRT, repo, "--no-access-log")
