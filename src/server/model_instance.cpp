@@ -85,7 +85,7 @@ void ModelInstance::warm_up() {
   int top = batchable_ ? std::max(1, sc.max_batch) : 1;
   for (Engine& e : engines_)
     for (int b = 1; b <= top; ++b) {
-      Shape s{batchable_ ? b : inputs_[0].shape[0]};
+      Shape s{batchable_ ? b : std::max<int64_t>(1, inputs_[0].shape[0])};
       s.insert(s.end(), sc.warmup_shape.begin(), sc.warmup_shape.end());
       e.run({Tensor(inputs_[0].dtype, s, inputs_[0].layout)});
     }
