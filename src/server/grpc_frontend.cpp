@@ -8,6 +8,7 @@
 #include <climits>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "grpc_predict_v2.grpc.pb.h"
 
@@ -263,6 +264,9 @@ void GrpcFrontend::start() {
   b.RegisterService(service_.get());
   b.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(o.max_request_bytes, INT32_MAX)));
   b.SetMaxSendMessageSize(INT32_MAX);
+  // One completion queue per core, so many concurrent clients are not funnelled through one poller.
+  b.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS,
+                        std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   grpc_ = b.BuildAndStart();
   SEGRT_CHECK(grpc_ && port_ > 0, Io, "gRPC: cannot bind ", o.host, ":", o.grpc_port, " (in use?)");
 }

@@ -155,7 +155,9 @@ void answer_infer(ModelInstance& m, const json& header, const std::vector<Tensor
     res.set_content(head, "application/json");
   } else {
     res.set_header(kHeaderLength, std::to_string(head.size()));
-    res.set_content(head + raw, "application/octet-stream");
+    res.set_header("Content-Type", "application/octet-stream");
+    head += raw;
+    res.body = std::move(head);  // set_content would copy the tensors once more
   }
 }
 
