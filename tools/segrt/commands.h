@@ -15,6 +15,7 @@ void add_bench_command(CLI::App& app, int* exit_code);
 void add_compare_command(CLI::App& app, int* exit_code);
 void add_segment_command(CLI::App& app, int* exit_code);
 void add_export_command(CLI::App& app, int* exit_code);
+void add_serve_command(CLI::App& app, int* exit_code);
 
 // Flags shared by the commands that execute a model.
 struct EngineFlags {

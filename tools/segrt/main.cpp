@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
   segrt::cli::add_segment_command(app, &exit_code);
 #endif
   segrt::cli::add_export_command(app, &exit_code);
+  segrt::cli::add_serve_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
