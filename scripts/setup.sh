@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev                           # tests
   libonnx-testdata                                    # ONNX backend conformance data
   python3 python3-numpy python3-torch python3-onnx python3-h5py  # reference outputs in tests
+  python3-torchvision                                 # torchvision model exports (tests/models/torchvision_*)
 )
 
 missing=()
