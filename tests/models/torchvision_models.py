@@ -11,6 +11,7 @@ usage: torchvision_models.py SEGRT WORKDIR [NAME_SUBSTRING]
 """
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -154,6 +155,7 @@ def main():
     segrt, work = sys.argv[1], sys.argv[2]
     only = sys.argv[3] if len(sys.argv) > 3 else ""
     torch.set_num_threads(1)  # the CI machine has 2 cores shared with the build
+    warnings.filterwarnings("ignore")  # the exporter's shape-inference chatter
     cases = [c for c in CASES if only in c[0]]
     failures = 0
     for case in cases:
