@@ -2,7 +2,8 @@
 # torchvision's FCN-ResNet50, DeepLabV3 (ResNet50, MobileNetV3), LRASPP and a
 # SegFormer-like block, exported at test time with random weights, run on the
 # ref and CPU backends at two input sizes, compared with PyTorch (float64):
-# max relative error <= 1e-4. See torchvision_models.py.
+# max relative error <= 1e-4. See torchvision_models.py. On a GPU machine:
+# TORCHVISION_BACKENDS="ref cpu cuda" adds the CUDA backend.
 set -uo pipefail
 SEGRT=$1
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
