@@ -16,6 +16,7 @@ PACKAGES=(
   libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc  # segrt serve (HTTP with OpenSSL, gRPC)
   python3-grpcio python3-yaml wrk                     # segrt serve tests (gRPC client, deploy/ manifests) and HTTP load
   python3 python3-numpy python3-torch python3-onnx python3-h5py  # reference outputs in tests
+  python3-torchvision                                 # torchvision model exports (tests/models/torchvision_*)
 )
 
 missing=()

@@ -14,6 +14,9 @@
 
 namespace segrt::onnx_import {
 
+// The newest default-domain opset whose changes the translators know (docs/ops.md).
+constexpr int64_t kMaxOnnxOpset = 23;
+
 bool dtype_from_onnx(int t, DType* out) {
   switch (t) {
     case onnx::TensorProto::FLOAT: *out = DType::f32; return true;
@@ -222,7 +225,8 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
                " (segrt runs default-domain ops only)");
   }
   SEGRT_CHECK(opset >= 0, InvalidModel, "the model imports no opset of the default ONNX domain");
-  SEGRT_CHECK(opset >= 1 && opset <= 18, Unsupported, "ONNX opset ", opset, " is not supported (segrt reads opsets 1 to 18)");
+  SEGRT_CHECK(opset >= 1 && opset <= kMaxOnnxOpset, Unsupported, "ONNX opset ", opset,
+              " is not supported (segrt reads opsets 1 to ", kMaxOnnxOpset, ")");
 
   const std::string model_dir = std::filesystem::path(path).parent_path().string();
   const auto& gp = model.graph();
@@ -273,6 +277,9 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
       c.outputs.push_back(g.add_value(out));
     }
     try {
+      OpType known;
+      if (!find_translator(n.op_type()) && !op_from_name(n.op_type(), &known))  // before its (subgraph) attributes
+        c.unsupported(unsupported_op_message(n.op_type()));
       c.attrs = attrs_from_proto(n, model_dir);
       if (opset < 7) drop_legacy_attributes(c);
       Translator t = find_translator(n.op_type());
