@@ -11,6 +11,7 @@ PACKAGES=(
   libcli11-dev                                        # command line
   libstb-dev libpng-dev libjpeg-dev libtiff-dev       # image I/O
   libgtest-dev libgmock-dev                           # tests
+  clang-14 libclang-rt-14-dev                         # sanitizer build and libFuzzer harnesses (scripts/sanitize.sh, fuzz.sh)
   libonnx-testdata                                    # ONNX backend conformance data
   python3 python3-numpy python3-torch python3-onnx python3-h5py  # reference outputs in tests
 )

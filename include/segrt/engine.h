@@ -6,6 +6,7 @@
 //   segrt::Tensor x(segrt::DType::f32, {1, 1, 256, 256});
 //   std::vector<segrt::Tensor> y = engine.run({x});
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,12 @@ struct Options {
   int threads = 0;                 // CPU threads, 0 = all cores
   std::string weights;             // separate weights file (Keras JSON + weights)
   bool verbose = false;            // log passes and backend choices to stderr
+  // Hostile-input guards (docs/hardening.md). Keras files are parsed by libhdf5,
+  // which crashes or loops on some malformed files: by default that parse runs
+  // in a child process with CPU and memory limits, and a crash or timeout there
+  // is an invalid-model error. false parses in this process: for trusted files.
+  bool isolate_import = true;
+  size_t max_tensor_bytes = size_t{2} << 30;  // largest tensor a model file may declare
 };
 
 struct TensorInfo {

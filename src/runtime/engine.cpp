@@ -177,6 +177,8 @@ Engine Engine::load(const std::string& path, const Options& options) {
   impl->options = options;
   ImportOptions io;
   io.weights_path = options.weights;
+  io.isolate = options.isolate_import;
+  io.max_tensor_bytes = options.max_tensor_bytes;
   impl->model = import_model(path, io);
   try {
     verify_graph(impl->model);

@@ -1,6 +1,7 @@
 // segrt inspect MODEL: inputs, outputs, then one row per layer (name, op,
 // output shape, parameters, multiply-adds) and totals, on the canonical graph
 // specialised to concrete input shapes.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -17,6 +18,7 @@ struct InspectArgs {
   std::string shape;
   int batch = 1;
   std::string weights;
+  bool trusted = false;
 };
 
 std::string human(int64_t v) {
@@ -39,16 +41,36 @@ void print_io(const char* what, const Graph& g, const std::vector<int>& ids) {
   }
 }
 
+// NaN / Inf in weights are legal (a model may mean them) but almost always a
+// training accident, so inspect names every tensor holding them.
+void report_non_finite(const Graph& model) {
+  for (const Value& v : model.values) {
+    if (!v.is_constant() || !dtype_is_float(v.constant.dtype())) continue;
+    Tensor f = v.constant.to_f32();
+    const float* p = f.data<float>();
+    int64_t nan = 0, inf = 0;
+    for (int64_t i = 0; i < f.numel(); ++i) {
+      if (std::isnan(p[i])) ++nan;
+      else if (std::isinf(p[i])) ++inf;
+    }
+    if (nan || inf)
+      std::cout << "warning: weight '" << v.name << "' " << shape_str(v.constant.shape()) << " holds " << nan
+                << " NaN and " << inf << " Inf values\n";
+  }
+}
+
 void inspect(const InspectArgs& a) {
   Options o;
   o.backend = "ref";
   o.weights = a.weights;
+  o.isolate_import = !a.trusted;
   Engine e = Engine::load(a.model, o);
   const Graph& model = e.impl().model;
   std::cout << "model: " << a.model << " (" << model.format << (model.producer.empty() ? "" : ", " + model.producer)
             << ")\n";
   print_io("inputs", model, model.inputs);
   print_io("outputs", model, model.outputs);
+  report_non_finite(model);
 
   // Fix the dynamic dims: batch from --batch, spatial dims from --shape.
   std::vector<Shape> shapes;
@@ -110,6 +132,7 @@ void add_inspect_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--shape", args->shape, "spatial size HxW for dynamic dimensions");
   cmd->add_option("--batch", args->batch, "batch size for a dynamic batch dimension")->capture_default_str();
   cmd->add_option("--weights", args->weights, "weights file for a Keras architecture JSON");
+  cmd->add_flag("--trusted", args->trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
   cmd->callback([args, exit_code] {
     inspect(*args);
     *exit_code = 0;

@@ -23,6 +23,7 @@ struct EngineFlags {
   int threads = 0;
   std::string weights;
   bool verbose = false;
+  bool trusted = false;
   void add_to(CLI::App* cmd);
   Options options() const;
 };

@@ -15,6 +15,7 @@ void EngineFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--threads", threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--weights", weights, "weights file for a Keras architecture JSON");
   cmd->add_flag("--verbose,-v", verbose, "log passes and backend decisions");
+  cmd->add_flag("--trusted", trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
 }
 
 Options EngineFlags::options() const {
@@ -25,6 +26,7 @@ Options EngineFlags::options() const {
   o.threads = threads;
   o.weights = weights;
   o.verbose = verbose;
+  o.isolate_import = !trusted;
   return o;
 }
 
