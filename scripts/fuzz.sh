@@ -3,7 +3,7 @@
 # and oneDNN off) and runs them on seed corpora made by fuzz/make_corpus.sh.
 #   scripts/fuzz.sh                    # every harness, 30 s each (what CI runs)
 #   scripts/fuzz.sh fuzz_keras_h5 600  # one harness, 10 minutes
-#   JOBS=2 BUILD_DIR=build-fuzz scripts/fuzz.sh all 60
+#   JOBS=2 BUILD_DIR=build-san scripts/fuzz.sh all 60
 # Prints one line per harness: executions, coverage (edges), crashes. A crash
 # is kept in BUILD_DIR/fuzz-out/<harness>/ and fails the script, except in the
 # HDF5 harnesses where a crash inside libhdf5 itself (not segrt's code) is a
@@ -13,15 +13,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 HARNESS=${1:-all}
 SECONDS_EACH=${2:-30}
-BUILD_DIR=${BUILD_DIR:-build-fuzz}
+BUILD_DIR=${BUILD_DIR:-build-san}
 JOBS=${JOBS:-$(nproc)}
 ALL=(fuzz_onnx fuzz_keras_h5 fuzz_keras_zip fuzz_keras_json fuzz_npy fuzz_image_png fuzz_image_jpeg
      fuzz_image_bmp fuzz_image_tiff fuzz_sidecar fuzz_reference_npz fuzz_reference_h5)
 HDF5_HARNESSES=" fuzz_keras_h5 fuzz_keras_zip fuzz_keras_json fuzz_reference_h5 "
 
 command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 is missing (scripts/setup.sh installs it)"; exit 1; }
-CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DSEGRT_FUZZ=ON -DSEGRT_CUDA=OFF -DSEGRT_CPU=OFF -DBUILD_TESTING=OFF >/dev/null || exit 1
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+  -DSEGRT_FUZZ=ON -DSEGRT_CUDA=OFF -DSEGRT_CPU=OFF >/dev/null || exit 1
 cmake --build "$BUILD_DIR" -j "$JOBS" --target fuzzers segrt || exit 1
 CORPUS="$BUILD_DIR/fuzz-corpus"
 fuzz/make_corpus.sh "$BUILD_DIR" "$CORPUS" >/dev/null || exit 1
