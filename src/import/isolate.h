@@ -20,13 +20,14 @@
 namespace segrt {
 
 struct ChildLimits {
-  double cpu_seconds = 3;           // RLIMIT_CPU of the child
-  double wall_seconds = 6;          // the parent kills the child after this long
+  double cpu_seconds = 2;           // RLIMIT_CPU of the child
+  double wall_seconds = 5;          // the parent kills the child after this long
   size_t extra_address_space = 0;   // RLIMIT_AS = the caller's current size + this; 0: no limit
 };
 
-// Limits that scale with the bytes to be parsed: a few seconds of CPU and
-// 1 GiB of memory plus what a well-formed file of that size needs.
+// Limits that scale with the bytes to be parsed: 2 s of CPU (5 s of wall
+// time) and 1 GiB of memory, plus what a well-formed file of that size needs
+// (1 s of CPU, 8 s of wall time and 64 MiB per 16 MiB).
 ChildLimits limits_for_files(const std::vector<std::string>& paths);
 
 Graph import_in_child(const std::function<Graph()>& import, const std::string& what, const ChildLimits& limits,
