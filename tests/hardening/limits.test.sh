@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Limits against hostile input (issue 16, point 4): each crafted file of
 # make_hostile_files.py must give its clear error and exit code (3 model,
-# 4 input data), quickly, without a crash, a hang or a large allocation
-# (every command runs under `ulimit -v` of 2 GiB and a 60 s timeout).
+# 4 input data; `segment` reports an unreadable image of its batch with 1),
+# quickly, without a crash, a hang or a large allocation (every command runs
+# under `ulimit -v` of 2 GiB and a 60 s timeout).
 # Usage: limits.test.sh path/to/segrt   (exit 77 = skipped)
 set -uo pipefail
 SEGRT=${1:?usage: limits.test.sh path/to/segrt}
