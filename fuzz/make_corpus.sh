@@ -24,7 +24,9 @@ seed() {
   for f in "$@"; do
     [ -f "$f" ] || continue
     [ "$(stat -c %s "$f")" -le $MAX ] || continue
-    cp "$f" "$OUT/$h/$(echo "${f#"$SRC"/}" | tr '/' '_')"
+    local rel=${f#"$SRC"/}
+    rel=${rel#../shared/models/}
+    cp "$f" "$OUT/$h/$(echo "$rel" | tr '/' '_')"
   done
 }
 

@@ -28,6 +28,7 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYP
   -DSEGRT_FUZZ=ON -DSEGRT_CUDA=OFF -DSEGRT_CPU=OFF >/dev/null || exit 1
 cmake --build "$BUILD_DIR" -j "$JOBS" --target "${targets[@]}" || exit 1
 CORPUS="$BUILD_DIR/fuzz-corpus"
+export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
 fuzz/make_corpus.sh "$BUILD_DIR" "$CORPUS" >/dev/null || exit 1
 
 dict_for() {
@@ -55,17 +56,18 @@ for h in "${list[@]}"; do
     -dict="$(dict_for "$h")" -artifact_prefix="$out/" "$out/new" "$CORPUS/$h" >"$log" 2>&1
   execs=$(grep -oE 'exec/s: [0-9]+|#[0-9]+' "$log" | grep -oE '^#[0-9]+' | tail -1 | tr -d '#')
   edges=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+')
-  crashes=$(find "$out" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+  crashes=$(find "$out" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
   note=""
   if [ "$crashes" -gt 0 ]; then
     if [[ "$HDF5_HARNESSES" == *" $h "* ]]; then
       # Contained by the isolated import? Replay each through the CLI (weights of fuzz_keras_json split off).
       bad=0
-      for c in "$out"/crash-* "$out"/timeout-* "$out"/oom-*; do
+      for c in "$out"/crash-* "$out"/timeout-* "$out"/oom-* "$out"/leak-*; do
         [ -f "$c" ] || continue
         ext=.h5
         [ "$h" = fuzz_keras_zip ] && ext=.keras
         if [ "$h" = fuzz_reference_h5 ]; then continue; fi
+        [ -s "$c" ] || continue  # an empty artifact: a leak or crash at a fork job's exit, not an input
         if [ "$h" = fuzz_keras_json ]; then
           /usr/bin/python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); n=struct.unpack("<I",d[:4])[0]; open(sys.argv[2]+".json","wb").write(d[4:4+n]); open(sys.argv[2]+".h5","wb").write(d[4+n:])' "$c" "$c.replay"
           timeout 30 "$SEGRT_BIN" inspect "$c.replay.json" --weights "$c.replay.h5" >/dev/null 2>&1

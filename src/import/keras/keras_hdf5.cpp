@@ -54,9 +54,12 @@ std::vector<std::string> read_strings(hid_t attr, const std::string& what) {
     H5Handle mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.id(), H5T_VARIABLE);
     H5Tset_cset(mem.id(), H5Tget_cset(type.id()));
-    SEGRT_CHECK(H5Aread(attr, mem.id(), ptrs.data()) >= 0, InvalidModel, "cannot read HDF5 attribute ", what);
-    for (char* p : ptrs) out.emplace_back(p ? p : "");
+    herr_t rc = H5Aread(attr, mem.id(), ptrs.data());
+    if (rc >= 0)
+      for (char* p : ptrs) out.emplace_back(p ? p : "");
+    // Also after a failed read, which may have allocated some of the strings.
     H5Dvlen_reclaim(mem.id(), space.id(), H5P_DEFAULT, ptrs.data());
+    SEGRT_CHECK(rc >= 0, InvalidModel, "cannot read HDF5 attribute ", what);
   } else {
     size_t len = H5Tget_size(type.id());
     std::vector<char> buf(len * static_cast<size_t>(n) + 1, '\0');
