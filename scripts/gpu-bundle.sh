@@ -11,8 +11,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${1:-$ROOT/.bundle}
 BUILD=${BUILD_DIR:-$ROOT/build-gpu}
 # CUDA_ARCHS: the architectures to build (default: the project's full list).
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGRT_CUDA=ON -DSEGRT_CPU=OFF \
-  ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS} > /dev/null
+# CONFIGURE=0 takes BUILD_DIR as it is configured (e.g. the test build, CPU backend included).
+if [ "${CONFIGURE:-1}" != 0 ]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGRT_CUDA=ON -DSEGRT_CPU=OFF \
+    ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS} > /dev/null
+fi
 cmake --build "$BUILD" -j "${JOBS:-2}" --target segrt segrt_tests
 mkdir -p "$DEST/bin" "$DEST/lib" "$DEST/models" "$DEST/shared" "$DEST/bench"
 for b in "$BUILD/tools/segrt/segrt" "$BUILD/tests/segrt_tests"; do

@@ -12,6 +12,7 @@ PACKAGES=(
   libxxhash-dev                                       # model content hash (tuning cache key)
   libstb-dev libpng-dev libjpeg-dev libtiff-dev       # image I/O
   libgtest-dev libgmock-dev                           # tests
+  clang-14 libclang-rt-14-dev                         # sanitizer build and libFuzzer harnesses (scripts/sanitize.sh, fuzz.sh)
   libonnx-testdata                                    # ONNX backend conformance data
   libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc  # segrt serve (HTTP with OpenSSL, gRPC)
   python3-grpcio python3-yaml wrk                     # segrt serve tests (gRPC client, deploy/ manifests) and HTTP load

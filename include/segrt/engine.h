@@ -16,6 +16,7 @@
 //  - A Context is used by one thread at a time and must not outlive its Engine.
 //  - Moving an Engine while other threads use it is a data race.
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,6 +45,12 @@ struct Options {
   // as there are concurrent callers). Beyond it, callers wait for one.
   int max_contexts = 0;
   BackendKnobs knobs;              // experiment knobs (options.h)
+  // Hostile-input guards (docs/hardening.md). Keras files are parsed by libhdf5,
+  // which crashes or loops on some malformed files: by default that parse runs
+  // in a child process with CPU and memory limits, and a crash or timeout there
+  // is an invalid-model error. false parses in this process: for trusted files.
+  bool isolate_import = true;
+  size_t max_tensor_bytes = size_t{2} << 30;  // largest tensor a model file may declare
 };
 
 struct TensorInfo {
@@ -107,6 +114,9 @@ struct ModelInfo {
   std::vector<Shape> shapes;                 // the concrete input shapes of `layers`
   std::vector<LayerInfo> layers;
   int64_t params = 0, macs = 0;              // totals over layers
+  // Legal but suspicious content, e.g. weights holding NaN or Inf (almost
+  // always a training accident): one line each, naming the tensor.
+  std::vector<std::string> warnings;
 };
 
 // The compiled plan for one set of input shapes.

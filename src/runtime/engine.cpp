@@ -293,6 +293,8 @@ Engine Engine::load(const std::string& path, const Options& options) {
   impl->options = options;
   ImportOptions io;
   io.weights_path = options.weights;
+  io.isolate = options.isolate_import;
+  io.max_tensor_bytes = options.max_tensor_bytes;
   impl->model = import_model(path, io);
   finish_load(*impl);
   return Engine(std::move(impl));
@@ -304,6 +306,8 @@ Engine Engine::load_from_memory(const void* data, size_t size, const std::string
   impl->options = options;
   ImportOptions io;
   io.weights_path = options.weights;
+  io.isolate = options.isolate_import;
+  io.max_tensor_bytes = options.max_tensor_bytes;
   impl->model = import_model_bytes(data, size, format, name, io);
   finish_load(*impl);
   return Engine(std::move(impl));

@@ -1,6 +1,7 @@
 // What the engine tells about itself: the model's layer table (segrt
 // inspect), a compiled plan's figures (segrt bench), log level names, and
 // loading a model from bytes in memory.
+#include <cmath>
 #include <unistd.h>
 
 #include <cstdio>
@@ -32,6 +33,17 @@ ModelInfo Engine::model_info(const std::vector<Shape>& input_shapes, bool layers
   m.inputs = inputs();
   m.outputs = outputs();
   m.shapes = input_shapes;
+  for (const Value& v : model.values) {
+    if (!v.is_constant() || !dtype_is_float(v.constant.dtype())) continue;
+    int64_t nan = 0, inf = 0;
+    for (double x : v.constant.to_f64_vector()) {
+      if (std::isnan(x)) ++nan;
+      else if (std::isinf(x)) ++inf;
+    }
+    if (nan || inf)
+      m.warnings.push_back("weight '" + v.name + "' " + shape_str(v.constant.shape()) + " holds " +
+                           std::to_string(nan) + " NaN and " + std::to_string(inf) + " Inf values");
+  }
   if (!layers) return m;
   if (m.shapes.empty())
     for (const TensorInfo& in : m.inputs) {

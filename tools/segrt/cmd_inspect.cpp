@@ -1,6 +1,7 @@
 // segrt inspect MODEL: inputs, outputs, then one row per layer (name, op,
 // output shape, parameters, multiply-adds) and totals, on the canonical graph
 // specialised to concrete input shapes.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -15,6 +16,7 @@ struct InspectArgs {
   std::string shape;
   int batch = 1;
   std::string weights;
+  bool trusted = false;
 };
 
 std::string human(int64_t v) {
@@ -36,10 +38,12 @@ void print_io(const char* what, const std::vector<TensorInfo>& ios) {
   }
 }
 
+
 void inspect(const InspectArgs& a) {
   Options o;
   o.backend = "ref";
   o.weights = a.weights;
+  o.isolate_import = !a.trusted;
   Engine e = Engine::load(a.model, o);
   ModelInfo head = e.model_info({}, false);
   const std::vector<TensorInfo>& ins = head.inputs;
@@ -47,6 +51,7 @@ void inspect(const InspectArgs& a) {
             << ")\n";
   print_io("inputs", ins);
   print_io("outputs", head.outputs);
+  for (const std::string& w : head.warnings) std::cout << "warning: " << w << "\n";
 
   // Fix the dynamic dims: batch from --batch, spatial dims from --shape.
   std::vector<Shape> shapes;
@@ -98,6 +103,7 @@ void add_inspect_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--shape", args->shape, "spatial size HxW for dynamic dimensions");
   cmd->add_option("--batch", args->batch, "batch size for a dynamic batch dimension")->capture_default_str();
   cmd->add_option("--weights", args->weights, "weights file for a Keras architecture JSON");
+  cmd->add_flag("--trusted", args->trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
   cmd->callback([args, exit_code] {
     inspect(*args);
     *exit_code = 0;

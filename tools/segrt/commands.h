@@ -27,6 +27,7 @@ struct EngineFlags {
   bool verbose = false;
   std::string cache_dir;  // default: $XDG_CACHE_HOME/segrt (or ~/.cache/segrt)
   bool no_cache = false;
+  bool trusted = false;
   void add_to(CLI::App* cmd);
   // Also reads the SEGRT_CUDA_* / SEGRT_CPU_* knob variables (docs/library.md)
   // and logs to stderr: the library itself does neither.

@@ -17,6 +17,7 @@ void EngineFlags::add_to(CLI::App* cmd) {
   cmd->add_flag("--verbose,-v", verbose, "log passes and backend decisions");
   cmd->add_option("--cache-dir", cache_dir, "tuning cache folder (default $XDG_CACHE_HOME/segrt or ~/.cache/segrt)");
   cmd->add_flag("--no-cache", no_cache, "neither read nor write the tuning cache");
+  cmd->add_flag("--trusted", trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
 }
 
 namespace {
@@ -58,6 +59,7 @@ Options EngineFlags::options() const {
   if (const char* p = std::getenv("SEGRT_CUDA_PROFILE")) k.cuda_profile = std::string(p) == "2" ? 2 : 1;
   if (const char* sp = std::getenv("SEGRT_CPU_SPLIT")) k.cpu_split_upsample = std::string(sp) != "0";
   k.cpu_profile = env_set("SEGRT_CPU_PROFILE");
+  o.isolate_import = !trusted;
   return o;
 }
 

@@ -45,10 +45,19 @@ namespace {
 std::string read_external(const onnx::TensorProto& t, const std::string& model_dir) {
   std::string location;
   int64_t offset = 0, length = -1;
+  auto number = [&](const std::string& key, const std::string& v) -> int64_t {
+    try {
+      size_t used = 0;
+      int64_t n = std::stoll(v, &used);
+      if (used == v.size()) return n;
+    } catch (const std::logic_error&) {
+    }
+    SEGRT_FAIL(InvalidModel, "initializer '", t.name(), "': external data ", key, " '", v, "' is not a number");
+  };
   for (const auto& kv : t.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    else if (kv.key() == "offset") offset = number("offset", kv.value());
+    else if (kv.key() == "length") length = number("length", kv.value());
   }
   SEGRT_CHECK(!location.empty(), InvalidModel, "initializer '", t.name(), "' has external data without a location");
   std::filesystem::path rel(location);
@@ -61,7 +70,7 @@ std::string read_external(const onnx::TensorProto& t, const std::string& model_d
   f.seekg(0, std::ios::end);
   int64_t size = static_cast<int64_t>(f.tellg());
   if (length < 0) length = size - offset;
-  SEGRT_CHECK(offset >= 0 && length >= 0 && offset + length <= size, InvalidModel, "initializer '", t.name(),
+  SEGRT_CHECK(offset >= 0 && length >= 0 && offset <= size && length <= size - offset, InvalidModel, "initializer '", t.name(),
               "': external data range [", offset, ", ", offset + length, ") exceeds '", full.string(), "' (",
               size, " bytes)");
   std::string data(static_cast<size_t>(length), '\0');
