@@ -6,6 +6,11 @@
 namespace segrt {
 
 std::vector<Tensor> Executable::run(const std::vector<Tensor>& inputs, const Observer* observer) {
+  auto ctx = create_context();
+  return run(*ctx, inputs, observer);
+}
+
+std::vector<Tensor> Executable::run(ExecContext& ctx, const std::vector<Tensor>& inputs, const Observer* observer) {
   const Graph& g = graph();
   SEGRT_CHECK(inputs.size() == g.inputs.size(), InvalidInput, "expected ", g.inputs.size(), " inputs, got ",
               inputs.size());
@@ -23,9 +28,8 @@ std::vector<Tensor> Executable::run(const std::vector<Tensor>& inputs, const Obs
     outs.emplace_back(output_dtype(v.dtype), v.shape, v.layout);
     out.push_back({outs.back().raw(), false});
   }
-  auto ctx = create_context();
-  ctx->enqueue(in, out, nullptr, observer);
-  ctx->wait();
+  ctx.enqueue(in, out, nullptr, observer);
+  ctx.wait();
   return outs;
 }
 

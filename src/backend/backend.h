@@ -95,6 +95,8 @@ class Executable {
   // Convenience for tests: a fresh context, host tensors in graph-input order
   // (model layout), outputs in graph-output order.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer);
+  // The same on a given context (its CUDA graph and arena persist across runs).
+  std::vector<Tensor> run(ExecContext& ctx, const std::vector<Tensor>& inputs, const Observer* observer);
   // Bytes the backend planned for activations and the naive sum (for reports).
   virtual size_t planned_bytes() const { return 0; }
   virtual size_t unplanned_bytes() const { return 0; }

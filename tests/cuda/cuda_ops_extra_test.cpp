@@ -57,8 +57,9 @@ void expect_gpu_matches_ref(const Graph& g, const std::vector<Tensor>& inputs, T
     auto* cx = dynamic_cast<cuda::CudaExecutable*>(exe.get());
     ASSERT_NE(cx, nullptr);
     EXPECT_EQ(cx->host_nodes(), 0) << "a node ran on the host at " << p;
+    auto ctx = exe->create_context();  // one context: its second run captures, its third replays
     for (int run = 0; run < 3; ++run) {
-      auto got = exe->run(inputs, nullptr);
+      auto got = exe->run(*ctx, inputs, nullptr);
       ASSERT_EQ(got.size(), want.size());
       for (size_t k = 0; k < got.size(); ++k) {
         double e = test::scaled_error(got[k], want[k]);

@@ -17,7 +17,7 @@ Graph load_model(const std::string& path, bool isolate, size_t cap = size_t{2} <
   o.isolate_import = isolate;
   o.max_tensor_bytes = cap;
   Engine e = Engine::load(path, o);
-  return e.impl().model;
+  return EngineAccess::impl(e).model;
 }
 
 TEST(Isolation, IsolatedImportEqualsInProcessImport) {
