@@ -37,9 +37,16 @@ class CudaBackend : public Backend {
                  std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10));
     }
     if (e != cudaSuccess) return say(std::string("CUDA cannot start: ") + cudaGetErrorString(e));
-    cudaDeviceProp p{};
-    if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return say("cannot query CUDA device 0");
-    return capability_ok(p.name, p.major, p.minor, "fp32", why);
+    // Usable when any device is new enough; available_for() judges the one asked for.
+    std::string first_why;
+    for (int d = 0; d < n; ++d) {
+      cudaDeviceProp p{};
+      if (cudaGetDeviceProperties(&p, d) != cudaSuccess) continue;
+      std::string w;
+      if (capability_ok(p.name, p.major, p.minor, "fp32", &w)) return true;
+      if (first_why.empty()) first_why = w;
+    }
+    return say(first_why.empty() ? "cannot query any CUDA device" : first_why);
   }
 
   // Per device and precision: the generation gates (CUDA 13 starts at 7.5,
