@@ -63,6 +63,9 @@ if [ -f "$MODEL" ]; then
     segment "$MODEL" "$T/huge.png" -o "$T/o1" -b ref
   expect "TIFF declaring 100000x100000" 1 "huge.tif|100000x100000 pixels, over the limit" -- \
     segment "$MODEL" "$T/huge.tif" -o "$T/o2" -b ref
+  # Found by fuzz_image_bmp: 40 bytes declaring 7 x 2,771,273 pixels, which stb took seconds to "decode".
+  expect "BMP declaring 19 M pixels in 40 bytes" 1 "bmp_tall_40_bytes.bmp|in a file of 40 bytes" -- \
+    segment "$MODEL" "$HERE/bmp_tall_40_bytes.bmp" -o "$T/o3" -b ref
 else
   echo "skip: $MODEL absent, .npy / .npz / image cases not run"
 fi
