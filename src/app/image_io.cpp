@@ -15,7 +15,7 @@
 #include <fstream>
 #include <memory>
 
-#include "app/image.h"
+#include "segrt/image.h"
 #include "segrt/error.h"
 
 namespace segrt::app {

@@ -1,13 +1,12 @@
 // .npz reader/writer on libzip. numpy writes members stored (np.savez) or
 // deflated (np.savez_compressed); libzip reads both.
-#include "core/npz.h"
+#include "segrt/npy.h"
 
 #include <zip.h>
 
 #include <filesystem>
 #include <memory>
 
-#include "segrt/npy.h"
 
 namespace segrt {
 

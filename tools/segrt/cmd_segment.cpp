@@ -8,7 +8,7 @@
 #include <iostream>
 #include <optional>
 
-#include "app/batch.h"
+#include "segrt/batch.h"
 #include "commands.h"
 
 namespace segrt::cli {
