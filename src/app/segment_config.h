@@ -4,9 +4,10 @@
 // fixed size, head type). See docs/segment.md for the sidecar format.
 //
 //   SegmentConfig cfg;
-//   apply_sidecar(cfg, read_json_file("unet.segrt.json"), "unet.segrt.json");
-//   cfg.threshold = 0.4;                                  // a flag overrides
-//   resolve_config(cfg, describe_model(engine));          // fill the rest from the model
+//   std::string sidecar = find_sidecar("unet.onnx");       // "unet.onnx.segrt.json" or ""
+//   if (!sidecar.empty()) apply_sidecar(cfg, read_text_file(sidecar), sidecar);
+//   cfg.threshold = 0.4;                                   // a flag overrides
+//   resolve_config(cfg, describe_model(engine, ""));       // fill the rest from the model (first output)
 #pragma once
 #include <array>
 #include <optional>

@@ -1,6 +1,9 @@
 // The backend interface (after ggml's): a backend answers supports() for each
-// node next to the code that runs it, and compiles a specialised graph (all
-// shapes concrete, constants folded) into an Executable.
+// node (whether it can run it at all, natively or through the reference
+// kernel; its op tables are filled by the registrations beside each op's
+// code), says which activations it fuses into which producers, applies its
+// private rewrites (rewrite()) and compiles a specialised graph (all shapes
+// concrete, constants folded) into an Executable.
 //
 //   auto be = make_backend("ref");
 //   auto exe = be->compile(graph, options);
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "passes/pass.h"
 
 namespace segrt {
 
@@ -59,6 +63,19 @@ class Backend {
   // False with a reason (op, attribute value or dtype) when the node cannot run.
   virtual bool supports(const Graph& g, const Node& n, std::string* why) const = 0;
   virtual std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) = 0;
+
+  // Whether the backend computes `act` inside `producer` (asked by fuse_activation,
+  // through pass_options()); an activation it declines stays a node of its own.
+  virtual bool can_fuse_activation(const Graph& g, const Node& producer, const Activation& act) const {
+    (void)g, (void)producer, (void)act;
+    return true;
+  }
+  PassOptions pass_options() const {
+    return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); }};
+  }
+  // The backend's private rewrites (the one hook for them) on a specialised,
+  // optimised graph: what compile() runs, so `inspect` can show it. Logged to `log`.
+  virtual void rewrite(Graph& g, const CompileOptions& opts, PassLog& log) const { (void)g, (void)opts, (void)log; }
 };
 
 using BackendFactory = std::unique_ptr<Backend> (*)();

@@ -2,26 +2,21 @@
 #include "import/importer.h"
 
 #include <fstream>
-#include <vector>
+
+#include "core/registry.h"
 
 namespace segrt {
 
 namespace {
 struct Entry {
-  const char* name;
   ImportProbe probe;
   ImportFn fn;
 };
-std::vector<Entry>& registry() {
-  static std::vector<Entry> r;
-  return r;
-}
+struct ImporterTag;
+using Importers = Registry<std::string, Entry, ImporterTag>;  // probed in name order
 }  // namespace
 
-bool register_importer(const char* name, ImportProbe probe, ImportFn fn) {
-  registry().push_back({name, probe, fn});
-  return true;
-}
+bool register_importer(const char* name, ImportProbe probe, ImportFn fn) { return Importers::add(name, {probe, fn}); }
 
 Graph import_model(const std::string& path, const ImportOptions& opts) {
   {
@@ -32,8 +27,8 @@ Graph import_model(const std::string& path, const ImportOptions& opts) {
     }
   }
   std::string names;
-  for (const auto& e : registry()) {
-    names += (names.empty() ? "" : ", ") + std::string(e.name);
+  for (const auto& [name, e] : Importers::all()) {
+    names += (names.empty() ? "" : ", ") + name;
     if (e.probe(path)) {
       try {
         Graph g = e.fn(path, opts);

@@ -16,7 +16,7 @@
 
 #include "core/npz.h"
 #include "ir/graph.h"
-#include "runtime/tensor_file.h"
+#include "core/tensor_file.h"
 #include "segrt/engine.h"
 
 namespace segrt {

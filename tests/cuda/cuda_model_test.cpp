@@ -75,7 +75,7 @@ TEST(CudaModel, MiniUNetAllPrecisions) {
   tol.fp16 = 1e-2;
   tol.bf16 = 5e-2;
   tol.tf32 = 1e-2;
-  test::expect_cuda_matches_ref(g, {random_tensor({2, 3, 18, 22}, 42)}, tol);
+  test::expect_matches_ref(g, {random_tensor({2, 3, 18, 22}, 42)}, {.backends = {"cuda"}, .tol = tol});
 }
 
 // One executable run four times on fresh inputs: run 1 is eager, run 2
@@ -183,7 +183,7 @@ void check_model(const std::string& path, Shape shape) {
     if (e.kind() == ErrorKind::Unsupported) GTEST_SKIP() << "the reference backend cannot run it yet: " << e.what();
     throw;
   }
-  for (const auto& [ps, layout] : test::cuda_variants({"fp32", "tf32", "fp16", "bf16"})) {
+  for (const auto& [ps, layout] : test::precisions_of("cuda", {"fp32", "tf32", "fp16", "bf16"}, false)) {
     test::ScopedCudaLayout scoped(layout);
     std::string label = layout.empty() ? ps : ps + "/" + layout;
     Options co;

@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "runtime/compare.h"
 #include "runtime/engine_impl.h"
-#include "runtime/tensor_file.h"
+#include "core/tensor_file.h"
 #include "segrt/npy.h"
 
 namespace segrt::cli {

@@ -3,6 +3,9 @@
 // CudaExecutable.
 #include <cuda_runtime.h>
 
+#include <cstdlib>
+#include <iostream>
+
 #include "backend/backend.h"
 #include "backend/cuda/cuda_exec.h"
 #include "backend/ref/ref.h"
@@ -56,6 +59,12 @@ class CudaBackend : public Backend {
     return false;
   }
 
+  // Nearest 2x upsample + 'same' Conv as a sub-pixel Conv + DepthToSpace
+  // (SEGRT_CUDA_NO_SUBPIXEL=1 keeps the model's form).
+  void rewrite(Graph& g, const CompileOptions&, PassLog& log) const override {
+    if (!std::getenv("SEGRT_CUDA_NO_SUBPIXEL")) fold_upsample_conv(g, log);
+  }
+
   std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) override {
     std::string why;
     SEGRT_CHECK(available(&why), Device, "CUDA backend unavailable: ", why);
@@ -63,7 +72,12 @@ class CudaBackend : public Backend {
     SEGRT_CUDA_CHECK(cudaGetDeviceCount(&count));
     SEGRT_CHECK(opts.device >= 0 && opts.device < count, InvalidInput, "--device ", opts.device,
                 " does not exist (", count, " CUDA device(s))");
-    auto exe = std::make_unique<CudaExecutable>(g, opts);
+    Graph r = g;
+    PassLog log;
+    rewrite(r, opts, log);
+    if (opts.verbose)
+      for (const auto& l : log.lines) std::cerr << "segrt: cuda: " << l << "\n";
+    auto exe = std::make_unique<CudaExecutable>(r, opts);
     exe->init();
     return exe;
   }
