@@ -52,6 +52,10 @@ SEGRT_HD float Neg(float x, float, float) { return -x; }
 SEGRT_HD float Abs(float x, float, float) { return fabsf(x); }
 SEGRT_HD float Clip(float x, float lo, float hi) { return min_of(max_of(x, lo), hi); }
 SEGRT_HD float ThresholdedRelu(float x, float alpha, float) { return x > alpha ? x : 0.f; }  // also Keras ReLU(threshold)
+SEGRT_HD float Mish(float x, float, float) {  // x * tanh(softplus(x))
+  double d = x;
+  return static_cast<float>(d * tanh(log1p(exp(-fabs(d))) + (d > 0.0 ? d : 0.0)));
+}
 
 // One code per SEGRT_ACT line of ops.def; None (0) is "no activation".
 enum class Kind : int {

@@ -33,6 +33,7 @@ const std::map<OpType, std::vector<float>>& expected_values() {
       {OpType::Abs, {2, 0.5, 0, 0.5, 3}},
       {OpType::Clip, {-2, -0.5, 0, 0.5, 3}},  // no bounds: unbounded
       {OpType::ThresholdedRelu, {0, 0, 0, 0, 3}},
+      {OpType::Mish, {-0.252501483, -0.220743775, 0, 0.375245211, 2.986535}},
   };
   return m;
 }
