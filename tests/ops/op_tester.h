@@ -80,10 +80,10 @@ inline bool ref_only(const std::string& backend, OpType op) {
 }
 
 struct Check {
-  std::string what;                     // names the case in failure messages
-  std::vector<std::string> backends;    // empty: every built, available backend but ref
-  std::vector<std::string> precisions;  // empty: each backend's own (see above)
-  std::optional<Tol> tol;               // empty: tolerance() of the graph's first op
+  std::string what{};                   // names the case in failure messages
+  std::vector<std::string> backends{};  // empty: every built, available backend but ref
+  std::vector<std::string> precisions{};  // empty: each backend's own (see above)
+  std::optional<Tol> tol{};             // empty: tolerance() of the graph's first op
   bool fold = true;        // false: shapes inferred without constant folding (Constant, Shape reach the backend)
   bool cuda_replay = false;  // CUDA: three runs (eager, capture, replay), a CUDA graph captured; default layout only
 };
@@ -237,7 +237,9 @@ inline void expect_matches_ref(const Graph& g, const std::vector<Tensor>& inputs
         ASSERT_EQ(got.size(), want.size()) << label;
         for (size_t k = 0; k < got.size(); ++k) {
           ASSERT_EQ(shape_str(got[k].shape()), shape_str(want[k].shape())) << label << " output " << k;
-          if (be == "cpu") ASSERT_EQ(got[k].dtype(), want[k].dtype()) << label << " output " << k;
+          if (be == "cpu") {
+            ASSERT_EQ(got[k].dtype(), want[k].dtype()) << label << " output " << k;
+          }
           double e = be == "cpu" && tol.metric == Metric::Elementwise ? max_rel_error(got[k], want[k], 1e-3)
                                                                       : scaled_error(got[k], want[k]);
           if (run == runs - 1 && be == "cuda")
