@@ -4,11 +4,18 @@
 # non-system shared libraries they load (not glibc, libstdc++ or CUDA's, which
 # the GPU machine has), the test models and the scripts.
 #   scripts/gpu-bundle.sh [DEST]       # DEST defaults to ./.bundle
+#   CUDA_ARCHS=75-virtual BUILD_DIR=build-ptx75 scripts/gpu-bundle.sh .bundle-ptx75
+#                                      # PTX of the oldest architecture only (gpu-test.sh PTX_JIT=1)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${1:-$ROOT/.bundle}
 BUILD=${BUILD_DIR:-$ROOT/build-gpu}
-cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGRT_CUDA=ON -DSEGRT_CPU=OFF > /dev/null
+# CUDA_ARCHS: the architectures to build (default: the project's full list).
+# CONFIGURE=0 takes BUILD_DIR as it is configured (e.g. the test build, CPU backend included).
+if [ "${CONFIGURE:-1}" != 0 ]; then
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGRT_CUDA=ON -DSEGRT_CPU=OFF \
+    ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS} > /dev/null
+fi
 cmake --build "$BUILD" -j "${JOBS:-2}" --target segrt segrt_tests
 mkdir -p "$DEST/bin" "$DEST/lib" "$DEST/models" "$DEST/shared" "$DEST/bench"
 for b in "$BUILD/tools/segrt/segrt" "$BUILD/tests/segrt_tests"; do

@@ -8,6 +8,13 @@
 #   QUICK=1 bash .bundle/gpu-test.sh         # tests only, no benchmarks
 #   PRECISIONS=fp32 CFGS=256x1,512x16 bash .bundle/gpu-test.sh   # limit the timings
 #   SEGRT_CUDA_PROFILE=2 ...                 # per-step times of the bench test into steps.txt
+#   PTX_JIT=1 BUNDLE=.bundle-ptx75 bash .bundle-ptx75/gpu-test.sh
+#       # the oldest architecture's code on this GPU: a bundle carrying only
+#       # compute_75 PTX and no machine code (checked with cuobjdump), so the
+#       # driver must JIT-compile segrt's kernels from that PTX (tests only).
+#       # FORCE_PTX_JIT=1 also sets CUDA_FORCE_PTX_JIT=1; that applies to every
+#       # library in the process, and cuBLAS 13 then fails in cublasCreate
+#       # (CUBLAS_STATUS_INTERNAL_ERROR, seen on an H200), so it is off by default.
 # Results also go to $OUT (or /tmp/segrt-gpu) as files.
 set -uo pipefail
 B=${BUNDLE:-.bundle}
@@ -29,6 +36,15 @@ M=$B/models
 log() { echo "== $*" | tee -a "$R/summary.txt"; }
 : > "$R/summary.txt"
 
+if [ -n "${PTX_JIT:-}" ]; then
+  QUICK=1
+  [ -n "${FORCE_PTX_JIT:-}" ] && export CUDA_FORCE_PTX_JIT=1
+  objs=$(ls "$B"/bin/* "$B"/lib/libsegrt* 2>/dev/null)
+  elf=$(for f in $objs; do cuobjdump --list-elf "$f" 2>/dev/null; done | grep -c "sm_" || true)
+  ptx=$(for f in $objs; do cuobjdump --list-ptx "$f" 2>/dev/null; done | grep -o "sm_[0-9]*\|compute_[0-9]*" | sort -u | tr '\n' ' ')
+  log "mode: PTX JIT (CUDA_FORCE_PTX_JIT=${CUDA_FORCE_PTX_JIT:-0}); segrt's binaries carry $elf machine-code images, PTX for: $ptx"
+  [ "$elf" = 0 ] || { log "PTX_JIT: the bundle carries machine code; build it with CUDA_ARCHS=75-virtual"; exit 1; }
+fi
 log "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
 log "torch $($PY -c 'import torch; print(torch.__version__, "cudnn", torch.backends.cudnn.version())' 2>/dev/null)"
 LD_LIBRARY_PATH=$LIBS ldd "$B/bin/segrt" | grep -E "not found|cudnn|cublas" | sed 's/^/   /'

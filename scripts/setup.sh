@@ -9,10 +9,15 @@ PACKAGES=(
   libhdf5-dev nlohmann-json3-dev libzip-dev           # Keras importer (.h5, .keras)
   libdnnl-dev ocl-icd-opencl-dev                      # CPU backend (oneDNN; its CMake config requires OpenCL)
   libcli11-dev                                        # command line
+  libxxhash-dev                                       # model content hash (tuning cache key)
   libstb-dev libpng-dev libjpeg-dev libtiff-dev       # image I/O
   libgtest-dev libgmock-dev                           # tests
+  clang-14 libclang-rt-14-dev                         # sanitizer build and libFuzzer harnesses (scripts/sanitize.sh, fuzz.sh)
   libonnx-testdata                                    # ONNX backend conformance data
+  libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc  # segrt serve (HTTP with OpenSSL, gRPC)
+  python3-grpcio python3-yaml wrk                     # segrt serve tests (gRPC client, deploy/ manifests) and HTTP load
   python3 python3-numpy python3-torch python3-onnx python3-h5py  # reference outputs in tests
+  python3-torchvision                                 # torchvision model exports (tests/models/torchvision_*)
 )
 
 missing=()

@@ -9,5 +9,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-$(nproc)}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$BUILD_DIR" -j "$JOBS"
+# Every Debian package the build read must come from setup.sh (a fresh machine has nothing else).
+python3 scripts/check_deps.py "$BUILD_DIR"
 cd "$BUILD_DIR"
 ctest --output-on-failure -j "$JOBS" "$@"

@@ -30,6 +30,16 @@ Image::Image(int64_t w, int64_t h, int c, int b) : width(w), height(h), channels
 
 namespace {
 
+// The largest image read_image decodes: 2^28 pixels (16384 x 16384). The
+// header's claim is checked before any pixel buffer is allocated, so a
+// 100-byte file that declares 10^5 x 10^5 pixels costs nothing.
+constexpr uint64_t kMaxImagePixels = uint64_t{1} << 28;
+
+void check_declared_size(const std::string& path, uint64_t w, uint64_t h) {
+  SEGRT_CHECK(w > 0 && h > 0 && w <= kMaxImagePixels && h <= kMaxImagePixels / w, InvalidInput, "image '", path,
+              "' declares ", w, "x", h, " pixels, over the limit of ", kMaxImagePixels, " pixels");
+}
+
 std::string lower_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return std::tolower(ch); });
@@ -49,6 +59,7 @@ Image read_with_stb(const std::string& path) {
   int w = 0, h = 0, c = 0;
   if (!stbi_info(path.c_str(), &w, &h, &c))
     SEGRT_FAIL(InvalidInput, "cannot decode image '", path, "': ", stbi_failure_reason());
+  check_declared_size(path, static_cast<uint64_t>(w), static_cast<uint64_t>(h));
   bool sixteen = stbi_is_16_bit(path.c_str());
   Image img;
   img.width = w;
@@ -115,6 +126,7 @@ Image read_tiff(const std::string& path) {
   TIFFGetFieldDefaulted(h.t, TIFFTAG_SAMPLEFORMAT, &format);
   TIFFGetField(h.t, TIFFTAG_PHOTOMETRIC, &photometric);
   SEGRT_CHECK(w > 0 && ht > 0, InvalidInput, "TIFF '", path, "' is empty");
+  check_declared_size(path, w, ht);
 
   bool plain = (bps == 8 || bps == 16) && format == SAMPLEFORMAT_UINT && planar == PLANARCONFIG_CONTIG &&
                !TIFFIsTiled(h.t) && spp >= 1 && spp <= 4 &&

@@ -50,7 +50,7 @@ std::string producing_op(const Graph& g, int v) {
 }  // namespace
 
 ModelInfo describe_model(Engine& engine, const std::string& output_name) {
-  const Graph& g = engine.impl().model;
+  const Graph& g = EngineAccess::impl(engine).model;
   SEGRT_CHECK(g.inputs.size() == 1, InvalidInput, "segment needs a model with one image input; this one has ",
               g.inputs.size(), " inputs");
   ModelInfo m;

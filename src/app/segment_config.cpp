@@ -170,7 +170,9 @@ void apply_sidecar(SegmentConfig& cfg, const std::string& json_text, const std::
     SEGRT_FAIL(InvalidInput, "sidecar '", what, "' is not valid JSON: ", e.what());
   }
   try {
-    check_keys(j, {"model", "description", "input", "output", "classes", "overlay", "tiling"}, "sidecar '" + what + "'");
+    // "serving" belongs to segrt serve (src/server/model_repository.h).
+    check_keys(j, {"model", "description", "input", "output", "classes", "overlay", "tiling", "serving"},
+               "sidecar '" + what + "'");
     if (j.contains("input")) apply_input(cfg, j["input"], what + ": input");
     if (j.contains("output")) apply_output(cfg, j["output"], what + ": output");
     if (j.contains("classes")) apply_classes(cfg, j["classes"], what + ": classes");

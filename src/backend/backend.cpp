@@ -5,6 +5,40 @@
 
 namespace segrt {
 
+std::vector<Tensor> Executable::run(const std::vector<Tensor>& inputs, const Observer* observer) {
+  auto ctx = create_context();
+  return run(*ctx, inputs, observer);
+}
+
+std::vector<Tensor> Executable::run(ExecContext& ctx, const std::vector<Tensor>& inputs, const Observer* observer) {
+  const Graph& g = graph();
+  SEGRT_CHECK(inputs.size() == g.inputs.size(), InvalidInput, "expected ", g.inputs.size(), " inputs, got ",
+              inputs.size());
+  std::vector<Binding> in, out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value& v = g.value(g.inputs[i]);
+    SEGRT_CHECK(inputs[i].dtype() == v.dtype && inputs[i].shape() == v.shape, InvalidInput, "input ", i, " is ",
+                dtype_name(inputs[i].dtype()), shape_str(inputs[i].shape()), "; compiled for ", dtype_name(v.dtype),
+                shape_str(v.shape));
+    in.push_back({const_cast<void*>(inputs[i].raw()), false});
+  }
+  std::vector<Tensor> outs;
+  for (int o : g.outputs) {
+    const Value& v = g.value(o);
+    outs.emplace_back(output_dtype(v.dtype), v.shape, v.layout);
+    out.push_back({outs.back().raw(), false});
+  }
+  ctx.enqueue(in, out, nullptr, observer);
+  ctx.wait();
+  return outs;
+}
+
+void* Backend::device_alloc(size_t, int) { SEGRT_FAIL(Device, "the ", name(), " backend has no device memory"); }
+void Backend::device_free(void*, int) {}
+void Backend::device_copy(void*, const void*, size_t, bool, int) {
+  SEGRT_FAIL(Device, "the ", name(), " backend has no device memory");
+}
+
 namespace {
 struct BackendTag;
 using Backends = Registry<std::string, BackendFactory, BackendTag>;

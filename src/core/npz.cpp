@@ -17,6 +17,8 @@ struct ZipCloser {
 };
 using ZipPtr = std::unique_ptr<zip_t, ZipCloser>;
 
+constexpr zip_uint64_t kMaxMember = zip_uint64_t{4} << 30;
+
 std::string zip_open_error(int code) {
   zip_error_t e;
   zip_error_init_with_code(&e, code);
@@ -30,12 +32,21 @@ std::string read_member(zip_t* z, zip_uint64_t index, const std::string& what) {
   zip_stat_init(&st);
   SEGRT_CHECK(zip_stat_index(z, index, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE), Io, what, ": ",
               zip_strerror(z));
+  // The directory's size claim is checked before it is allocated: deflate
+  // cannot expand more than 1032:1, and no member may exceed kMaxMember.
+  SEGRT_CHECK(st.size <= kMaxMember && (!(st.valid & ZIP_STAT_COMP_SIZE) || st.comp_method == ZIP_CM_STORE ||
+                                        st.size <= 1032 * st.comp_size + 4096),
+              InvalidInput, what, ": claims ", st.size, " bytes uncompressed (", st.comp_size,
+              " compressed): impossibly large");
   std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(zip_fopen_index(z, index, 0), zip_fclose);
   SEGRT_CHECK(f, Io, what, ": ", zip_strerror(z));
   std::string bytes(st.size, '\0');
   zip_int64_t got = bytes.empty() ? 0 : zip_fread(f.get(), bytes.data(), st.size);
-  SEGRT_CHECK(got >= 0 && static_cast<zip_uint64_t>(got) == st.size, Io, what, ": truncated member (",
-              got, " of ", st.size, " bytes)");
+  SEGRT_CHECK(got >= 0 && static_cast<zip_uint64_t>(got) == st.size, InvalidInput, what,
+              ": truncated or corrupt member (", got, " of ", st.size, " bytes)");
+  char extra;  // reading past the declared end makes libzip check the CRC and notice longer data
+  SEGRT_CHECK(zip_fread(f.get(), &extra, 1) == 0, InvalidInput, what,
+              ": holds more or other data than its directory entry declares (", zip_file_strerror(f.get()), ")");
   return bytes;
 }
 

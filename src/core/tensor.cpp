@@ -47,7 +47,12 @@ const char* layout_name(Layout l) {
 
 int64_t shape_numel(const Shape& s) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    if (d == 0) return 0;
+  }
+  for (int64_t d : s)
+    // Shapes come from model files: a product past 2^63 is a hostile or broken model, not a wrap-around.
+    if (__builtin_mul_overflow(n, d, &n)) SEGRT_FAIL(InvalidModel, "shape ", shape_str(s), " has more than 2^63 elements");
   return n;
 }
 
@@ -65,6 +70,11 @@ Tensor::Tensor(DType dtype, Shape shape, Layout layout)
   for (int64_t d : shape_)
     SEGRT_CHECK(d >= 0, InvalidInput, "tensor dimension must be known and >= 0, got ",
                 shape_str(shape_));
+  // No tensor may claim more than 2^48 bytes (256 TiB): larger claims come
+  // from broken shapes, and their byte counts must not wrap around.
+  uint64_t elems = static_cast<uint64_t>(numel());
+  SEGRT_CHECK(elems <= (uint64_t{1} << 48) / dtype_size(dtype), InvalidInput, "a ", dtype_name(dtype),
+              " tensor of shape ", shape_str(shape_), " is impossibly large");
   size_t bytes = nbytes();
   // Round up so that aligned_alloc's size contract holds and empty tensors still own a buffer.
   size_t alloc = (bytes + 63) / 64 * 64;

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/registry.h"
+#include "import/isolate.h"
 
 namespace segrt {
 
@@ -11,12 +12,24 @@ namespace {
 struct Entry {
   ImportProbe probe;
   ImportFn fn;
+  bool in_child;
 };
 struct ImporterTag;
 using Importers = Registry<std::string, Entry, ImporterTag>;  // probed in name order
+// The cap holds for every format; importers that can (Keras) also check it
+// before they allocate, the others are bounded by the file's own size.
+void check_tensor_sizes(const Graph& g, size_t max_bytes) {
+  for (const Value& v : g.values)
+    SEGRT_CHECK(!v.is_constant() || v.constant.nbytes() <= max_bytes, InvalidModel, "tensor '", v.name, "' ",
+                shape_str(v.constant.shape()), " holds ", v.constant.nbytes(), " bytes, over the limit of ", max_bytes,
+                " (Options::max_tensor_bytes)");
+}
+
 }  // namespace
 
-bool register_importer(const char* name, ImportProbe probe, ImportFn fn) { return Importers::add(name, {probe, fn}); }
+bool register_importer(const char* name, ImportProbe probe, ImportFn fn, bool in_child) {
+  return Importers::add(name, {probe, fn, in_child});
+}
 
 Graph import_model(const std::string& path, const ImportOptions& opts) {
   {
@@ -31,7 +44,11 @@ Graph import_model(const std::string& path, const ImportOptions& opts) {
     names += (names.empty() ? "" : ", ") + name;
     if (e.probe(path)) {
       try {
-        Graph g = e.fn(path, opts);
+        Graph g = e.in_child && opts.isolate
+                      ? import_in_child([&] { return e.fn(path, opts); }, path,
+                                        limits_for_files({path, opts.weights_path}), opts.max_tensor_bytes)
+                      : e.fn(path, opts);
+        check_tensor_sizes(g, opts.max_tensor_bytes);
         g.source_file = path;
         return g;
       } catch (Error& err) {

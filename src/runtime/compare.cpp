@@ -56,10 +56,10 @@ TensorMetrics tensor_metrics(const Tensor& test, const Tensor& ref, double tol) 
 
 void observe(Engine& engine, std::function<void(const Observation&)> fn) {
   if (!fn) {
-    engine.impl().observer = nullptr;
+    EngineAccess::impl(engine).observer = nullptr;
     return;
   }
-  engine.impl().observer = [fn](const Graph& g, const Node& n, int id, const Tensor& t) {
+  EngineAccess::impl(engine).observer = [fn](const Graph& g, const Node& n, int id, const Tensor& t) {
     Observation o;
     o.name = g.value(id).name;
     o.op = n.source_op.empty() ? op_name(n.op) : n.source_op;
@@ -266,6 +266,11 @@ std::vector<Tensor> reference_inputs(const TensorGroups& groups, const std::vect
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i].dtype() == DType::f64 && decl[i].dtype == DType::f32) in[i] = in[i].to_f32();
   return in;
+}
+
+std::vector<Observation> order_reference(const Engine& engine, const std::vector<NamedTensor>& tensors,
+                                         const std::string& file) {
+  return order_reference(EngineAccess::impl(engine).model, tensors, file);
 }
 
 }  // namespace segrt

@@ -95,6 +95,9 @@ class Comparator {
 // every name the model does not have.
 std::vector<Observation> order_reference(const Graph& model, const std::vector<NamedTensor>& tensors,
                                          const std::string& file);
+// The same against the model an engine loaded.
+std::vector<Observation> order_reference(const Engine& engine, const std::vector<NamedTensor>& tensors,
+                                         const std::string& file);
 
 // The model's inputs from a reference file's `inputs` group, by input name (or
 // positionally when both sides have exactly one); float64 arrays become

@@ -1,11 +1,11 @@
 // Engine: import, backend choice, per-shape specialisation and execution.
 #include <algorithm>
 #include <cstring>
-#include <iostream>
 
 #include "import/importer.h"
 #include "ir/shape.h"
 #include "runtime/engine_impl.h"
+#include "runtime/tuning_cache.h"
 
 namespace segrt {
 
@@ -31,50 +31,73 @@ Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, Pas
   return g;
 }
 
-std::unique_ptr<Backend> choose_backend(const std::string& requested, bool verbose, std::string* chosen) {
+std::unique_ptr<Backend> choose_backend(const std::string& requested, const std::string& precision, int device,
+                                        const LogSink& log, std::string* chosen) {
   auto names = backend_names();
   auto built = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  auto say = [&](LogLevel l, const std::string& m) {
+    if (log) log(l, m);
+  };
   if (requested != "auto") {
     auto be = make_backend(requested);
     std::string why;
     if (!be->available(&why)) {
       if (requested == "cuda" && built("cpu")) {
-        std::cerr << "segrt: CUDA unavailable (" << why << "); falling back to the CPU backend\n";
+        say(LogLevel::Notice, "CUDA unavailable (" + why + "); falling back to the CPU backend");
         *chosen = "cpu";
         return make_backend("cpu");
       }
       SEGRT_FAIL(Device, "backend '", requested, "' is unavailable: ", why);
     }
+    // The device is there but cannot do what was asked (bf16 on Turing): an error.
+    SEGRT_CHECK(be->available_for(precision, device, &why), Device, "backend '", requested, "': ", why);
     *chosen = requested;
     return be;
   }
   if (built("cuda")) {
     auto be = make_backend("cuda");
     std::string why;
-    if (be->available(&why)) {
+    if (be->available_for(precision, device, &why)) {
       *chosen = "cuda";
       return be;
     }
-    std::cerr << "segrt: no usable GPU (" << why << "); running on the CPU\n";
+    say(LogLevel::Notice, "no usable GPU (" + why + "); running on the CPU");
   }
   *chosen = built("cpu") ? "cpu" : "ref";
-  if (verbose) std::cerr << "segrt: backend " << *chosen << "\n";
+  say(LogLevel::Debug, "backend " + *chosen);
   return make_backend(*chosen);
 }
 
+void Engine::Impl::say(LogLevel level, const std::string& message) const {
+  if (level == LogLevel::Debug && !options.verbose) return;
+  if (options.log) options.log(level, message);
+}
+
 void Engine::Impl::check_inputs(const std::vector<Tensor>& inputs) const {
-  SEGRT_CHECK(inputs.size() == model.inputs.size(), InvalidInput, "the model takes ", model.inputs.size(),
-              " input(s), got ", inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
+  std::vector<Shape> shapes;
+  std::vector<DType> dtypes;
+  for (const auto& t : inputs) {
+    shapes.push_back(t.shape());
+    dtypes.push_back(t.dtype());
+  }
+  check_shapes(shapes, dtypes);
+}
+
+void Engine::Impl::check_shapes(const std::vector<Shape>& shapes, const std::vector<DType>& dtypes) const {
+  SEGRT_CHECK(shapes.size() == model.inputs.size(), InvalidInput, "the model takes ", model.inputs.size(),
+              " input(s), got ", shapes.size());
+  for (size_t i = 0; i < shapes.size(); ++i) {
     const Value& v = model.value(model.inputs[i]);
-    const Tensor& t = inputs[i];
-    SEGRT_CHECK(t.dtype() == v.dtype, InvalidInput, "input '", v.name, "' must be ", dtype_name(v.dtype), ", got ",
-                dtype_name(t.dtype()));
+    if (i < dtypes.size())
+      SEGRT_CHECK(dtypes[i] == v.dtype, InvalidInput, "input '", v.name, "' must be ", dtype_name(v.dtype), ", got ",
+                  dtype_name(dtypes[i]));
+    for (int64_t d : shapes[i])
+      SEGRT_CHECK(d >= 0, InvalidInput, "input '", v.name, "': shape ", shape_str(shapes[i]), " has a negative dimension");
     if (!v.shape_known) continue;
-    bool ok = t.rank() == static_cast<int>(v.shape.size());
-    for (size_t d = 0; ok && d < v.shape.size(); ++d) ok = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
+    bool ok = shapes[i].size() == v.shape.size();
+    for (size_t d = 0; ok && d < v.shape.size(); ++d) ok = v.shape[d] < 0 || v.shape[d] == shapes[i][d];
     SEGRT_CHECK(ok, InvalidInput, "input '", v.name, "' must have shape ", shape_str(v.shape), " (? = any), got ",
-                shape_str(t.shape()));
+                shape_str(shapes[i]));
   }
 }
 
@@ -121,24 +144,43 @@ bool Engine::Impl::bind_inputs_for(int value_id, const std::vector<Tensor>& inpu
 }
 
 Plan& Engine::Impl::plan_for(const std::vector<Tensor>& inputs) {
-  std::vector<Shape> shapes, key;
+  std::vector<Shape> shapes;
   for (const auto& t : inputs) shapes.push_back(t.shape());
+  std::lock_guard<std::mutex> lock(mu);
+  return build_plan(shapes, &inputs);
+}
+
+Plan& Engine::Impl::plan_for_shapes(const std::vector<Shape>& shapes) {
+  std::lock_guard<std::mutex> lock(mu);
+  return build_plan(shapes, nullptr);
+}
+
+// Called with `mu` held. Without input values (plan_for_shapes) a model whose
+// shapes depend on an input's values cannot be planned: NeedsConstant escapes.
+Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vector<Tensor>* inputs) {
+  std::vector<Shape> key;
   std::map<int, Tensor> bound;
   auto p = std::make_unique<Plan>();
   for (;;) {  // grows bound_inputs until shape inference has every value it needs
     key = shapes;
     bound.clear();
-    for (size_t i : bound_inputs) {
-      key.push_back(value_key(inputs[i]));
-      bound[model.inputs[i]] = inputs[i];
-    }
+    if (inputs)
+      for (size_t i : bound_inputs) {
+        key.push_back(value_key((*inputs)[i]));
+        bound[model.inputs[i]] = (*inputs)[i];
+      }
     auto it = plans.find(key);
     if (it != plans.end()) return *it->second;
     try {
       p->graph = specialize(model, shapes, p->log, bound);
       break;
     } catch (const NeedsConstant& e) {
-      if (!bind_inputs_for(e.value_id(), inputs)) throw;
+      if (!inputs) {
+        Error err(ErrorKind::InvalidInput, "this model's shapes depend on an input's values; run it (or bind them) "
+                                           "instead of compiling for shapes alone");
+        throw err.with_file(model.source_file);
+      }
+      if (!bind_inputs_for(e.value_id(), *inputs)) throw;
       p->log = PassLog();
     }
   }
@@ -156,15 +198,70 @@ Plan& Engine::Impl::plan_for(const std::vector<Tensor>& inputs) {
       throw p->graph.annotate(e, n);
     }
   }
-  if (options.verbose)
-    for (const auto& line : p->log.lines) std::cerr << "segrt: " << line << "\n";
+  for (const auto& line : p->log.lines) say(LogLevel::Debug, line);
   CompileOptions co;
   co.precision = options.precision;
   co.device = options.device;
   co.threads = options.threads;
   co.verbose = options.verbose;
+  co.knobs = options.knobs;
+  co.log = [this](LogLevel l, const std::string& m) { say(l, m); };
+  std::unique_ptr<TuningFile> tuning;
+  if (cache) {
+    tuning = cache->open(backend->device_key(options.device), model_hash, shapes, options.precision);
+    co.tuning_store = tuning.get();
+  }
   p->exe = backend->compile(p->graph, co);
+  if (tuning) tuning->save();
+  const Graph& g = p->exe->graph();
+  for (int id : g.inputs) {
+    const Value& v = g.value(id);
+    p->inputs.push_back({v.name, v.dtype, v.shape, v.layout});
+  }
+  for (int id : g.outputs) {
+    const Value& v = g.value(id);
+    p->outputs.push_back({v.name, p->exe->output_dtype(v.dtype), v.shape, v.layout});
+  }
   return *plans.emplace(key, std::move(p)).first->second;
+}
+
+std::unique_ptr<ExecContext> Plan::acquire(int max_contexts) {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_cv_.wait(lock, [&] { return !idle_.empty() || max_contexts <= 0 || created_ < max_contexts; });
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return c;
+  }
+  ++created_;
+  lock.unlock();
+  try {
+    return exe->create_context();  // outside the lock: may allocate and capture
+  } catch (...) {
+    discard();
+    throw;
+  }
+}
+
+void Plan::release(std::unique_ptr<ExecContext> ctx) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(ctx));
+  }
+  idle_cv_.notify_one();
+}
+
+void Plan::discard() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --created_;
+  }
+  idle_cv_.notify_one();
+}
+
+int Plan::contexts_created() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return created_;
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -172,22 +269,51 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
+namespace {
+Engine::Impl* finish_load(Engine::Impl& impl) {
+  try {
+    verify_graph(impl.model);
+  } catch (Error& e) {
+    throw e.with_file(impl.model.source_file);
+  }
+  impl.backend = choose_backend(impl.options.backend, impl.options.precision, impl.options.device,
+                                [&impl](LogLevel l, const std::string& m) { impl.say(l, m); }, &impl.backend_name);
+  if (!impl.options.cache_dir.empty()) {
+    impl.model_hash = graph_content_hash(impl.model);
+    impl.cache = std::make_unique<TuningCache>(impl.options.cache_dir, [&impl](LogLevel l, const std::string& m) {
+      impl.say(l, m);
+    });
+  }
+  return &impl;
+}
+}  // namespace
+
 Engine Engine::load(const std::string& path, const Options& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   ImportOptions io;
   io.weights_path = options.weights;
+  io.isolate = options.isolate_import;
+  io.max_tensor_bytes = options.max_tensor_bytes;
   impl->model = import_model(path, io);
-  try {
-    verify_graph(impl->model);
-  } catch (Error& e) {
-    throw e.with_file(path);
-  }
-  impl->backend = choose_backend(options.backend, options.verbose, &impl->backend_name);
+  finish_load(*impl);
   return Engine(std::move(impl));
 }
 
-static TensorInfo info_of(const Value& v) { return {v.name, v.dtype, v.shape, v.layout}; }
+Engine Engine::load_from_memory(const void* data, size_t size, const std::string& format, const Options& options,
+                                const std::string& name) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  ImportOptions io;
+  io.weights_path = options.weights;
+  io.isolate = options.isolate_import;
+  io.max_tensor_bytes = options.max_tensor_bytes;
+  impl->model = import_model_bytes(data, size, format, name, io);
+  finish_load(*impl);
+  return Engine(std::move(impl));
+}
+
+static TensorInfo info_of(const Value& v) { return {v.name, v.dtype, v.shape, v.layout, v.shape_known}; }
 
 std::vector<TensorInfo> Engine::inputs() const {
   std::vector<TensorInfo> r;
@@ -205,12 +331,39 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& inputs) {
   try {
     impl_->check_inputs(inputs);
     Plan& p = impl_->plan_for(inputs);
-    return p.exe->run(inputs, impl_->observer ? &impl_->observer : nullptr);
+    std::vector<Tensor> outs;
+    std::vector<Binding> in, out;
+    for (const Tensor& t : inputs) in.push_back({const_cast<void*>(t.raw()), false});
+    for (const TensorInfo& o : p.outputs) {
+      outs.emplace_back(o.dtype, o.shape, o.layout);
+      out.push_back({outs.back().raw(), false});
+    }
+    auto ctx = p.acquire(impl_->options.max_contexts);
+    try {
+      ctx->enqueue(in, out, nullptr, impl_->observer ? &impl_->observer : nullptr);
+      ctx->wait();
+    } catch (...) {
+      p.discard();  // a context a run failed in is not reused
+      throw;
+    }
+    p.release(std::move(ctx));
+    return outs;
   } catch (Error& e) {
     throw e.with_file(impl_->model.source_file);
   } catch (const std::bad_alloc&) {
     Error e(ErrorKind::OutOfMemory, "host memory exhausted while running the model");
     throw e.with_file(impl_->model.source_file);
+  }
+}
+
+void Engine::precompile(const std::vector<std::vector<Shape>>& input_shapes) {
+  for (const auto& shapes : input_shapes) {
+    try {
+      impl_->check_shapes(shapes, {});
+      impl_->plan_for_shapes(shapes);
+    } catch (Error& e) {
+      throw e.with_file(impl_->model.source_file);
+    }
   }
 }
 
@@ -226,5 +379,6 @@ void Engine::set_observer(TensorObserver observer) {
 
 std::string Engine::backend() const { return impl_->backend_name; }
 std::string Engine::device_name() const { return impl_->backend->device_name(); }
+const Options& Engine::options() const { return impl_->options; }
 
 }  // namespace segrt

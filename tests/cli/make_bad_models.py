@@ -34,8 +34,8 @@ save("channel_mismatch", [conv], [vi("x", [1, 3, 8, 8])], [vi("y", [1, 4, 8, 8])
 add = helper.make_node("Add", ["a", "b"], ["c"], name="add1")
 save("two_inputs", [add], [vi("a", [2, 3]), vi("b", [2, 3])], [vi("c", [2, 3])])
 # An op segrt does not have.
-lrn = helper.make_node("LRN", ["x"], ["y"], name="lrn1", size=3)
-save("unsupported_op", [lrn], [vi("x", [1, 3, 8, 8])], [vi("y", [1, 3, 8, 8])])
+rnd = helper.make_node("RandomUniformLike", ["x"], ["y"], name="rnd1")  # random: refused by design
+save("unsupported_op", [rnd], [vi("x", [1, 3, 8, 8])], [vi("y", [1, 3, 8, 8])])
 # Only a non-default domain (training ops).
 save("training_domain", [helper.make_node("Adagrad", ["r", "t", "x", "g", "h"], ["x2", "h2"], name="ada",
                                           domain="ai.onnx.preview.training")],

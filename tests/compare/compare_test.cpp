@@ -281,7 +281,7 @@ TEST(CompareKeras, AllLayersOfEveryReferenceFileWithin1e5) {
       throw;
     }
     const auto& acts = tensor_group(groups, "activations", path);
-    Comparator c(order_reference(e->impl().model, acts, path), {1e-5, false});
+    Comparator c(order_reference(EngineAccess::impl(*e).model, acts, path), {1e-5, false});
     observe(*e, [&](const Observation& o) { c.observe(o); });
     e->run(reference_inputs(groups, e->inputs(), path));
     CompareReport r = c.finish();

@@ -3,7 +3,9 @@
 # suites (node, pytorch-converted, pytorch-operator, simple) and checks
 #  1. no case FAILs (every case passes or is UNSUPPORTED with a reason);
 #  2. of the cases in core_cases.txt (ops all in segrt's core list) at least
-#     MIN_CORE_PASS pass, and each one that does not is UNSUPPORTED with a reason.
+#     MIN_CORE_PASS pass, and each one that does not is UNSUPPORTED with a reason;
+#  3. at least MIN_TOTAL_PASS cases pass over all suites, and every UNSUPPORTED
+#     case names one of the reasons docs/ops.md lists ("What is not supported").
 # Usage: conformance.test.sh path/to/segrt   (exit 77 = skipped: no test data)
 # Env: CONFORMANCE_BACKEND (default ref), MIN_CORE_PASS (default 450: 453 pass today; issue 2 asks for 431, the margin catches regressions).
 set -euo pipefail
@@ -11,6 +13,9 @@ SEGRT=${1:?usage: conformance.test.sh path/to/segrt}
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA=${SEGRT_ONNX_TESTDATA:-/usr/share/libonnx-testdata/data}
 MIN_CORE_PASS=${MIN_CORE_PASS:-450}
+MIN_TOTAL_PASS=${MIN_TOTAL_PASS:-955}  # 958 pass today (issue 15 asks for 950)
+# The reasons of docs/ops.md, as the load errors word them.
+REASONS='strings|sequences/maps/optional|training|random|control flow|spectral|element type|is not a tensor|STRING|only the default ONNX domain|imports no opset of the default ONNX domain'
 BACKEND=${CONFORMANCE_BACKEND:-ref}
 if [ ! -d "$DATA/node" ]; then
   echo "SKIP: $DATA/node not found (apt-get install libonnx-testdata)"
@@ -48,6 +53,19 @@ if [ "$core_pass" -lt "$MIN_CORE_PASS" ] || [ "$core_bad" -ne 0 ]; then
     case "$c" in ''|'#'*) continue ;; esac
     grep -E "^UNSUPPORTED $c:" "$OUT" | cut -c1-300 || true
   done <"$HERE/core_cases.txt"
+  status=1
+fi
+total_pass=$(grep -c '^PASS ' "$OUT" || true)
+echo "all suites: $total_pass passed (need >= $MIN_TOTAL_PASS)"
+if [ "$total_pass" -lt "$MIN_TOTAL_PASS" ]; then
+  echo "FAILED: fewer than $MIN_TOTAL_PASS cases pass"
+  status=1
+fi
+# Celu arrives with issue 13's activation work; drop it from this filter once that is merged.
+unreasoned=$(grep '^UNSUPPORTED ' "$OUT" | grep -Ev "$REASONS" | grep -v 'op Celu is not supported' || true)
+if [ -n "$unreasoned" ]; then
+  echo "FAILED: unsupported cases without a reason from docs/ops.md:"
+  cut -c1-300 <<<"$unreasoned"
   status=1
 fi
 exit $status

@@ -37,7 +37,7 @@ TEST(CudaBench, UNet) {
     Engine e = Engine::load(path, o);
     Tensor x = test::random_tensor({c.b, 1, c.hw, c.hw}, 3, 0, 1);
     for (int i = 0; i < 5; ++i) e.run({x});
-    auto* exe = dynamic_cast<cuda::CudaExecutable*>(e.impl().plan_for({x}).exe.get());
+    auto* exe = dynamic_cast<cuda::CudaExecutable*>(EngineAccess::impl(e).plan_for({x}).exe.get());
     ASSERT_NE(exe, nullptr);
     std::vector<double> wall, comp, copies;
     for (int i = 0; i < 30; ++i) {

@@ -29,14 +29,14 @@ void check_gpu_only(const std::string& file, Shape shape) {
     o.backend = "cuda";
     o.precision = p;
     o.verbose = true;
-    ::testing::internal::CaptureStderr();
+    std::string log;
+    o.log = [&log](LogLevel, const std::string& m) { log += m + "\n"; };
     Engine e = Engine::load(path, o);
     std::vector<Tensor> got;
     for (int run = 0; run < 3; ++run) got = e.run({x});  // eager, capture, replay
-    std::string log = ::testing::internal::GetCapturedStderr();
     EXPECT_EQ(log.find("runs on the host"), std::string::npos) << log;
     EXPECT_NE(log.find(" 0 host nodes"), std::string::npos) << log;
-    auto* exe = dynamic_cast<cuda::CudaExecutable*>(e.impl().plan_for({x}).exe.get());
+    auto* exe = dynamic_cast<cuda::CudaExecutable*>(EngineAccess::impl(e).plan_for({x}).exe.get());
     ASSERT_NE(exe, nullptr);
     EXPECT_EQ(exe->host_nodes(), 0);
     EXPECT_TRUE(exe->graph_captured());

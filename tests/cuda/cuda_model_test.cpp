@@ -177,6 +177,15 @@ void check_model(const std::string& path, Shape shape) {
   Engine ref = Engine::load(path, ro);
   Tensor x = random_tensor(shape, 2024, 0, 1);
   std::vector<Tensor> want;
+  // The largest activation of the reference run: a model whose activations
+  // leave fp16's range (65504) on this input cannot be represented in fp16 at
+  // all (MaksymZhytnikov's U-Net reaches 7.4e5 on uniform [0,1) input), so
+  // fp16 is not compared for it, visibly.
+  double max_act = 0;
+  ref.set_observer([&](const std::string&, const std::string&, const Tensor& t) {
+    for (double v : t.to_f64_vector())
+      if (std::isfinite(v)) max_act = std::max(max_act, std::fabs(v));
+  });
   try {
     want = ref.run({x});
   } catch (const Error& e) {
@@ -184,11 +193,16 @@ void check_model(const std::string& path, Shape shape) {
     throw;
   }
   for (const auto& [ps, layout] : test::precisions_of("cuda", {"fp32", "tf32", "fp16", "bf16"}, false)) {
-    test::ScopedCudaLayout scoped(layout);
     std::string label = layout.empty() ? ps : ps + "/" + layout;
+    if (ps == "fp16" && max_act > 65504) {
+      std::printf("[cuda-model] %-24s %-9s not compared: the reference's activations reach %.3g, beyond fp16's 65504\n",
+                  std::filesystem::path(path).filename().c_str(), label.c_str(), max_act);
+      continue;
+    }
     Options co;
     co.backend = "cuda";
     co.precision = ps;
+    co.knobs.cuda_layout = layout;
     Engine e = Engine::load(path, co);
     auto got = e.run({x});
     got = e.run({x});  // the CUDA-graph path

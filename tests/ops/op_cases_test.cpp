@@ -6,7 +6,8 @@
 //   {OpType::Tanh, [] { return unary(OpType::Tanh); }},
 //   {OpType::Gather, [] { return C(OpType::Gather, {rnd({5, 4}), i64c({3, -1, 0}, {3})}, {{"axis", int64_t{0}}}); }},
 //
-// Activations (SEGRT_ACT in ops.def) get theirs from the list itself.
+// Activations (SEGRT_ACT in ops.def) get theirs from the list itself; the
+// ONNX-coverage ops have theirs in op_cases_coverage.h.
 // Awkward shapes on purpose: odd sizes, 1, 13, non-square.
 #include <functional>
 #include <map>
@@ -49,6 +50,14 @@ Case conv(OpType op, Shape x, Shape w, std::vector<int64_t> pads, std::vector<in
 Case binary(OpType op, Shape a, Shape b, float lo = -1.f) { return C(op, {rnd(a, lo, 2), rnd(b, lo, 2)}); }
 
 using V = std::vector<int64_t>;
+
+}  // namespace
+}  // namespace segrt
+
+#include "ops/op_cases_coverage.h"  // uses Case, C, rnd... above
+
+namespace segrt {
+namespace {
 
 const std::map<OpType, std::function<Case()>>& cases() {
   static const std::map<OpType, std::function<Case()>> m = [] {
@@ -101,6 +110,7 @@ const std::map<OpType, std::function<Case()>>& cases() {
         {OpType::ConstantOfShape, [] { Case c = C(OpType::ConstantOfShape, {i64c({3, 5}, {2})}); c.fold = false; return c; }},
         {OpType::Constant, [] { Case c = C(OpType::Constant, {}, {{"value_floats", std::vector<double>{0.5, -1, 2}}}); c.fold = false; return c; }},
     };
+    test_cases::add_coverage_cases(t);
     for (OpType op : kActivationOps)  // every SEGRT_ACT line: Sqrt on positive values
       t[op] = [op] { return op == OpType::Sqrt ? unary(op, 0.1f, 4.f) : unary(op); };
     return t;

@@ -86,13 +86,22 @@ TEST(Pad, PadsOfTheWrongLengthIsAModelError) {
   }
 }
 
-TEST(Pad, WrapModeIsUnsupportedByName) {
+// Opset 19's wrap repeats the input, any number of times over.
+TEST(Pad, WrapRepeatsTheInput) {
+  Tensor x = iota({3});
+  Tensor y = run1(OpType::Pad, mode("wrap"), {x, ints({4, 2})});
+  std::vector<float> want;
+  for (int i = -4; i < 5; ++i) want.push_back(x.data<float>()[((i % 3) + 3) % 3]);
+  EXPECT_EQ(std::vector<float>(y.data<float>(), y.data<float>() + y.numel()), want);
+}
+
+TEST(Pad, UnknownModeIsUnsupportedByName) {
   try {
-    run1(OpType::Pad, mode("wrap"), {iota({3}), ints({1, 1})});
+    run1(OpType::Pad, mode("mirror"), {iota({3}), ints({1, 1})});
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
-    EXPECT_NE(std::string(e.what()).find("'wrap'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'mirror'"), std::string::npos) << e.what();
   }
 }
 

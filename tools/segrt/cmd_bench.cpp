@@ -2,6 +2,8 @@
 // inputs at --batch / --shape, --warmup untimed runs, then --iterations timed
 // ones; prints median / p90 / p99, images/s, GFLOP/s, memory, and with --json
 // a last line holding one JSON object (the fields scripts compare on).
+// --device-io keeps inputs and outputs in device memory (as trtexec's
+// --noDataTransfers): the timed loop is then compute alone.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -11,8 +13,6 @@
 #include <random>
 
 #include "commands.h"
-#include "ir/cost.h"
-#include "runtime/engine_impl.h"
 
 namespace segrt::cli {
 
@@ -25,6 +25,7 @@ struct BenchArgs {
   int iterations = 20;
   int warmup = 3;
   bool json = false;
+  bool device_io = false;
   EngineFlags flags;
 };
 
@@ -92,23 +93,51 @@ void bench(const BenchArgs& a) {
   e.run(in);  // specialises and compiles for this shape
   double first_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   for (int i = 0; i < a.warmup; ++i) e.run(in);
-  Plan& plan = e.impl().plan_for(in);
+  // The timed runs go through one explicit context (the one the runs above
+  // warmed up and left in the pool), bound to host tensors or device buffers.
+  Context ctx = e.create_context(shapes);
+  std::vector<Tensor> out;
+  std::vector<DeviceBuffer> dev;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (a.device_io) {
+      dev.push_back(e.allocate_device(in[i].nbytes()));
+      dev.back().copy_from_host(in[i].raw(), in[i].nbytes());
+      ctx.bind_input(i, dev.back().view(in[i].dtype(), in[i].shape()));
+    } else {
+      ctx.bind_input(i, TensorView::of(in[i]));
+    }
+  }
+  for (size_t k = 0; k < ctx.outputs().size(); ++k) {
+    const TensorInfo& o = ctx.outputs()[k];
+    out.emplace_back(o.dtype, o.shape, o.layout);
+    if (a.device_io) {
+      dev.push_back(e.allocate_device(out.back().nbytes()));
+      ctx.bind_output(k, dev.back().view(o.dtype, o.shape));
+    } else {
+      ctx.bind_output(k, TensorView::of(out.back()));
+    }
+  }
+  for (int i = 0; i < std::max(a.warmup, 2); ++i) {  // new bindings: a context may capture its graph again
+    ctx.enqueue();
+    ctx.wait();
+  }
   std::vector<double> ms, compute, h2d, d2h;
   for (int i = 0; i < a.iterations; ++i) {
     auto s = clock::now();
-    e.run(in);
+    ctx.enqueue();
+    ctx.wait();
     ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - s).count());
-    Executable::Timing t = plan.exe->last_timing();
+    RunTiming t = ctx.last_timing();
     if (t.compute_ms >= 0) compute.push_back(t.compute_ms);
-    if (t.h2d_ms >= 0) h2d.push_back(t.h2d_ms);
-    if (t.d2h_ms >= 0) d2h.push_back(t.d2h_ms);
+    if (t.h2d_ms >= 0 && !a.device_io) h2d.push_back(t.h2d_ms);
+    if (t.d2h_ms >= 0 && !a.device_io) d2h.push_back(t.d2h_ms);
   }
-  int64_t macs = 0;
-  for (const Node& n : plan.graph.nodes) macs += node_macs(plan.graph, n);
+  PlanInfo plan = e.plan_info(shapes);
+  int64_t macs = plan.macs;
   double median = percentile(ms, 0.5), p90 = percentile(ms, 0.9), p99 = percentile(ms, 0.99);
   double ips = a.batch * 1000.0 / median;
   double gflops = 2.0 * macs / (median * 1e6);
-  size_t device_peak = plan.exe->peak_device_bytes();
+  size_t device_peak = plan.shared_device_bytes + plan.context_device_bytes;
   size_t peak = device_peak ? device_peak : peak_rss_bytes();
   std::string shape_s = shape_str(shapes.at(0));
 
@@ -118,12 +147,14 @@ void bench(const BenchArgs& a) {
   std::printf("latency    median %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d iterations)\n", median, p90, p99,
               percentile(ms, 0), a.iterations);
   std::printf("throughput %.2f images/s, %.1f GFLOP/s (%.2f GMAC per run)\n", ips, gflops, macs / 1e9);
-  if (!compute.empty()) std::printf("compute    median %.3f ms\n", percentile(compute, 0.5));
+  if (!compute.empty())
+    std::printf("compute    median %.3f ms%s\n", percentile(compute, 0.5),
+                a.device_io ? " (device I/O: inputs and outputs stay on the device)" : "");
   if (!h2d.empty()) std::printf("copies     h2d median %.3f ms, d2h median %.3f ms\n", percentile(h2d, 0.5),
                                 d2h.empty() ? 0.0 : percentile(d2h, 0.5));
   std::printf("memory     peak %s %.1f MiB; activations planned %.1f MiB (unplanned %.1f MiB)\n",
-              device_peak ? "device" : "RSS", peak / 1048576.0, plan.exe->planned_bytes() / 1048576.0,
-              plan.exe->unplanned_bytes() / 1048576.0);
+              device_peak ? "device" : "RSS", peak / 1048576.0, plan.planned_bytes / 1048576.0,
+              plan.unplanned_bytes / 1048576.0);
   if (!a.json) return;
   char buf[1024];
   std::snprintf(buf, sizeof buf,
@@ -133,8 +164,8 @@ void bench(const BenchArgs& a) {
                 "\"peak_rss_bytes\":%zu,\"planned_bytes\":%zu,\"unplanned_bytes\":%zu,\"first_run_ms\":%.2f",
                 json_str(a.model).c_str(), json_str(e.backend()).c_str(), json_str(e.device_name()).c_str(),
                 json_str(a.flags.precision).c_str(), a.batch, json_str(shape_s).c_str(), a.iterations, median, p90,
-                p99, percentile(ms, 0), ips, macs / 1e9, gflops, peak, peak_rss_bytes(), plan.exe->planned_bytes(),
-                plan.exe->unplanned_bytes(), first_ms);
+                p99, percentile(ms, 0), ips, macs / 1e9, gflops, peak, peak_rss_bytes(), plan.planned_bytes,
+                plan.unplanned_bytes, first_ms);
   std::string line = buf;
   auto field = [&](const char* name, const std::vector<double>& v) {
     if (v.empty()) return;
@@ -144,6 +175,7 @@ void bench(const BenchArgs& a) {
   field("compute_ms", compute);
   field("h2d_ms", h2d);
   field("d2h_ms", d2h);
+  if (a.device_io) line += ",\"device_io\":true";
   std::cout << line << "}" << std::endl;
 }
 
@@ -157,6 +189,8 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--shape", args->shape, "input height x width, e.g. 512x512 (default: the model's, else 256x256)");
   cmd->add_option("--iterations,-n", args->iterations, "timed runs")->capture_default_str();
   cmd->add_option("--warmup", args->warmup, "untimed runs after the first")->capture_default_str();
+  cmd->add_flag("--device-io", args->device_io,
+                "inputs and outputs stay in device memory (no transfers timed; cuda backend)");
   cmd->add_flag("--json", args->json, "end with one line of JSON (median_ms, p90_ms, p99_ms, throughput_ips, ...)");
   args->flags.add_to(cmd);
   cmd->callback([args, exit_code] {

@@ -6,9 +6,8 @@
 #include <sstream>
 
 #include "commands.h"
-#include "runtime/compare.h"
-#include "runtime/engine_impl.h"
 #include "core/tensor_file.h"
+#include "runtime/compare.h"
 #include "segrt/npy.h"
 
 namespace segrt::cli {
@@ -98,7 +97,7 @@ CompareReport compare(const CompareArgs& a, std::string* header) {
   if (!a.reference.empty()) {
     TensorGroups groups = read_tensor_groups(a.reference);
     const auto& acts = tensor_group(groups, "activations", a.reference);
-    ref = order_reference(e.impl().model, acts, a.reference);
+    ref = order_reference(e, acts, a.reference);
     inputs = model_inputs(a, e, &groups);
     h << a.reference;
   } else {

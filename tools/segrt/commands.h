@@ -4,7 +4,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
-#include "segrt/engine.h"
+#include "segrt/segrt.h"
 
 namespace segrt::cli {
 
@@ -14,6 +14,8 @@ void add_onnx_test_command(CLI::App& app, int* exit_code);
 void add_bench_command(CLI::App& app, int* exit_code);
 void add_compare_command(CLI::App& app, int* exit_code);
 void add_segment_command(CLI::App& app, int* exit_code);
+void add_export_command(CLI::App& app, int* exit_code);
+void add_serve_command(CLI::App& app, int* exit_code);
 
 // Flags shared by the commands that execute a model.
 struct EngineFlags {
@@ -23,9 +25,18 @@ struct EngineFlags {
   int threads = 0;
   std::string weights;
   bool verbose = false;
+  std::string cache_dir;  // default: $XDG_CACHE_HOME/segrt (or ~/.cache/segrt)
+  bool no_cache = false;
+  bool trusted = false;
   void add_to(CLI::App* cmd);
+  // Also reads the SEGRT_CUDA_* / SEGRT_CPU_* knob variables (docs/library.md)
+  // and logs to stderr: the library itself does neither.
   Options options() const;
 };
+
+// The CLI's log callback: notices and warnings always, debug lines with
+// --verbose, profiles when asked for; everything on stderr.
+LogCallback stderr_log(bool verbose);
 
 // "256x256" or "256" -> {256, 256}; throws InvalidInput.
 std::vector<int64_t> parse_hw(const std::string& s);

@@ -15,6 +15,28 @@ void EngineFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--threads", threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--weights", weights, "weights file for a Keras architecture JSON");
   cmd->add_flag("--verbose,-v", verbose, "log passes and backend decisions");
+  cmd->add_option("--cache-dir", cache_dir, "tuning cache folder (default $XDG_CACHE_HOME/segrt or ~/.cache/segrt)");
+  cmd->add_flag("--no-cache", no_cache, "neither read nor write the tuning cache");
+  cmd->add_flag("--trusted", trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
+}
+
+namespace {
+std::string default_cache_dir() {
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/segrt";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/segrt";
+  return "";
+}
+
+bool env_set(const char* name) { return std::getenv(name) != nullptr; }
+}  // namespace
+
+LogCallback stderr_log(bool verbose) {
+  bool profiling = env_set("SEGRT_CUDA_PROFILE") || env_set("SEGRT_CPU_PROFILE");
+  return [verbose, profiling](LogLevel level, const std::string& m) {
+    if (level == LogLevel::Info && !verbose && !(profiling && !m.empty() && m[0] == '[')) return;
+    if (!m.empty() && m[0] == '[') std::cerr << m << "\n";  // profile tables keep their own prefix
+    else std::cerr << "segrt: " << m << "\n";
+  };
 }
 
 Options EngineFlags::options() const {
@@ -25,6 +47,19 @@ Options EngineFlags::options() const {
   o.threads = threads;
   o.weights = weights;
   o.verbose = verbose;
+  o.log = stderr_log(verbose);
+  o.cache_dir = no_cache ? "" : cache_dir.empty() ? default_cache_dir() : cache_dir;
+  // The knobs that used to be read inside the library.
+  BackendKnobs& k = o.knobs;
+  if (const char* l = std::getenv("SEGRT_CUDA_LAYOUT")) k.cuda_layout = l;
+  k.cuda_subpixel = !env_set("SEGRT_CUDA_NO_SUBPIXEL");
+  k.cuda_graphs = !env_set("SEGRT_CUDA_NO_GRAPH");
+  k.cuda_winograd = !env_set("SEGRT_CUDA_NO_WINOGRAD");
+  k.cuda_legacy_conv = env_set("SEGRT_CUDA_LEGACY_CONV");
+  if (const char* p = std::getenv("SEGRT_CUDA_PROFILE")) k.cuda_profile = std::string(p) == "2" ? 2 : 1;
+  if (const char* sp = std::getenv("SEGRT_CPU_SPLIT")) k.cpu_split_upsample = std::string(sp) != "0";
+  k.cpu_profile = env_set("SEGRT_CPU_PROFILE");
+  o.isolate_import = !trusted;
   return o;
 }
 
@@ -66,14 +101,18 @@ __attribute__((section(".preinit_array"), used)) static void (*segrt_preinit)(in
 int main(int argc, char** argv) {
   CLI::App app{"segrt: fast, exact inference for semantic-segmentation networks (ONNX, Keras)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "segrt 0.1.0");
+  app.set_version_flag("--version", std::string("segrt ") + segrt::version() + " (" + segrt::build_parts() + ")");
   int exit_code = 0;
   segrt::cli::add_inspect_command(app, &exit_code);
   segrt::cli::add_run_command(app, &exit_code);
   segrt::cli::add_onnx_test_command(app, &exit_code);
   segrt::cli::add_bench_command(app, &exit_code);
   segrt::cli::add_compare_command(app, &exit_code);
+#ifdef SEGRT_CLI_SEGMENT
   segrt::cli::add_segment_command(app, &exit_code);
+#endif
+  segrt::cli::add_export_command(app, &exit_code);
+  segrt::cli::add_serve_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
+#include <mutex>
 
 #include "backend/cpu/cpu.h"
 #include "backend/ref/ref.h"
@@ -242,9 +242,37 @@ void* aligned_bytes(size_t n) {
 
 int thread_count(int requested) { return requested > 0 ? requested : omp_get_num_procs(); }
 
+class CpuExecutable;
+
+// What one run writes: the activation arena, the oneDNN memories bound to
+// it (one set per step), the stream, and its own primitive objects. The
+// steps, their primitive descriptors and the reordered weights are the
+// executable's, shared by every context. Each context makes its own
+// primitives from the shared descriptors because one oneDNN primitive must
+// not run in two threads at once (its library-managed scratchpad is private
+// to it); the JIT code behind them comes from oneDNN's primitive cache, so
+// this costs a lookup per step, not a compilation.
+class CpuContext : public ExecContext {
+ public:
+  explicit CpuContext(const CpuExecutable& exe);
+  ~CpuContext() override { std::free(arena_); }
+  void enqueue(const std::vector<Binding>& in, const std::vector<Binding>& out, void* stream,
+               const Observer* observer) override;
+
+ private:
+  void fetch_into(int v, void* dst);
+  const CpuExecutable& exe_;
+  dnnl::stream strm_;
+  char* arena_ = nullptr;
+  std::vector<void*> ptr_;                                  // per slot
+  std::vector<dnnl::primitive> prims_;                       // per step (null for host steps)
+  std::vector<std::unordered_map<int, dnnl::memory>> bound_;  // per step: every argument
+  std::vector<std::vector<dnnl::memory>> input_mems_;       // per graph input: memories over it
+};
+
 class CpuExecutable : public Executable {
  public:
-  CpuExecutable(const Graph& g, const CompileOptions& o) : g_(g), opts_(o), eng_(dnnl::engine::kind::cpu, 0), strm_(eng_) {
+  CpuExecutable(const Graph& g, const CompileOptions& o) : g_(g), opts_(o), eng_(dnnl::engine::kind::cpu, 0) {
     omp_set_num_threads(thread_count(o.threads));
     Compiler c(g_, opts_, eng_);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
@@ -269,79 +297,39 @@ class CpuExecutable : public Executable {
       }
       c.steps.back().node = static_cast<int>(i);
     }
-    if (o.verbose)
-      for (const auto& f : c.fallbacks) std::cerr << "segrt: cpu: reference kernel for " << f << "\n";
+    for (const auto& f : c.fallbacks) o.say(LogLevel::Debug, "cpu: reference kernel for " + f);
     slots_ = std::move(c.slots);
     steps_ = std::move(c.steps);
     alias_of_ = std::move(c.alias_of);
     alias_offset_ = std::move(c.alias_offset);
-    plan_and_bind();
+    plan();
+    if (o.knobs.cpu_profile) profile_.assign(steps_.size(), {});
   }
 
   ~CpuExecutable() override {
-    std::free(arena_);
     if (!profile_.empty()) print_profile();
   }
 
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer) override {
-    omp_set_num_threads(thread_count(opts_.threads));
-    for (size_t i = 0; i < g_.inputs.size(); ++i) {
-      int v = g_.inputs[i];
-      ptr_[v] = const_cast<void*>(inputs.at(i).raw());
-      for (auto& m : input_mems_[i]) m.set_data_handle(ptr_[v]);
-    }
-    // SEGRT_CPU_PROFILE: time every step (waiting for it), printed when the executable goes.
-    static const bool profile = std::getenv("SEGRT_CPU_PROFILE") != nullptr;
-    if (profile && profile_.empty()) profile_.assign(steps_.size(), {});
-    for (size_t si = 0; si < steps_.size(); ++si) {
-      auto& s = steps_[si];
-      auto t0 = std::chrono::steady_clock::now();
-      if (s.host) {
-        strm_.wait();
-        s.host(ptr_);
-      } else {
-        s.prim.execute(strm_, s.bound);
-      }
-      if (profile) {
-        strm_.wait();
-        profile_[si].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-      }
-      if (observer && *observer && s.node >= 0) {
-        strm_.wait();
-        const Node& n = g_.nodes[s.node];
-        for (int o : n.outputs) (*observer)(g_, n, o, fetch(o).to_f32());
-      }
-    }
-    strm_.wait();
-    std::vector<Tensor> outs;
-    for (int o : g_.outputs) outs.push_back(fetch(o));
-    return outs;
+  const Graph& graph() const override { return g_; }
+  // oneDNN fits a primitive to the calling thread's OpenMP team size (its
+  // scratchpad and kernel split): contexts are created, like the executable
+  // and like every run, with opts.threads (a caller thread with another team
+  // size made oneDNN fail with bad_alloc / "broken promise"). One at a time:
+  // creation is rare (once per concurrent caller and shape).
+  std::unique_ptr<ExecContext> create_context() override {
+    std::lock_guard<std::mutex> lock(create_mu_);
+    omp_set_num_threads(thread_count(opts_.threads));  // this thread's team size only
+    return std::make_unique<CpuContext>(*this);
   }
-
   size_t planned_bytes() const override { return planned_; }
   size_t unplanned_bytes() const override { return unplanned_; }
 
  private:
-  // Copies value v out of its slot into a fresh tensor in its IR layout.
-  Tensor fetch(int v) {
-    const Value& val = g_.value(v);
-    if (val.is_constant()) return val.constant;
-    Tensor t(val.dtype, val.shape, val.layout);
-    const Slot& s = slots_[v];
-    if (!s.spatial) {
-      std::memcpy(t.raw(), ptr_[v], t.nbytes());
-      return t;
-    }
-    md_t view(nchw_dims(val.shape, s.nhwc), dnnl_type(val.dtype), nchw_dims(row_major_strides(val.shape), s.nhwc));
-    dnnl::memory src(s.md, eng_, ptr_[v]), dst(view, eng_, t.raw());
-    dnnl::reorder(src, dst).execute(strm_, src, dst);
-    strm_.wait();
-    return t;
-  }
+  friend class CpuContext;
 
-  void plan_and_bind() {
-    // Lifetimes over the step list: a graph of slots and steps for the planner.
-    // A slot inside an in-place Concat's buffer lives as long as that buffer.
+  // Lifetimes over the step list: a graph of slots and steps for the planner.
+  // A slot inside an in-place Concat's buffer lives as long as that buffer.
+  void plan() {
     auto root = [&](int s) {
       while (alias_of_[s] >= 0) s = alias_of_[s];
       return s;
@@ -363,31 +351,16 @@ class CpuExecutable : public Executable {
       if (alias_of_[s] >= 0) return 0;                                      // bytes of its Concat
       return slots_[s].md.get_size();
     };
-    MemoryPlan plan = plan_memory(sg, bytes, false);
-    planned_ = plan.arena_bytes;
-    unplanned_ = plan.naive_bytes;
-    arena_ = static_cast<char*>(aligned_bytes(plan.arena_bytes));
-    ptr_.assign(slots_.size(), nullptr);
-    for (size_t s = 0; s < slots_.size(); ++s)
-      if (plan.offset[s] >= 0) ptr_[s] = arena_ + plan.offset[s];
-    for (size_t s = 0; s < slots_.size(); ++s)
-      if (alias_of_[s] >= 0) ptr_[s] = static_cast<char*>(ptr_[alias_of_[s]]) + alias_offset_[s];
-    input_mems_.resize(g_.inputs.size());
-    for (auto& st : steps_) {
-      if (st.host) continue;
-      st.bound = st.const_args;
-      for (const SlotArg& a : st.args) {
-        dnnl::memory m(a.md, eng_, ptr_[a.slot] ? ptr_[a.slot] : DNNL_MEMORY_NONE);
-        st.bound[a.arg] = m;
-        for (size_t i = 0; i < g_.inputs.size(); ++i)
-          if (g_.inputs[i] == a.slot) input_mems_[i].push_back(m);
-      }
-    }
+    plan_ = plan_memory(sg, bytes, false);
+    planned_ = plan_.arena_bytes;
+    unplanned_ = plan_.naive_bytes;
   }
 
-  // One line per step: min and median ms over the runs, implementation, name.
+  // SEGRT_CPU_PROFILE (Options::knobs.cpu_profile): one line per step, min
+  // and median ms over the runs, implementation, name; logged at Info.
   void print_profile() const {
     double total_min = 0;
+    char line[512];
     for (size_t si = 0; si < steps_.size(); ++si) {
       std::vector<double> t = profile_[si];
       if (t.empty()) continue;
@@ -396,27 +369,121 @@ class CpuExecutable : public Executable {
       const char* impl = "host";
       if (!steps_[si].host)
         dnnl_primitive_desc_query(steps_[si].prim.get_primitive_desc(), dnnl_query_impl_info_str, 0, &impl);
-      std::fprintf(stderr, "[cpu-profile] %3zu %9.3f %9.3f ms  %-14s %s\n", si, t[0], t[t.size() / 2], impl,
-                   steps_[si].name.c_str());
+      std::snprintf(line, sizeof line, "[cpu-profile] %3zu %9.3f %9.3f ms  %-14s %s", si, t[0], t[t.size() / 2], impl,
+                    steps_[si].name.c_str());
+      opts_.say(LogLevel::Info, line);
     }
-    std::fprintf(stderr, "[cpu-profile] %zu steps, %zu runs, sum of minima %.3f ms\n", steps_.size(), profile_[0].size(),
-                 total_min);
+    std::snprintf(line, sizeof line, "[cpu-profile] %zu steps, %zu runs, sum of minima %.3f ms", steps_.size(),
+                  profile_[0].size(), total_min);
+    opts_.say(LogLevel::Info, line);
   }
 
   Graph g_;
   CompileOptions opts_;
   dnnl::engine eng_;
-  dnnl::stream strm_;
   std::vector<Slot> slots_;
   std::vector<Step> steps_;
   std::vector<int> alias_of_;
   std::vector<size_t> alias_offset_;
-  std::vector<void*> ptr_;
-  std::vector<std::vector<dnnl::memory>> input_mems_;
-  char* arena_ = nullptr;
-  std::vector<std::vector<double>> profile_;  // per step: ms of each run (SEGRT_CPU_PROFILE)
+  MemoryPlan plan_;
+  std::mutex create_mu_;
+  mutable std::mutex profile_mu_;
+  mutable std::vector<std::vector<double>> profile_;  // per step: ms of each run (knobs.cpu_profile)
   size_t planned_ = 0, unplanned_ = 0;
 };
+
+CpuContext::CpuContext(const CpuExecutable& exe) : exe_(exe), strm_(exe.eng_) {
+  const auto& slots = exe.slots_;
+  arena_ = static_cast<char*>(aligned_bytes(exe.plan_.arena_bytes));
+  ptr_.assign(slots.size(), nullptr);
+  for (size_t s = 0; s < slots.size(); ++s)
+    if (exe.plan_.offset[s] >= 0) ptr_[s] = arena_ + exe.plan_.offset[s];
+  for (size_t s = 0; s < slots.size(); ++s)
+    if (exe.alias_of_[s] >= 0) ptr_[s] = static_cast<char*>(ptr_[exe.alias_of_[s]]) + exe.alias_offset_[s];
+  const Graph& g = exe.g_;
+  input_mems_.resize(g.inputs.size());
+  bound_.resize(exe.steps_.size());
+  prims_.resize(exe.steps_.size());
+  for (size_t si = 0; si < exe.steps_.size(); ++si) {
+    const Step& st = exe.steps_[si];
+    if (st.host) continue;
+    prims_[si] = dnnl::primitive(st.prim.get_primitive_desc());
+    bound_[si] = st.const_args;
+    for (const SlotArg& a : st.args) {
+      dnnl::memory m(a.md, exe.eng_, ptr_[a.slot] ? ptr_[a.slot] : DNNL_MEMORY_NONE);
+      bound_[si][a.arg] = m;
+      for (size_t i = 0; i < g.inputs.size(); ++i)
+        if (g.inputs[i] == a.slot) input_mems_[i].push_back(m);
+    }
+  }
+}
+
+void CpuContext::enqueue(const std::vector<Binding>& in, const std::vector<Binding>& out, void*,
+                         const Observer* observer) {
+  const Graph& g = exe_.g_;
+  SEGRT_CHECK(in.size() == g.inputs.size() && out.size() == g.outputs.size(), Internal, "binding count mismatch");
+  omp_set_num_threads(thread_count(exe_.opts_.threads));  // this thread's OpenMP team size only
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    SEGRT_CHECK(!in[i].device, InvalidInput, "the cpu backend takes host memory only");
+    int v = g.inputs[i];
+    ptr_[v] = in[i].data;
+    for (auto& m : input_mems_[i]) m.set_data_handle(ptr_[v]);
+  }
+  const bool profile = !exe_.profile_.empty();
+  std::vector<double> times(profile ? exe_.steps_.size() : 0);
+  for (size_t si = 0; si < exe_.steps_.size(); ++si) {
+    const Step& s = exe_.steps_[si];
+    auto t0 = std::chrono::steady_clock::now();
+    if (s.host) {
+      strm_.wait();
+      s.host(ptr_);
+    } else {
+      prims_[si].execute(strm_, bound_[si]);
+    }
+    if (profile) {
+      strm_.wait();
+      times[si] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    }
+    if (observer && *observer && s.node >= 0) {
+      strm_.wait();
+      const Node& n = g.nodes[s.node];
+      for (int o : n.outputs) {
+        const Value& val = g.value(o);
+        Tensor t(val.dtype, val.shape, val.layout);
+        fetch_into(o, t.raw());
+        (*observer)(g, n, o, t.to_f32());
+      }
+    }
+  }
+  strm_.wait();
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    SEGRT_CHECK(!out[k].device, InvalidInput, "the cpu backend takes host memory only");
+    fetch_into(g.outputs[k], out[k].data);
+  }
+  if (profile) {
+    std::lock_guard<std::mutex> lock(exe_.profile_mu_);
+    for (size_t si = 0; si < times.size(); ++si) exe_.profile_[si].push_back(times[si]);
+  }
+}
+
+// Copies value v out of its slot into dst in its IR layout (dense, row-major).
+void CpuContext::fetch_into(int v, void* dst) {
+  const Value& val = exe_.g_.value(v);
+  size_t nbytes = static_cast<size_t>(shape_numel(val.shape)) * dtype_size(val.dtype);
+  if (val.is_constant()) {
+    std::memcpy(dst, val.constant.raw(), nbytes);
+    return;
+  }
+  const Slot& s = exe_.slots_[v];
+  if (!s.spatial) {
+    if (dst != ptr_[v]) std::memcpy(dst, ptr_[v], nbytes);
+    return;
+  }
+  md_t view(nchw_dims(val.shape, s.nhwc), dnnl_type(val.dtype), view_strides(val.shape, s.nhwc));
+  dnnl::memory src(s.md, exe_.eng_, ptr_[v]), to(view, exe_.eng_, dst);
+  dnnl::reorder(src, to).execute(strm_, src, to);
+  strm_.wait();
+}
 
 class CpuBackend : public Backend {
  public:
@@ -430,6 +497,7 @@ class CpuBackend : public Backend {
     if (why) *why = std::string("no CPU or reference kernel for ") + op_name(n.op);
     return false;
   }
+  bool has_own_kernel(OpType op) const override { return !lowerings(op).empty(); }
   // oneDNN computes inside a convolution or matmul only the activations it has as
   // post-ops; the own loop of Add (elementwise_own.cpp) takes any.
   bool can_fuse_activation(const Graph&, const Node& producer, const Activation& act) const override {
@@ -443,11 +511,11 @@ class CpuBackend : public Backend {
     // where oneDNN keeps nChw8c (AVX2) fp32 activations, which the phase Concat and the shuffle
     // stay in; with AVX-512 (nChw16c / AMX formats) or bf16 the shuffle goes through plain
     // copies and the split lost everywhere on a Sapphire Rapids host (bench/NOTES.md, "bf16").
-    // SEGRT_CPU_SPLIT=0|1 overrides the choice.
+    // Options::knobs.cpu_split_upsample (the CLI's SEGRT_CPU_SPLIT=0|1) overrides the choice.
     const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
     const unsigned avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);  // ISA values are feature bit sets
     bool split = (isa & avx512) != avx512 && o.precision == "fp32";
-    if (const char* e = std::getenv("SEGRT_CPU_SPLIT")) split = std::string(e) != "0";
+    if (o.knobs.cpu_split_upsample >= 0) split = o.knobs.cpu_split_upsample != 0;
     if (split) split_upsample_conv(g, log);
     concat_in_place(g, log);  // marks the Concats the rewrites added
   }
@@ -463,8 +531,7 @@ class CpuBackend : public Backend {
     Graph r = g;
     PassLog log;
     rewrite(r, opts, log);
-    if (opts.verbose)
-      for (const auto& l : log.lines) std::cerr << "segrt: cpu: " << l << "\n";
+    for (const auto& l : log.lines) opts.say(LogLevel::Debug, "cpu: " + l);
     return std::make_unique<CpuExecutable>(r, opts);
   }
 

@@ -19,6 +19,7 @@ int64_t source_index(int64_t i, int64_t len, const std::string& mode) {
   if (i >= 0 && i < len) return i;
   if (mode == "constant") return -1;
   if (mode == "edge") return i < 0 ? 0 : len - 1;
+  if (mode == "wrap") return (i % len + len) % len;  // opset 19: the input repeats
   return i < 0 ? -i : 2 * (len - 1) - i;  // reflect (|pad| < len, checked by the shape function)
 }
 

@@ -79,6 +79,36 @@ std::map<std::string, Choice>& cache() {
   return m;
 }
 
+// The persistent tuning cache (CompileOptions::tuning_store): what a search
+// chose, by the convolution's key, so a later process skips the search.
+// Entries: "legacy KEY" -> "algo ws ms math fused" (cudnnFind's pick),
+// "graph KEY" / "plain KEY" -> engine-config index or "none",
+// "f32 KEY" -> "graph" | "plain" | "legacy" (prepare_f32's timed pick).
+bool stored(const CudaExecutable& ex, const std::string& key, std::string* value) {
+  return ex.opts().tuning_store && ex.opts().tuning_store->find(key, value);
+}
+void store(const CudaExecutable& ex, const std::string& key, const std::string& value) {
+  if (ex.opts().tuning_store) ex.opts().tuning_store->put(key, value);
+}
+
+std::string format_choice(const Choice& c) {
+  char b[96];
+  std::snprintf(b, sizeof b, "%d %zu %.4f %d %d", c.algo, c.ws, c.ms, static_cast<int>(c.math), c.fused ? 1 : 0);
+  return b;
+}
+bool parse_choice(const std::string& v, Choice* c) {
+  int algo = -1, math = 0, fused = 0;
+  size_t ws = 0;
+  float ms = 0;
+  if (std::sscanf(v.c_str(), "%d %zu %f %d %d", &algo, &ws, &ms, &math, &fused) != 5 || algo < 0) return false;
+  c->algo = algo;
+  c->ws = ws;
+  c->ms = ms;
+  c->math = static_cast<cudnnMathType_t>(math);
+  c->fused = fused != 0;
+  return true;
+}
+
 cudnnMathType_t wanted_math(const std::string& precision) {
   if (precision == "fp32") return CUDNN_FMA_MATH;  // strict: no TF32
   if (precision == "tf32") return CUDNN_DEFAULT_MATH;
@@ -115,11 +145,11 @@ void set_4d(cudnnTensorDescriptor_t d, bool nchw, cudnnDataType_t t, int64_t n, 
                                                static_cast<int>(c), static_cast<int>(h), static_cast<int>(w)));
 }
 
-// SEGRT_CUDA_NO_WINOGRAD=1: no Winograd or FFT algorithms. They are full
+// knobs.cuda_winograd = false (the CLI's SEGRT_CUDA_NO_WINOGRAD=1): no Winograd or FFT algorithms. They are full
 // fp32 arithmetic (PyTorch's fp32 mode picks them too) but round more: a
 // Winograd 3x3 layer measured 9.2e-6 scaled error against float64 where
 // implicit GEMM gives ~4e-7 (bench/NOTES-cuda.md v7).
-bool no_transforms() { return std::getenv("SEGRT_CUDA_NO_WINOGRAD") != nullptr; }
+bool no_transforms(const CudaExecutable& ex) { return !ex.opts().knobs.cuda_winograd; }
 bool transform_fwd(int a) {
   return a == CUDNN_CONVOLUTION_FWD_ALGO_FFT || a == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
          a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD || a == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
@@ -145,6 +175,13 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
       return;
     }
   }
+  std::string remembered;
+  if (stored(ex, "legacy " + cs.key, &remembered) && parse_choice(remembered, &cs.ch)) {
+    SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs.d.conv, cs.ch.math));
+    std::lock_guard<std::mutex> lock(g_cache_mu);
+    cache()[cs.key] = cs.ch;
+    return;
+  }
   const size_t kMaxWorkspace = max_workspace(ex, cs.t);
   void* search = ex.search_scratch(kMaxWorkspace);
   const void* xin = ex.ptr(cs.xpad >= 0 ? cs.xpad : cs.x);
@@ -160,7 +197,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
                                                 CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf, search, kMaxWorkspace);
     for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
       if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
-          allowed(want, perf[i].mathType) && !(no_transforms() && transform_fwd(perf[i].algo))) {
+          allowed(want, perf[i].mathType) && !(no_transforms(ex) && transform_fwd(perf[i].algo))) {
         ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
         maths.push_back(perf[i].mathType);
         times.push_back(perf[i].time);
@@ -172,7 +209,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
                                                      search, kMaxWorkspace);
     for (int i = 0; st == CUDNN_STATUS_SUCCESS && i < got; ++i)
       if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= kMaxWorkspace &&
-          allowed(want, perf[i].mathType) && !(no_transforms() && transform_bwd(perf[i].algo))) {
+          allowed(want, perf[i].mathType) && !(no_transforms(ex) && transform_bwd(perf[i].algo))) {
         ok.push_back({static_cast<int>(perf[i].algo), perf[i].memory});
         maths.push_back(perf[i].mathType);
         times.push_back(perf[i].time);
@@ -196,6 +233,7 @@ void choose_algorithm(CudaExecutable& ex, ConvStep& cs, const std::string& preci
   cs.ch.fused = !cs.transposed && cs.relu_or_none &&
                 (cs.act.kind == ActKind::Relu || cs.ch.algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
   SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs.d.conv, cs.ch.math));
+  store(ex, "legacy " + cs.key, format_choice(cs.ch));
   std::lock_guard<std::mutex> lock(g_cache_mu);
   cache()[cs.key] = cs.ch;
 }
@@ -214,16 +252,26 @@ GraphConvPtrs graph_ptrs(CudaExecutable& ex, const ConvStep& cs) {
 // strict fp32 only on engines without tensor cores); false leaves the legacy path.
 bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
   if (cs.transposed || cs.nd) return false;
-  if (std::getenv("SEGRT_CUDA_LEGACY_CONV")) return false;
+  if (ex.opts().knobs.cuda_legacy_conv) return false;
+  std::string remembered;
+  int only = -1;
+  if (stored(ex, "graph " + cs.key, &remembered)) {
+    if (remembered == "none") return false;
+    only = std::atoi(remembered.c_str());
+  }
   const size_t kMaxWorkspace = max_workspace(ex, cs.t);
   void* scratch = ex.search_scratch(kMaxWorkspace);
   auto g = std::make_unique<GraphConv>();
   std::string why;
   // Strict fp32 has few engines and no runtime compilation: try more of them.
   bool ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, cs.t == DevType::f32 ? 12 : 6,
-                     &why);
+                     &why, only);
+  if (!ok && only >= 0)  // the remembered engine no longer builds: search again
+    ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, cs.t == DevType::f32 ? 12 : 6,
+                  &why);
+  store(ex, "graph " + cs.key, ok ? std::to_string(g->chosen_config()) : "none");
   if (!ok) {
-    if (ex.opts().verbose) std::fprintf(stderr, "segrt: cuda: graph-API conv unavailable (%s): %s\n", why.c_str(), cs.key.c_str());
+    ex.opts().say(LogLevel::Debug, "cuda: graph-API conv unavailable (" + why + "): " + cs.key);
     return false;
   }
   cs.graph = std::move(g);
@@ -316,18 +364,49 @@ float time_ms(CudaExecutable& ex, const std::function<void()>& fn) {
 // and the legacy algorithm cudnnFind liked best (Winograd, FFT...) with its
 // pad and epilogue. cudnnFind's own times leave the epilogue out.
 void prepare_f32(CudaExecutable& ex, ConvStep& cs, const std::string& precision) {
-  bool graph = prepare_graph(ex, cs);
-  float graph_ms = graph ? cs.graph->best_ms() : INFINITY;
-  std::unique_ptr<GraphConv> plain;
-  float plain_ms = INFINITY;
-  if (!cs.transposed && !cs.nd && !cs.spec.allow_tensor_cores && !std::getenv("SEGRT_CUDA_LEGACY_CONV")) {
-    GraphConvSpec sp = cs.spec;
-    sp.bias = sp.residual = sp.relu = false;
+  const bool plain_possible =
+      !cs.transposed && !cs.nd && !cs.spec.allow_tensor_cores && !ex.opts().knobs.cuda_legacy_conv;
+  GraphConvSpec plain_spec = cs.spec;
+  plain_spec.bias = plain_spec.residual = plain_spec.relu = false;
+  auto build_plain = [&](int only) -> std::unique_ptr<GraphConv> {
     const size_t cap = max_workspace(ex, cs.t);
     void* scratch = ex.search_scratch(cap);
     auto g = std::make_unique<GraphConv>();
     std::string why;
-    if (g->build(ex.cudnn(), sp, graph_ptrs(ex, cs), scratch, cap, 12, &why)) {
+    if (!g->build(ex.cudnn(), plain_spec, graph_ptrs(ex, cs), scratch, cap, 12, &why, only)) return nullptr;
+    store(ex, "plain " + cs.key, std::to_string(g->chosen_config()));
+    return g;
+  };
+  // A pick a previous process timed: build only it.
+  std::string pick;
+  if (stored(ex, "f32 " + cs.key, &pick)) {
+    std::string idx;
+    if (pick == "graph" && prepare_graph(ex, cs)) {
+      ex.need_workspace(cs.graph->workspace_bytes());
+      return;
+    }
+    if (pick == "plain" && plain_possible && stored(ex, "plain " + cs.key, &idx)) {
+      if (auto g = build_plain(std::atoi(idx.c_str()))) {
+        cs.graph = std::move(g);
+        cs.graph_plain = true;
+        ex.need_workspace(cs.graph->workspace_bytes());
+        return;
+      }
+    }
+    if (pick == "legacy") {
+      if (cs.xpad >= 0) launch_pad(ex.ptr(cs.x), ex.ptr(cs.xpad), cs.t, cs.pre_pad, ex.stream());
+      choose_algorithm(ex, cs, precision);
+      ex.need_workspace(cs.ch.ws);
+      return;
+    }
+    // Anything else (a remembered engine that no longer builds): time again.
+  }
+  bool graph = prepare_graph(ex, cs);
+  float graph_ms = graph ? cs.graph->best_ms() : INFINITY;
+  std::unique_ptr<GraphConv> plain;
+  float plain_ms = INFINITY;
+  if (plain_possible) {
+    if (auto g = build_plain(-1)) {
       float epi = time_ms(ex, [&] { run_epilogue(ex, cs, ex.stream()); });
       plain_ms = g->best_ms() + epi;
       plain = std::move(g);
@@ -342,8 +421,12 @@ void prepare_f32(CudaExecutable& ex, ConvStep& cs, const std::string& precision)
   if (plain_ms < graph_ms && plain_ms < legacy_ms) {
     cs.graph = std::move(plain);
     cs.graph_plain = true;
+    store(ex, "f32 " + cs.key, "plain");
   } else if (!(graph_ms <= legacy_ms)) {
     cs.graph.reset();
+    store(ex, "f32 " + cs.key, "legacy");
+  } else {
+    store(ex, "f32 " + cs.key, "graph");
   }
   ex.need_workspace(cs.graph ? cs.graph->workspace_bytes() : cs.ch.ws);  // only the chosen path's
 }
@@ -472,7 +555,7 @@ void plan_pre_pad(BuildCtx& c, ConvStep& cs, const Conv2d& d) {
 std::string conv2d_key(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, int64_t d0, int64_t d1) {
   auto n = [](int64_t v) { return std::to_string(v); };
   return std::string(cs.transposed ? "T" : "F") + c.precision() + (cs.nchw ? " nchw" : " nhwc") +
-         (no_transforms() ? " nowino" : "") + " x" + n(d.N) + "," + n(d.C) + "," + n(d.IH) + "," + n(d.IW) + " w" +
+         (no_transforms(c.ex()) ? " nowino" : "") + " x" + n(d.N) + "," + n(d.C) + "," + n(d.IH) + "," + n(d.IW) + " w" +
          n(d0) + "," + n(d1) + "," + n(d.kh) + "," + n(d.kw) + " p" + n(d.ph) + "," + n(d.pw) + " s" + n(d.sh) + "," +
          n(d.sw) + " d" + n(d.dh) + "," + n(d.dw) + " g" + n(d.group) + " o" + n(d.OH) + "," + n(d.OW) + " a" +
          n(static_cast<int>(cs.act.kind)) + (cs.has_residual ? "r" : "");
@@ -494,7 +577,7 @@ GraphConvSpec graph_spec(const BuildCtx& c, const ConvStep& cs, const Conv2d& d,
   sp.residual = cs.has_residual;
   sp.relu = cs.act.kind == ActKind::Relu;
   sp.allow_tensor_cores = c.precision() != "fp32";
-  sp.allow_transforms = !no_transforms();
+  sp.allow_transforms = !no_transforms(c.ex());
   return sp;
 }
 
@@ -657,7 +740,7 @@ bool build_conv3d(BuildCtx& c) {
     }
   }
   cs->y = c.output(0, Fmt::Logical);
-  std::string key = std::string(transposed ? "T3" : "F3") + c.precision() + (no_transforms() ? " nowino" : "");
+  std::string key = std::string(transposed ? "T3" : "F3") + c.precision() + (no_transforms(ex) ? " nowino" : "");
   for (int v : xd) key += "," + std::to_string(v);
   for (int v : wd) key += "," + std::to_string(v);
   for (int i = 0; i < 3; ++i) key += " " + std::to_string(pad[i]) + "/" + std::to_string(stride[i]) + "/" + std::to_string(dil[i]);

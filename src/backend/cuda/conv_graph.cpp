@@ -129,7 +129,7 @@ GraphConv::~GraphConv() {
 }
 
 bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvPtrs& p, void* scratch,
-                      size_t scratch_bytes, int max_plans, std::string* why) {
+                      size_t scratch_bytes, int max_plans, std::string* why, int only_config) {
   bias_ = sp.bias;
   residual_ = sp.residual;
   Builder b{owned_};
@@ -231,6 +231,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   auto t0 = std::chrono::steady_clock::now();
   auto spent = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   for (int64_t i = 0; i < got && tried < max_plans && (tried == 0 || spent() < budget_s); ++i) {
+    if (only_config >= 0 && i != only_config) continue;
     if ((!sp.allow_tensor_cores || !sp.allow_transforms) &&
         excluded_engine(owned_, cfgs[i], !sp.allow_tensor_cores, !sp.allow_transforms))
       continue;
@@ -257,6 +258,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
     ms /= 3;
     if (!plan_ || ms < best_ms_) {
       plan_ = plan;
+      chosen_ = static_cast<int>(i);
       ws_ = static_cast<size_t>(ws);
       best_ms_ = ms;
     }
@@ -269,13 +271,22 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
 }
 
 void GraphConv::execute(cudnnHandle_t h, const GraphConvPtrs& p, void* workspace) const {
-  if (!pack_) {
-    cudnnStatus_t st;
-    auto& owned = const_cast<std::vector<cudnnBackendDescriptor_t>&>(owned_);
-    pack_ = variant_pack(owned, p, bias_, residual_, workspace, &st);
-    SEGRT_CUDNN_CHECK(st);
+  cudnnBackendDescriptor_t pack = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(packs_mu_);
+    for (const Pack& k : packs_)
+      if (k.workspace == workspace && k.p.x == p.x && k.p.w == p.w && k.p.bias == p.bias &&
+          k.p.residual == p.residual && k.p.y == p.y)
+        pack = k.pack;
+    if (!pack) {
+      cudnnStatus_t st;
+      auto& owned = const_cast<std::vector<cudnnBackendDescriptor_t>&>(owned_);
+      pack = variant_pack(owned, p, bias_, residual_, workspace, &st);
+      SEGRT_CUDNN_CHECK(st);
+      packs_.push_back({p, workspace, pack});
+    }
   }
-  SEGRT_CUDNN_CHECK(cudnnBackendExecute(h, plan_, pack_));
+  SEGRT_CUDNN_CHECK(cudnnBackendExecute(h, plan_, pack));
 }
 
 }  // namespace segrt::cuda

@@ -10,6 +10,7 @@
 #include <cudnn.h>
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,9 +48,14 @@ class GraphConv {
   GraphConv& operator=(const GraphConv&) = delete;
   // False when no engine takes this graph (the caller falls back). Times up
   // to `max_plans` engines with the given buffers and a scratch workspace.
+  // `only_config` >= 0: build just that entry of the heuristics' list (a
+  // choice the tuning cache remembered; the list is the same for the same
+  // spec, GPU and cuDNN).
   bool build(cudnnHandle_t h, const GraphConvSpec& spec, const GraphConvPtrs& p, void* scratch, size_t scratch_bytes,
-             int max_plans, std::string* why);
-  // The pointers must be the same on every call (the executable's arena).
+             int max_plans, std::string* why, int only_config = -1);
+  int chosen_config() const { return chosen_; }  // index of the kept engine config
+  // One variant pack is built per distinct set of addresses (each execution
+  // context has its own arena and workspace) and reused.
   void execute(cudnnHandle_t h, const GraphConvPtrs& p, void* workspace) const;
   size_t workspace_bytes() const { return ws_; }
   float best_ms() const { return best_ms_; }
@@ -57,9 +63,16 @@ class GraphConv {
  private:
   std::vector<cudnnBackendDescriptor_t> owned_;
   cudnnBackendDescriptor_t plan_ = nullptr;
-  mutable cudnnBackendDescriptor_t pack_ = nullptr;  // built on first execute: the pointers never change
+  struct Pack {
+    GraphConvPtrs p;
+    void* workspace;
+    cudnnBackendDescriptor_t pack;
+  };
+  mutable std::mutex packs_mu_;
+  mutable std::vector<Pack> packs_;  // by address set; a handful (one per context)
   size_t ws_ = 0;
   float best_ms_ = 0;
+  int chosen_ = -1;
   bool bias_ = false, residual_ = false;
 };
 

@@ -1,13 +1,15 @@
 // The "cuda" backend: availability (device present, driver new enough, a chip
-// this build has code for), the op support question, and compilation into a
-// CudaExecutable.
+// of compute capability 7.5 or newer, the precision's generation gate), the op
+// support question, and compilation into a CudaExecutable.
 #include <cuda_runtime.h>
+#include <cudnn.h>
 
-#include <cstdlib>
-#include <iostream>
+#include <algorithm>
 
 #include "backend/backend.h"
+#include "backend/cuda/capability.h"
 #include "backend/cuda/cuda_exec.h"
+#include "backend/cuda/probe.cuh"
 #include "backend/ref/ref.h"
 
 namespace segrt::cuda {
@@ -35,11 +37,46 @@ class CudaBackend : public Backend {
                  std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 1000 / 10));
     }
     if (e != cudaSuccess) return say(std::string("CUDA cannot start: ") + cudaGetErrorString(e));
+    // Usable when any device is new enough; available_for() judges the one asked for.
+    std::string first_why;
+    for (int d = 0; d < n; ++d) {
+      cudaDeviceProp p{};
+      if (cudaGetDeviceProperties(&p, d) != cudaSuccess) continue;
+      std::string w;
+      if (capability_ok(p.name, p.major, p.minor, "fp32", &w)) return true;
+      if (first_why.empty()) first_why = w;
+    }
+    return say(first_why.empty() ? "cannot query any CUDA device" : first_why);
+  }
+
+  // Per device and precision: the generation gates (CUDA 13 starts at 7.5,
+  // Turing; bf16 and tf32 tensor-core math start at 8.0, Ampere).
+  bool available_for(const std::string& precision, int device, std::string* why) const override {
+    if (!available(why)) return false;
+    int n = 0;
+    cudaGetDeviceCount(&n);
+    if (device < 0 || device >= n) {
+      if (why) *why = "CUDA device " + std::to_string(device) + " does not exist (" + std::to_string(n) + " device(s))";
+      return false;
+    }
     cudaDeviceProp p{};
-    if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return say("cannot query CUDA device 0");
-    if (p.major < 9)
-      return say(std::string(p.name) + " has compute capability " + std::to_string(p.major) + "." +
-                 std::to_string(p.minor) + "; this build carries code for 9.0 (Hopper) and newer");
+    if (cudaGetDeviceProperties(&p, device) != cudaSuccess) {
+      if (why) *why = "cannot query CUDA device " + std::to_string(device);
+      return false;
+    }
+    if (!capability_ok(p.name, p.major, p.minor, precision, why)) return false;
+    int current = 0;
+    cudaGetDevice(&current);
+    cudaSetDevice(device);
+    cudaError_t img = probe_kernel_image();
+    cudaSetDevice(current);
+    if (img != cudaSuccess) {
+      if (why)
+        *why = std::string("this build has no code for ") + p.name + " (compute capability " + std::to_string(p.major) +
+               "." + std::to_string(p.minor) + "): rebuild with -DCMAKE_CUDA_ARCHITECTURES=" +
+               std::to_string(p.major) + std::to_string(p.minor) + " (" + cudaGetErrorString(img) + ")";
+      return false;
+    }
     return true;
   }
 
@@ -59,10 +96,12 @@ class CudaBackend : public Backend {
     return false;
   }
 
+  bool has_own_kernel(OpType op) const override { return builder(op) != nullptr; }
+
   // Nearest 2x upsample + 'same' Conv as a sub-pixel Conv + DepthToSpace
-  // (SEGRT_CUDA_NO_SUBPIXEL=1 keeps the model's form).
-  void rewrite(Graph& g, const CompileOptions&, PassLog& log) const override {
-    if (!std::getenv("SEGRT_CUDA_NO_SUBPIXEL")) fold_upsample_conv(g, log);
+  // (knobs.cuda_subpixel = false, the CLI's SEGRT_CUDA_NO_SUBPIXEL=1, keeps the model's form).
+  void rewrite(Graph& g, const CompileOptions& opts, PassLog& log) const override {
+    if (opts.knobs.cuda_subpixel) fold_upsample_conv(g, log);
   }
 
   std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) override {
@@ -72,17 +111,64 @@ class CudaBackend : public Backend {
     SEGRT_CUDA_CHECK(cudaGetDeviceCount(&count));
     SEGRT_CHECK(opts.device >= 0 && opts.device < count, InvalidInput, "--device ", opts.device,
                 " does not exist (", count, " CUDA device(s))");
+    SEGRT_CHECK(available_for(opts.precision, opts.device, &why), Device, "CUDA backend: ", why);
     Graph r = g;
     PassLog log;
     rewrite(r, opts, log);
-    if (opts.verbose)
-      for (const auto& l : log.lines) std::cerr << "segrt: cuda: " << l << "\n";
-    auto exe = std::make_unique<CudaExecutable>(r, opts);
+    for (const auto& l : log.lines) opts.say(LogLevel::Debug, "cuda: " + l);
+    auto exe = std::make_unique<CudaExecutable>(r, opts, weights_);
     exe->init();
     return exe;
   }
+
+  // Tuning choices depend on the chip and on cuDNN's engines.
+  std::string device_key(int device) const override {
+    cudaDeviceProp p{};
+    if (cudaGetDeviceProperties(&p, device) != cudaSuccess) return "cuda ?";
+    return std::string("cuda ") + p.name + " cc" + std::to_string(p.major) + "." + std::to_string(p.minor) +
+           " cudnn " + std::to_string(cudnnGetVersion()) + " cudart " + std::to_string(CUDART_VERSION);
+  }
+
+  void* device_alloc(size_t bytes, int device) override {
+    SEGRT_CUDA_CHECK(cudaSetDevice(device));
+    void* p = nullptr;
+    SEGRT_CUDA_CHECK(cudaMalloc(&p, std::max<size_t>(bytes, 1)));
+    return p;
+  }
+  void device_free(void* p, int device) override {
+    cudaSetDevice(device);
+    cudaFree(p);
+  }
+  void device_copy(void* dst, const void* src, size_t bytes, bool to_device, int device) override {
+    SEGRT_CUDA_CHECK(cudaSetDevice(device));
+    SEGRT_CUDA_CHECK(cudaMemcpy(dst, src, bytes, to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost));
+  }
+
+ private:
+  // Weights uploaded once per device for every plan this backend (engine) compiles.
+  std::shared_ptr<WeightCache> weights_ = std::make_shared<WeightCache>();
 };
 
+}  // namespace
+
+bool capability_ok(const std::string& gpu_name, int major, int minor, const std::string& precision,
+                   std::string* why) {
+  int cc = major * 10 + minor;
+  std::string cc_str = std::to_string(major) + "." + std::to_string(minor);
+  if (cc < 75) {
+    if (why) *why = gpu_name + " has compute capability " + cc_str + "; segrt (CUDA 13) needs 7.5 (Turing) or newer";
+    return false;
+  }
+  if ((precision == "bf16" || precision == "tf32") && cc < 80) {
+    if (why)
+      *why = "--precision " + precision + " needs compute capability 8.0 (Ampere) or newer; " + gpu_name + " has " +
+             cc_str + " (use fp16 or fp32)";
+    return false;
+  }
+  return true;
+}
+
+namespace {
 const bool registered = register_backend("cuda", [] { return std::unique_ptr<Backend>(new CudaBackend); });
 
 }  // namespace

@@ -7,9 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
-
 #include "backend/cuda/copy.cuh"
+#include "core/hash.h"
 #include "backend/ref/ref.h"
 #include "passes/pass.h"
 
@@ -207,21 +206,43 @@ void BuildCtx::step(std::function<void(cudaStream_t)> run, std::function<void()>
 
 // ---------------------------------------------------------------- build
 
-CudaExecutable::CudaExecutable(const Graph& g, const CompileOptions& opts) : g_(g), opts_(opts) {}
+CudaExecutable::CudaExecutable(const Graph& g, const CompileOptions& opts, std::shared_ptr<WeightCache> weights)
+    : g_(g), opts_(opts), weights_(std::move(weights)) {}
 
 CudaExecutable::~CudaExecutable() {
-  if (stream_) cudaStreamSynchronize(stream_);
-  if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
-  if (graph_) cudaGraphDestroy(graph_);
-  for (void* p : owned_) cudaFree(p);
-  if (arena_) cudaFree(arena_);
-  if (workspace_) cudaFree(workspace_);
+  close_state(build_state_);  // the contexts (which must be gone by now) closed their own
   if (scratch_) cudaFree(scratch_);
-  for (auto& e : ev_)
+  for (void* p : owned_) cudaFree(p);
+}
+
+void CudaExecutable::open_state(RunState& s) {
+  SEGRT_CUDA_CHECK(cudaSetDevice(device_));
+  SEGRT_CUDA_CHECK(cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking));
+  SEGRT_CUDNN_CHECK(cudnnCreate(&s.cudnn));
+  SEGRT_CUDNN_CHECK(cudnnSetStream(s.cudnn, s.stream));
+  SEGRT_CUBLAS_CHECK(cublasCreate(&s.cublas));
+  SEGRT_CUBLAS_CHECK(cublasSetStream(s.cublas, s.stream));
+  for (auto& e : s.ev) SEGRT_CUDA_CHECK(cudaEventCreate(&e));
+  SEGRT_CUDA_CHECK(cudaEventCreateWithFlags(&s.user_ready, cudaEventDisableTiming));
+  if (arena_bytes_ > 0) SEGRT_CUDA_CHECK(cudaMalloc(&s.arena, arena_bytes_));
+  if (workspace_bytes_ > 0) SEGRT_CUDA_CHECK(cudaMalloc(&s.workspace, workspace_bytes_));
+  s.io.assign(in_staging_.size() + out_staging_.size(), nullptr);
+}
+
+void CudaExecutable::close_state(RunState& s) {
+  if (s.stream) cudaStreamSynchronize(s.stream);
+  if (s.graph_exec) cudaGraphExecDestroy(s.graph_exec);
+  if (s.graph) cudaGraphDestroy(s.graph);
+  if (s.arena) cudaFree(s.arena);
+  if (s.workspace) cudaFree(s.workspace);
+  for (auto& e : s.ev)
     if (e) cudaEventDestroy(e);
-  if (cudnn_) cudnnDestroy(cudnn_);
-  if (cublas_) cublasDestroy(cublas_);
-  if (stream_) cudaStreamDestroy(stream_);
+  if (s.user_ready) cudaEventDestroy(s.user_ready);
+  for (auto& [k, p] : s.buffers) cudaFree(p);
+  if (s.cudnn) cudnnDestroy(s.cudnn);
+  if (s.cublas) cublasDestroy(s.cublas);
+  if (s.stream) cudaStreamDestroy(s.stream);
+  s = RunState();
 }
 
 void CudaExecutable::define_early(int id, Fmt f) {
@@ -265,8 +286,28 @@ void* CudaExecutable::search_scratch(size_t bytes) {
 }
 
 void* CudaExecutable::upload(const void* host, size_t bytes) {
+  if (weights_) {  // one copy per device and precision, shared by every plan of the engine
+    std::shared_ptr<void> p = weights_->get(host, bytes, device_);
+    weight_refs_.push_back(p);
+    owned_bytes_ += bytes;
+    return p.get();
+  }
   void* p = alloc_owned(bytes);
   SEGRT_CUDA_CHECK(cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice));
+  return p;
+}
+
+std::shared_ptr<void> WeightCache::get(const void* host, size_t bytes, int device) {
+  std::string key = std::to_string(device) + ":" + std::to_string(bytes) + ":" + content_hash(host, bytes);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = map_.find(key);
+  if (it != map_.end())
+    if (auto p = it->second.lock()) return p;
+  void* d = nullptr;
+  SEGRT_CUDA_CHECK(cudaMalloc(&d, std::max<size_t>(bytes, 1)));
+  std::shared_ptr<void> p(d, [](void* q) { cudaFree(q); });
+  SEGRT_CUDA_CHECK(cudaMemcpy(d, host, bytes, cudaMemcpyHostToDevice));
+  map_[key] = p;
   return p;
 }
 
@@ -312,42 +353,48 @@ void CudaExecutable::init() {
                   opts_.precision == "bf16",
               InvalidInput, "unknown precision '", opts_.precision, "' (fp32, tf32, fp16 or bf16)");
   channels_fmt_ = opts_.precision == "fp32" ? Fmt::Logical : Fmt::Nhwc;
-  if (const char* l = std::getenv("SEGRT_CUDA_LAYOUT")) {
-    std::string lay = l;
-    SEGRT_CHECK(lay == "nchw" || lay == "nhwc" || lay.empty(), InvalidInput, "SEGRT_CUDA_LAYOUT='", lay,
+  {
+    const std::string& lay = opts_.knobs.cuda_layout;
+    SEGRT_CHECK(lay == "nchw" || lay == "nhwc" || lay.empty(), InvalidInput, "CUDA layout '", lay,
                 "' (nchw or nhwc)");
     if (!lay.empty()) channels_fmt_ = lay == "nchw" ? Fmt::Logical : Fmt::Nhwc;
   }
   device_ = opts_.device;
   SEGRT_CUDA_CHECK(cudaSetDevice(device_));
-  SEGRT_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-  SEGRT_CUDNN_CHECK(cudnnCreate(&cudnn_));
-  SEGRT_CUDNN_CHECK(cudnnSetStream(cudnn_, stream_));
-  SEGRT_CUBLAS_CHECK(cublasCreate(&cublas_));
-  SEGRT_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
-  for (auto& e : ev_) SEGRT_CUDA_CHECK(cudaEventCreate(&e));
   build();
   plan_memory();
-  for (Step& s : steps_)
-    if (s.prepare) {
-      try {
-        s.prepare();
-      } catch (Error& e) {
-        if (s.node >= 0) throw g_.annotate(e, g_.nodes[s.node]);
-        throw;
+  // The algorithm searches run on real buffers: the first context's state.
+  open_state(build_state_);
+  RunState* saved = tls_run_state;
+  tls_run_state = &build_state_;
+  try {
+    for (Step& s : steps_)
+      if (s.prepare) {
+        try {
+          s.prepare();
+        } catch (Error& e) {
+          if (s.node >= 0) throw g_.annotate(e, g_.nodes[s.node]);
+          throw;
+        }
       }
-    }
+  } catch (...) {
+    tls_run_state = saved;
+    throw;
+  }
+  tls_run_state = saved;
   if (scratch_) cudaFree(scratch_);
   scratch_ = nullptr;
   scratch_bytes_ = 0;
   if (workspace_need_ > 0) {
-    SEGRT_CUDA_CHECK(cudaMalloc(&workspace_, workspace_need_));
+    SEGRT_CUDA_CHECK(cudaMalloc(&build_state_.workspace, workspace_need_));
     workspace_bytes_ = workspace_need_;
   }
-  if (opts_.verbose)
-    std::cerr << "segrt: cuda: " << steps_.size() << " steps, " << host_nodes_ << " host nodes, arena "
-              << (arena_bytes_ >> 20) << " MiB (unplanned " << (unplanned_bytes_ >> 20) << " MiB), weights "
-              << (owned_bytes_ >> 20) << " MiB, workspace " << (workspace_bytes_ >> 20) << " MiB\n";
+  opts_.tuning_store = nullptr;  // lives for the compilation only
+  opts_.say(LogLevel::Debug, "cuda: " + std::to_string(steps_.size()) + " steps, " + std::to_string(host_nodes_) +
+                                 " host nodes, arena " + std::to_string(arena_bytes_ >> 20) + " MiB (unplanned " +
+                                 std::to_string(unplanned_bytes_ >> 20) + " MiB), weights " +
+                                 std::to_string(owned_bytes_ >> 20) + " MiB, workspace " +
+                                 std::to_string(workspace_bytes_ >> 20) + " MiB");
 }
 
 void CudaExecutable::build() {
@@ -368,6 +415,7 @@ void CudaExecutable::build() {
       if (!n.inputs.empty() && n.inputs[0] == id && prefers_channels_fmt(g_, n)) nhwc = channels_fmt_ == Fmt::Nhwc;
     int st = new_value(v.dtype, v.shape, Fmt::Logical);
     int at = static_cast<int>(steps_.size());
+    vals_[st].io = static_cast<int>(in_staging_.size());
     vals_[st].first = 0;  // written by the H2D copy before every step
     vals_[st].last = at;
     in_staging_.push_back(st);
@@ -420,6 +468,7 @@ void CudaExecutable::build() {
     SEGRT_CHECK(src.defined, Internal, "graph output '", g_.value(o).name, "' is never computed");
     DType ut = dtype_is_float(src.dtype) ? DType::f32 : src.dtype;
     int st = new_value(ut, src.shape, Fmt::Logical);
+    vals_[st].io = static_cast<int>(g_.inputs.size() + out_staging_.size());
     vals_[st].first = static_cast<int>(steps_.size());
     vals_[st].last = INT_MAX;
     vals_[id].last = INT_MAX;
@@ -516,7 +565,7 @@ void CudaExecutable::host_fallback(BuildCtx& c) {
   };
   steps_.push_back(std::move(s));
   ++host_nodes_;
-  if (opts_.verbose) std::cerr << "segrt: cuda: " << n.name << " (" << op_name(n.op) << ") runs on the host\n";
+  opts_.say(LogLevel::Debug, "cuda: " + n.name + " (" + op_name(n.op) + ") runs on the host");
 }
 
 // ---------------------------------------------------------------- memory plan
@@ -554,20 +603,19 @@ void CudaExecutable::plan_memory() {
     total = std::max(total, off + v.bytes);
     placed.push_back(id);
   }
-  arena_bytes_ = total;
-  if (total > 0) SEGRT_CUDA_CHECK(cudaMalloc(&arena_, total));
+  arena_bytes_ = total;  // each context allocates its own (open_state)
 }
 
 // ---------------------------------------------------------------- run
 
-void CudaExecutable::run_steps(size_t from, size_t to, const Observer* observer) {
+void CudaExecutable::run_steps(RunState& st, size_t from, size_t to, const Observer* observer) {
   for (size_t i = from; i < to; ++i) {
     const Step& s = steps_[i];
     try {
-      s.run(stream_);
+      s.run(st.stream);
       SEGRT_CUDA_LAUNCHED();
       if (observer && *observer && s.node >= 0 && node_last_step_[s.node] == static_cast<int>(i)) {
-        SEGRT_CUDA_CHECK(cudaStreamSynchronize(stream_));
+        SEGRT_CUDA_CHECK(cudaStreamSynchronize(st.stream));
         const Node& n = g_.nodes[s.node];
         for (int o : n.outputs) {
           if (!vals_[o].defined || vals_[o].bytes == 0) continue;
@@ -581,64 +629,158 @@ void CudaExecutable::run_steps(size_t from, size_t to, const Observer* observer)
   }
 }
 
-std::vector<Tensor> CudaExecutable::run(const std::vector<Tensor>& inputs, const Observer* observer) {
-  SEGRT_CUDA_CHECK(cudaSetDevice(device_));
-  SEGRT_CHECK(inputs.size() == in_staging_.size(), InvalidInput, "expected ", in_staging_.size(), " inputs, got ",
-              inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const DevValue& v = vals_[in_staging_[i]];
-    SEGRT_CHECK(inputs[i].dtype() == v.dtype && inputs[i].nbytes() == v.bytes, InvalidInput, "input ", i,
-                " does not match the compiled shape ", shape_str(v.shape));
+void* CudaExecutable::context_buffer(const void* key, const std::function<std::vector<char>()>& fill) {
+  RunState& s = *tls_run_state;
+  auto it = s.buffers.find(key);
+  if (it != s.buffers.end()) return it->second;
+  std::vector<char> host = fill();
+  void* d = nullptr;
+  SEGRT_CUDA_CHECK(cudaMalloc(&d, std::max<size_t>(host.size(), 1)));
+  s.buffers[key] = d;
+  SEGRT_CUDA_CHECK(cudaMemcpy(d, host.data(), host.size(), cudaMemcpyHostToDevice));
+  return d;
+}
+
+// The steps of one run on s.stream: replayed from the context's CUDA graph
+// when it has one for the current bindings, else captured on the second run
+// (the first warmed up every kernel and library), else eager.
+void CudaExecutable::launch(RunState& s, bool observing, const Observer* observer) {
+  if (s.graph_exec && s.captured_io != s.io) {  // bound addresses moved: capture again
+    cudaGraphExecDestroy(s.graph_exec);
+    cudaGraphDestroy(s.graph);
+    s.graph_exec = nullptr;
+    s.graph = nullptr;
   }
-  // Copies straight from and to the user's tensors: the driver pipelines its
-  // own pinned staging with the DMA; our own pinned buffers cost an extra
-  // host memcpy each way (v2 -> v3 in bench/NOTES-cuda.md).
-  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[0], stream_));
-  for (size_t i = 0; i < inputs.size(); ++i)
-    SEGRT_CUDA_CHECK(cudaMemcpyAsync(ptr(in_staging_[i]), inputs[i].raw(), vals_[in_staging_[i]].bytes,
-                                     cudaMemcpyHostToDevice, stream_));
-  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[1], stream_));
-  bool observing = observer && *observer;
-  bool can_capture = host_nodes_ == 0 && !observing && std::getenv("SEGRT_CUDA_NO_GRAPH") == nullptr;
-  if (graph_exec_ && !observing) {
-    SEGRT_CUDA_CHECK(cudaGraphLaunch(graph_exec_, stream_));
-  } else if (can_capture && runs_ >= 1) {
-    // Second run: the first warmed up every kernel and library; capture now.
-    SEGRT_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+  bool can_capture = host_nodes_ == 0 && !observing && opts_.knobs.cuda_graphs;
+  if (s.graph_exec && !observing) {
+    SEGRT_CUDA_CHECK(cudaGraphLaunch(s.graph_exec, s.stream));
+  } else if (can_capture && s.runs >= 1) {
+    SEGRT_CUDA_CHECK(cudaStreamBeginCapture(s.stream, cudaStreamCaptureModeThreadLocal));
     try {
-      for (const Step& s : steps_) s.run(stream_);
+      for (const Step& st : steps_) st.run(s.stream);
     } catch (...) {
       cudaGraph_t g = nullptr;
-      cudaStreamEndCapture(stream_, &g);
+      cudaStreamEndCapture(s.stream, &g);
       if (g) cudaGraphDestroy(g);
       throw;
     }
-    SEGRT_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph_));
-    SEGRT_CUDA_CHECK(cudaGraphInstantiate(&graph_exec_, graph_, 0));
-    SEGRT_CUDA_CHECK(cudaGraphLaunch(graph_exec_, stream_));
+    SEGRT_CUDA_CHECK(cudaStreamEndCapture(s.stream, &s.graph));
+    SEGRT_CUDA_CHECK(cudaGraphInstantiate(&s.graph_exec, s.graph, 0));
+    s.captured_io = s.io;
+    graph_captured_ = true;
+    SEGRT_CUDA_CHECK(cudaGraphLaunch(s.graph_exec, s.stream));
   } else {
-    run_steps(0, steps_.size(), observing ? observer : nullptr);
+    run_steps(s, 0, steps_.size(), observing ? observer : nullptr);
   }
-  if (runs_ == 4 && !observing && std::getenv("SEGRT_CUDA_PROFILE")) profile();
-  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[2], stream_));
-  std::vector<Tensor> outs;
-  for (size_t i = 0; i < out_staging_.size(); ++i) {
-    const DevValue& v = vals_[out_staging_[i]];
-    outs.emplace_back(v.dtype, v.shape, g_.value(g_.outputs[i]).layout);
-    SEGRT_CUDA_CHECK(cudaMemcpyAsync(outs.back().raw(), ptr(out_staging_[i]), v.bytes, cudaMemcpyDeviceToHost, stream_));
-  }
-  SEGRT_CUDA_CHECK(cudaEventRecord(ev_[3], stream_));
-  SEGRT_CUDA_CHECK(cudaEventSynchronize(ev_[3]));
-  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.h2d_ms, ev_[0], ev_[1]));
-  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.compute_ms, ev_[1], ev_[2]));
-  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&times_.d2h_ms, ev_[2], ev_[3]));
-  ++runs_;
-  return outs;
 }
 
-// SEGRT_CUDA_PROFILE=1: one extra eager run with an event after every step,
-// summed per op type and printed (where the time goes, without a profiler).
-void CudaExecutable::profile() {
+void CudaExecutable::enqueue(RunState& s, const std::vector<Binding>& in, const std::vector<Binding>& out,
+                             cudaStream_t user, const Observer* observer) {
+  SEGRT_CUDA_CHECK(cudaSetDevice(device_));
+  SEGRT_CHECK(in.size() == in_staging_.size() && out.size() == out_staging_.size(), Internal,
+              "binding count mismatch");
+  RunState* saved = tls_run_state;
+  tls_run_state = &s;
+  struct Restore {
+    RunState* saved;
+    ~Restore() { tls_run_state = saved; }
+  } restore{saved};
+  // Device bindings replace the staging values' arena slots: the boundary
+  // conversion kernels read and write the user's memory, nothing is copied.
+  for (size_t i = 0; i < in.size(); ++i) s.io[i] = in[i].device ? in[i].data : nullptr;
+  for (size_t k = 0; k < out.size(); ++k) s.io[in.size() + k] = out[k].device ? out[k].data : nullptr;
+  if (user) {
+    SEGRT_CUDA_CHECK(cudaEventRecord(s.user_ready, user));
+    SEGRT_CUDA_CHECK(cudaStreamWaitEvent(s.stream, s.user_ready, 0));
+  }
+  // Host bindings: copies straight from and to the user's memory: the driver
+  // pipelines its own pinned staging with the DMA; our own pinned buffers
+  // cost an extra host memcpy each way (v2 -> v3 in bench/NOTES-cuda.md).
+  SEGRT_CUDA_CHECK(cudaEventRecord(s.ev[0], s.stream));
+  for (size_t i = 0; i < in.size(); ++i)
+    if (!in[i].device)
+      SEGRT_CUDA_CHECK(cudaMemcpyAsync(ptr(in_staging_[i]), in[i].data, vals_[in_staging_[i]].bytes,
+                                       cudaMemcpyHostToDevice, s.stream));
+  SEGRT_CUDA_CHECK(cudaEventRecord(s.ev[1], s.stream));
+  bool observing = observer && *observer;
+  launch(s, observing, observer);
+  if (s.runs == 4 && !observing && opts_.knobs.cuda_profile) profile(s);
+  SEGRT_CUDA_CHECK(cudaEventRecord(s.ev[2], s.stream));
+  for (size_t k = 0; k < out.size(); ++k)
+    if (!out[k].device)
+      SEGRT_CUDA_CHECK(cudaMemcpyAsync(out[k].data, ptr(out_staging_[k]), vals_[out_staging_[k]].bytes,
+                                       cudaMemcpyDeviceToHost, s.stream));
+  SEGRT_CUDA_CHECK(cudaEventRecord(s.ev[3], s.stream));
+  if (user) SEGRT_CUDA_CHECK(cudaStreamWaitEvent(user, s.ev[3], 0));
+  ++s.runs;
+}
+
+void CudaExecutable::finish(RunState& s) {
+  SEGRT_CUDA_CHECK(cudaEventSynchronize(s.ev[3]));
+  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&s.times.h2d_ms, s.ev[0], s.ev[1]));
+  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&s.times.compute_ms, s.ev[1], s.ev[2]));
+  SEGRT_CUDA_CHECK(cudaEventElapsedTime(&s.times.d2h_ms, s.ev[2], s.ev[3]));
+  std::lock_guard<std::mutex> lock(mu_);
+  last_times_ = s.times;
+}
+
+RunTimes CudaExecutable::last_times() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_times_;
+}
+
+namespace {
+class CudaContext : public ExecContext {
+ public:
+  explicit CudaContext(CudaExecutable& exe, RunState s) : exe_(exe), s_(std::move(s)) {}
+  ~CudaContext() override { exe_.close_state(s_); }
+  void enqueue(const std::vector<Binding>& in, const std::vector<Binding>& out, void* stream,
+               const Observer* observer) override {
+    exe_.enqueue(s_, in, out, static_cast<cudaStream_t>(stream), observer);
+    pending_ = true;
+  }
+  void wait() override {
+    if (!pending_) return;
+    pending_ = false;
+    exe_.finish(s_);
+  }
+  bool poll() override {
+    if (!pending_) return true;
+    cudaError_t e = cudaEventQuery(s_.ev[3]);
+    if (e == cudaErrorNotReady) return false;
+    SEGRT_CUDA_CHECK(e);
+    wait();
+    return true;
+  }
+  Timing last_timing() const override { return {s_.times.compute_ms, s_.times.h2d_ms, s_.times.d2h_ms}; }
+  size_t device_bytes() const override { return exe_.context_bytes(); }
+
+ private:
+  CudaExecutable& exe_;
+  RunState s_;
+  bool pending_ = false;
+};
+}  // namespace
+
+std::unique_ptr<ExecContext> CudaExecutable::create_context() {
+  RunState s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!build_state_taken_) {  // the first context inherits the buffers prepare() used
+      build_state_taken_ = true;
+      s = std::move(build_state_);
+      build_state_ = RunState();
+    }
+  }
+  if (!s.stream) open_state(s);
+  return std::make_unique<CudaContext>(*this, std::move(s));
+}
+
+// knobs.cuda_profile (the CLI's SEGRT_CUDA_PROFILE=1): one extra eager run
+// with an event after every step, summed per op type and logged at Info
+// (where the time goes, without a profiler).
+void CudaExecutable::profile(RunState& s) {
+  cudaStream_t stream_ = s.stream;
   std::vector<cudaEvent_t> ev(steps_.size() + 1);
   for (auto& e : ev) SEGRT_CUDA_CHECK(cudaEventCreate(&e));
   SEGRT_CUDA_CHECK(cudaEventRecord(ev[0], stream_));
@@ -650,7 +792,8 @@ void CudaExecutable::profile() {
   std::map<std::string, std::pair<double, int>> by_op;
   double total = 0;
   // SEGRT_CUDA_PROFILE=2 also prints every step (with what prepare() chose).
-  bool per_step = std::string(std::getenv("SEGRT_CUDA_PROFILE")) == "2";
+  bool per_step = opts_.knobs.cuda_profile >= 2;
+  char line[512];
   for (size_t i = 0; i < steps_.size(); ++i) {
     float ms = 0;
     cudaEventElapsedTime(&ms, ev[i], ev[i + 1]);
@@ -658,16 +801,21 @@ void CudaExecutable::profile() {
     by_op[k].first += ms;
     by_op[k].second += 1;
     total += ms;
-    if (per_step)
-      std::fprintf(stderr, "[cuda-step] %3zu %-14s %-28s %8.3f ms  %s\n", i, k.c_str(),
-                   steps_[i].node < 0 ? "" : g_.nodes[steps_[i].node].name.c_str(), ms,
-                   steps_[i].info ? steps_[i].info().c_str() : "");
+    if (per_step) {
+      std::snprintf(line, sizeof line, "[cuda-step] %3zu %-14s %-28s %8.3f ms  %s", i, k.c_str(),
+                    steps_[i].node < 0 ? "" : g_.nodes[steps_[i].node].name.c_str(), ms,
+                    steps_[i].info ? steps_[i].info().c_str() : "");
+      opts_.say(LogLevel::Info, line);
+    }
   }
   for (auto& e : ev) cudaEventDestroy(e);
-  std::fprintf(stderr, "[cuda-profile] %zu steps, %.3f ms eager\n", steps_.size(), total);
-  for (auto& [k, v] : by_op)
-    std::fprintf(stderr, "[cuda-profile]   %-24s %8.3f ms %5.1f%%  (%d steps)\n", k.c_str(), v.first,
-                 100 * v.first / total, v.second);
+  std::snprintf(line, sizeof line, "[cuda-profile] %zu steps, %.3f ms eager", steps_.size(), total);
+  opts_.say(LogLevel::Info, line);
+  for (auto& [k, v] : by_op) {
+    std::snprintf(line, sizeof line, "[cuda-profile]   %-24s %8.3f ms %5.1f%%  (%d steps)", k.c_str(), v.first,
+                  100 * v.first / total, v.second);
+    opts_.say(LogLevel::Info, line);
+  }
 }
 
 }  // namespace segrt::cuda

@@ -7,10 +7,20 @@
 // builder that returns false (or an op without one) runs on the host through
 // the reference kernel. Activation values are then placed in one arena by
 // liveness, steps get a prepare() call (cuDNN algorithm search on the real
-// buffers), and run() replays the steps, captured in a CUDA graph.
+// buffers), and a run replays the steps, captured in a CUDA graph.
+//
+// Weights, steps and algorithm choices belong to the executable and are
+// shared; everything a run writes (arena, workspace, stream, cuDNN/cuBLAS
+// handles, the captured graph) is a RunState, one per execution context. The
+// steps reach the running context's state through ex.ptr() / ex.stream() /
+// ex.cudnn() / ex.workspace(), which read the calling thread's current state
+// (set for the duration of a run): so no builder needed to change, and each
+// context's CUDA graph captures its own addresses.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <map>
 #include <set>
 #include <memory>
@@ -37,6 +47,7 @@ struct DevValue {
   int first = -1, last = -1; // steps that write it first and read it last
   size_t offset = 0;         // in the arena
   void* fixed = nullptr;     // constants and staging buffers own their memory
+  int io = -1;               // boundary staging value: index of its binding (inputs, then outputs)
   bool defined = false;
   // Physical dims (Nhwc permutes the logical ones).
   Shape phys() const;
@@ -58,6 +69,7 @@ class BuildCtx {
   BuildCtx(CudaExecutable& ex, const Graph& g, const Node& n, int node_index)
       : ex_(ex), g(g), n(n), node_index(node_index) {}
   CudaExecutable& ex() { return ex_; }
+  const CudaExecutable& ex() const { return ex_; }
   const Graph& g;
   const Node& n;
   int node_index;
@@ -102,25 +114,76 @@ struct RunTimes {
   float h2d_ms = 0, compute_ms = 0, d2h_ms = 0;
 };
 
+// What one execution context owns and a run writes.
+struct RunState {
+  cudaStream_t stream = nullptr;
+  cudnnHandle_t cudnn = nullptr;
+  cublasHandle_t cublas = nullptr;
+  void* arena = nullptr;
+  void* workspace = nullptr;
+  // Device addresses bound to the boundary staging values (null: the value's
+  // arena slot; host bindings are copied through that slot).
+  std::vector<void*> io;
+  std::vector<void*> captured_io;   // the addresses graph_exec was captured with
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t graph_exec = nullptr;
+  int runs = 0;
+  cudaEvent_t ev[4] = {};
+  cudaEvent_t user_ready = nullptr;  // ordering with a user's stream
+  RunTimes times;
+  std::map<const void*, void*> buffers;  // CudaExecutable::context_buffer
+};
+
+// Device copies of weights and constants by content, one per device: every
+// plan (input shape) and context of an engine shares them. Thread-safe.
+class WeightCache {
+ public:
+  std::shared_ptr<void> get(const void* host, size_t bytes, int device);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::weak_ptr<void>> map_;
+};
+
+// The state the calling thread runs (or prepares) with.
+inline thread_local RunState* tls_run_state = nullptr;
+
 class CudaExecutable : public Executable {
  public:
-  CudaExecutable(const Graph& g, const CompileOptions& opts);
+  CudaExecutable(const Graph& g, const CompileOptions& opts, std::shared_ptr<WeightCache> weights);
   ~CudaExecutable() override;
   // Builds, plans and allocates; separate from the constructor so that a
   // failure still releases what was created (the destructor runs).
   void init();
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer) override;
+  const Graph& graph() const override { return g_; }
+  std::unique_ptr<ExecContext> create_context() override;
+  bool device_io() const override { return true; }
+  DType output_dtype(DType t) const override { return dtype_is_float(t) ? DType::f32 : t; }
   size_t planned_bytes() const override { return arena_bytes_; }
   size_t unplanned_bytes() const override { return unplanned_bytes_; }
-  Timing last_timing() const override { return {times_.compute_ms, times_.h2d_ms, times_.d2h_ms}; }
-  // Weights, arena, workspace and staging: everything this executable holds
-  // on the device (cuDNN's and CUDA's own context memory excluded).
-  size_t peak_device_bytes() const override { return device_bytes(); }
+  size_t shared_device_bytes() const override { return owned_bytes_; }
+  size_t context_device_bytes() const override { return context_bytes(); }
 
-  // For builders and steps.
+  // Allocates and releases a context's state (stream, handles, arena, workspace).
+  void open_state(RunState& s);
+  void close_state(RunState& s);
+  // One run of context state s; bindings as ExecContext::enqueue.
+  void enqueue(RunState& s, const std::vector<Binding>& in, const std::vector<Binding>& out, cudaStream_t user,
+               const Observer* observer);
+  // Waits for s's last run and records its times.
+  void finish(RunState& s);
+  // Device memory private to the running context, filled once from `fill`'s
+  // bytes: for data that holds arena addresses (batched-GEMM pointer arrays).
+  // Made on the context's first (eager) run, so never inside a graph capture.
+  void* context_buffer(const void* key, const std::function<std::vector<char>()>& fill);
+
+  // For builders and steps: addresses in the running context.
   void* ptr(int id) const {
     const DevValue& v = vals_[id];
-    return v.fixed ? v.fixed : static_cast<char*>(arena_) + v.offset;
+    if (v.fixed) return v.fixed;
+    RunState* s = tls_run_state;
+    if (v.io >= 0 && s->io[v.io]) return s->io[v.io];
+    return static_cast<char*>(s->arena) + v.offset;
   }
   DevValue& val(int id) { return vals_.at(id); }
   int new_value(DType t, Shape logical, Fmt f);
@@ -136,12 +199,12 @@ class CudaExecutable : public Executable {
   bool written_in_place(int value) const { return in_place_.count(value) != 0; }
   // Defines a graph value ahead of its producer (a Concat output written by an input's producer).
   void define_early(int value, Fmt f);
-  cudnnHandle_t cudnn() const { return cudnn_; }
-  cublasHandle_t cublas() const { return cublas_; }
-  cudaStream_t stream() const { return stream_; }
-  // Shared workspace for cuDNN / cuBLAS; prepare() calls grow it.
+  cudnnHandle_t cudnn() const { return tls_run_state->cudnn; }
+  cublasHandle_t cublas() const { return tls_run_state->cublas; }
+  cudaStream_t stream() const { return tls_run_state->stream; }
+  // Each context's workspace for cuDNN / cuBLAS; prepare() calls grow it.
   void need_workspace(size_t bytes) { workspace_need_ = std::max(workspace_need_, bytes); }
-  void* workspace() const { return workspace_; }
+  void* workspace() const { return tls_run_state->workspace; }
   // Scratch for the algorithm searches of prepare(): grown on demand, shared
   // by every step, freed once all steps are prepared.
   void* search_scratch(size_t bytes);
@@ -157,9 +220,12 @@ class CudaExecutable : public Executable {
   // fp32, where cuDNN's FMA algorithms are faster on NCHW (bench/NOTES-cuda.md
   // v7). SEGRT_CUDA_LAYOUT=nchw|nhwc overrides it.
   Fmt channels_fmt() const { return channels_fmt_; }
-  const RunTimes& last_times() const { return times_; }
+  // The last run of any context (for tests and benchmarks).
+  RunTimes last_times() const;
+  // Weights plus one context's arena and workspace.
   size_t device_bytes() const { return owned_bytes_ + arena_bytes_ + workspace_bytes_; }
-  bool graph_captured() const { return graph_exec_ != nullptr; }
+  size_t context_bytes() const { return arena_bytes_ + workspace_bytes_; }
+  bool graph_captured() const { return graph_captured_; }
   int host_nodes() const { return host_nodes_; }
 
  private:
@@ -169,8 +235,9 @@ class CudaExecutable : public Executable {
   void host_fallback(BuildCtx& c);
   int convert(int id, Fmt f);  // returns the id of id in format f
   void plan_memory();
-  void run_steps(size_t from, size_t to, const Observer* observer);
-  void profile();
+  void run_steps(RunState& s, size_t from, size_t to, const Observer* observer);
+  void launch(RunState& s, bool observing, const Observer* observer);
+  void profile(RunState& s);
   Tensor download(int id);              // float32 (or int) logical host copy
   void upload_into(int id, const Tensor& t);
 
@@ -179,9 +246,8 @@ class CudaExecutable : public Executable {
   DType act_ = DType::f32;
   Fmt channels_fmt_ = Fmt::Nhwc;
   int device_ = 0;
-  cudaStream_t stream_ = nullptr;
-  cudnnHandle_t cudnn_ = nullptr;
-  cublasHandle_t cublas_ = nullptr;
+  RunState build_state_;                 // prepare()'s buffers; becomes the first context's state
+  bool build_state_taken_ = false;
 
   std::vector<DevValue> vals_;           // graph values first, then extra ones
   std::vector<int> cur_;                 // graph value id -> its device value id
@@ -198,20 +264,18 @@ class CudaExecutable : public Executable {
   std::vector<int> in_staging_, out_staging_;  // f32/int staging device values
   size_t first_output_step_ = 0;
 
-  void* arena_ = nullptr;
   size_t arena_bytes_ = 0, unplanned_bytes_ = 0;
   std::vector<void*> owned_;
   size_t owned_bytes_ = 0;
-  void* workspace_ = nullptr;
+  std::shared_ptr<WeightCache> weights_;
+  std::vector<std::shared_ptr<void>> weight_refs_;
   size_t workspace_bytes_ = 0, workspace_need_ = 0;
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
 
-  cudaGraph_t graph_ = nullptr;
-  cudaGraphExec_t graph_exec_ = nullptr;
-  int runs_ = 0;
-  cudaEvent_t ev_[4] = {};
-  RunTimes times_;
+  mutable std::mutex mu_;                // guards build_state_taken_, last_times_
+  RunTimes last_times_;
+  std::atomic<bool> graph_captured_{false};
 };
 
 }  // namespace segrt::cuda

@@ -6,6 +6,7 @@
 // column-major is its transpose, so Y = A B is computed as Y^T = B^T A^T,
 // i.e. cuBLAS gets (B, A) swapped and m = N, n = M.
 #include <climits>
+#include <cstring>
 
 #include "backend/cuda/copy.cuh"
 #include "backend/cuda/cuda_exec.h"
@@ -71,23 +72,25 @@ void add_gemm_steps(BuildCtx& c, const GemmShape& g, int a, int b, int y, float 
   auto& ex = c.ex();
   int64_t numel = shape_numel(ex.val(y).shape);
   if (numel == 0) return;
-  std::shared_ptr<void*> arrays = std::make_shared<void*>(nullptr);
-  std::function<void()> prepare;
-  if (!g.a_off.empty()) {
-    prepare = [&ex, g, a, b, y, arrays] {
-      size_t es = static_cast<size_t>(dev_size(dev_type(ex.val(y).dtype)));
-      std::vector<void*> host(3 * static_cast<size_t>(g.batch));
-      for (int t = 0; t < g.batch; ++t) {
-        host[t] = static_cast<char*>(ex.ptr(a)) + g.a_off[t] * es;
-        host[g.batch + t] = static_cast<char*>(ex.ptr(b)) + g.b_off[t] * es;
-        host[2 * g.batch + t] = static_cast<char*>(ex.ptr(y)) + static_cast<int64_t>(t) * g.m * g.n * es;
-      }
-      *arrays = ex.upload(host.data(), host.size() * sizeof(void*));
-    };
-  }
-  c.step([&ex, g, a, b, y, alpha, beta, arrays](cudaStream_t s) {
-    gemm(ex, g, a, b, y, alpha, beta, static_cast<void**>(*arrays), s);
-  }, prepare);
+  // Batched pointer arrays hold arena addresses, so each context has its own.
+  auto token = std::make_shared<char>(0);  // this step's key for context_buffer
+  c.step([&ex, g, a, b, y, alpha, beta, token](cudaStream_t s) {
+    void** arrays = nullptr;
+    if (!g.a_off.empty())
+      arrays = static_cast<void**>(ex.context_buffer(token.get(), [&] {
+        size_t es = static_cast<size_t>(dev_size(dev_type(ex.val(y).dtype)));
+        std::vector<void*> host(3 * static_cast<size_t>(g.batch));
+        for (int t = 0; t < g.batch; ++t) {
+          host[t] = static_cast<char*>(ex.ptr(a)) + g.a_off[t] * es;
+          host[g.batch + t] = static_cast<char*>(ex.ptr(b)) + g.b_off[t] * es;
+          host[2 * g.batch + t] = static_cast<char*>(ex.ptr(y)) + static_cast<int64_t>(t) * g.m * g.n * es;
+        }
+        std::vector<char> bytes(host.size() * sizeof(void*));
+        std::memcpy(bytes.data(), host.data(), bytes.size());
+        return bytes;
+      }));
+    gemm(ex, g, a, b, y, alpha, beta, arrays, s);
+  });
   Act act = act_of(Activation::from_fused_attrs(c.n.attrs));
   if (act.kind != ActKind::None) {
     DevType t = c.compute_dev();

@@ -1,5 +1,8 @@
 // Reference executor: runs nodes in order on host tensors, frees each
 // activation after its last reader, and calls the observer when one is set.
+#include <array>
+#include <cstring>
+
 #include "backend/backend.h"
 #include "backend/ref/ref.h"
 #include "core/registry.h"
@@ -37,11 +40,15 @@ std::vector<Tensor> run_node(const Graph& g, const Node& n, const std::vector<co
 
 namespace {
 
+// The oracle keeps nothing between runs, so its context only copies the
+// bound bytes in and out (correctness first; the copies do not matter here).
 class RefExecutable : public Executable {
  public:
   explicit RefExecutable(const Graph& g) : g_(g), uses_(g.use_counts()) {}
+  const Graph& graph() const override { return g_; }
+  std::unique_ptr<ExecContext> create_context() override;
 
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs, const Observer* observer) override {
+  std::vector<Tensor> execute(const std::vector<Tensor>& inputs, const Observer* observer) const {
     std::vector<Tensor> vals(g_.values.size());
     std::vector<int> left = uses_;
     for (size_t i = 0; i < g_.inputs.size(); ++i) vals[g_.inputs[i]] = inputs.at(i);
@@ -67,6 +74,33 @@ class RefExecutable : public Executable {
   Graph g_;
   std::vector<int> uses_;
 };
+
+class RefContext : public ExecContext {
+ public:
+  explicit RefContext(const RefExecutable& exe) : exe_(exe) {}
+  void enqueue(const std::vector<Binding>& in, const std::vector<Binding>& out, void*,
+               const Observer* observer) override {
+    const Graph& g = exe_.graph();
+    SEGRT_CHECK(in.size() == g.inputs.size() && out.size() == g.outputs.size(), Internal, "binding count mismatch");
+    std::vector<Tensor> inputs;
+    for (size_t i = 0; i < in.size(); ++i) {
+      SEGRT_CHECK(!in[i].device, InvalidInput, "the ref backend takes host memory only");
+      const Value& v = g.value(g.inputs[i]);
+      inputs.emplace_back(v.dtype, v.shape, v.layout);
+      std::memcpy(inputs.back().raw(), in[i].data, inputs.back().nbytes());
+    }
+    auto outs = exe_.execute(inputs, observer);
+    for (size_t k = 0; k < out.size(); ++k) {
+      SEGRT_CHECK(!out[k].device, InvalidInput, "the ref backend takes host memory only");
+      std::memcpy(out[k].data, outs[k].raw(), outs[k].nbytes());
+    }
+  }
+
+ private:
+  const RefExecutable& exe_;
+};
+
+std::unique_ptr<ExecContext> RefExecutable::create_context() { return std::make_unique<RefContext>(*this); }
 
 class RefBackend : public Backend {
  public:

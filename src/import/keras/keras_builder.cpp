@@ -150,10 +150,19 @@ class Builder {
     int out_rank = -1;
     try {
       if (is_nested_model(l)) {
+        // Real models nest a model or two; a deep chain is a hostile file.
+        SEGRT_CHECK(depth_ < kMaxNesting, InvalidModel, "models nested deeper than ", kMaxNesting, " levels");
         Json sub_json = {{"class_name", l.class_name}, {"config", l.config}};
         ModelSpec sub = parse_model(sub_json);
         auto sub_store = w.nested(m, li);
-        outs = build(sub, *sub_store, &ins);
+        ++depth_;
+        try {
+          outs = build(sub, *sub_store, &ins);
+        } catch (...) {
+          --depth_;
+          throw;
+        }
+        --depth_;
       } else {
         LayerTranslator t = find_layer(l.class_name);
         if (!t) refuse(l);
@@ -202,10 +211,12 @@ class Builder {
                ", which the Keras importer does not support (custom or unsupported layer)");
   }
 
+  static constexpr int kMaxNesting = 16;
   Graph& g_;
   const KerasVersion& version_;
   bool channels_first_;
   std::map<int, int> rank_;
+  int depth_ = 0;  // of nested models being built
 };
 
 }  // namespace

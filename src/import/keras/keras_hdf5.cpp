@@ -54,9 +54,12 @@ std::vector<std::string> read_strings(hid_t attr, const std::string& what) {
     H5Handle mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.id(), H5T_VARIABLE);
     H5Tset_cset(mem.id(), H5Tget_cset(type.id()));
-    SEGRT_CHECK(H5Aread(attr, mem.id(), ptrs.data()) >= 0, InvalidModel, "cannot read HDF5 attribute ", what);
-    for (char* p : ptrs) out.emplace_back(p ? p : "");
+    herr_t rc = H5Aread(attr, mem.id(), ptrs.data());
+    if (rc >= 0)
+      for (char* p : ptrs) out.emplace_back(p ? p : "");
+    // Also after a failed read, which may have allocated some of the strings.
     H5Dvlen_reclaim(mem.id(), space.id(), H5P_DEFAULT, ptrs.data());
+    SEGRT_CHECK(rc >= 0, InvalidModel, "cannot read HDF5 attribute ", what);
   } else {
     size_t len = H5Tget_size(type.id());
     std::vector<char> buf(len * static_cast<size_t>(n) + 1, '\0');
@@ -182,7 +185,41 @@ std::vector<std::string> read_string_list_attr(hid_t obj, const std::string& nam
   return out;
 }
 
-Tensor read_dataset(hid_t loc, const std::string& path) {
+Shape checked_dataset_shape(hid_t dataset, const std::string& where, size_t elem_bytes, size_t max_bytes) {
+  H5Handle type(H5Dget_type(dataset));
+  H5Handle space(H5Dget_space(dataset));
+  int rank = H5Sget_simple_extent_ndims(space.id());
+  SEGRT_CHECK(rank >= 0 && rank <= 8, InvalidModel, "HDF5 dataset '", where, "' has an unreadable shape");
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
+  Shape shape(dims.begin(), dims.end());
+  // Sizes in u64 with overflow checks: the dims are the file's word.
+  uint64_t numel = 1;
+  for (hsize_t d : dims) {
+    SEGRT_CHECK(d <= (uint64_t{1} << 62) && (d == 0 || numel <= (uint64_t{1} << 62) / d), InvalidModel,
+                "HDF5 dataset '", where, "' declares impossibly large dims ", shape_str(shape));
+    numel *= d;
+  }
+  SEGRT_CHECK(numel <= max_bytes / elem_bytes, InvalidModel, "HDF5 dataset '", where, "' ", shape_str(shape),
+              " needs ", numel * elem_bytes, " bytes in memory, over the limit of ", max_bytes,
+              " (Options::max_tensor_bytes)");
+  size_t file_elem = H5Tget_size(type.id());
+  H5Handle dcpl(H5Dget_create_plist(dataset));
+  bool filtered = dcpl.valid() && H5Pget_nfilters(dcpl.id()) > 0;  // compressed: stored size proves nothing
+  if (numel > 0 && !filtered) {
+    uint64_t need = numel * file_elem;
+    hsize_t stored = H5Dget_storage_size(dataset);
+    hsize_t file_size = 0;
+    H5Handle file(H5Iget_file_id(dataset));
+    if (file.valid()) H5Fget_filesize(file.id(), &file_size);
+    SEGRT_CHECK(stored >= need && (file_size == 0 || need <= file_size), InvalidModel, "HDF5 dataset '", where,
+                "' ", shape_str(shape), " claims ", need, " bytes, but the file stores ", stored, " for it (",
+                file_size, " bytes in all): truncated or malformed");
+  }
+  return shape;
+}
+
+Tensor read_dataset(hid_t loc, const std::string& path, size_t max_bytes) {
   std::string where = object_name(loc) + "/" + path;
   SEGRT_CHECK(has_link(loc, path), InvalidModel, "HDF5 dataset '", where, "' is missing");
   H5Handle d(H5Dopen2(loc, path.c_str(), H5P_DEFAULT));
@@ -191,12 +228,7 @@ Tensor read_dataset(hid_t loc, const std::string& path) {
   H5T_class_t cls = H5Tget_class(type.id());
   SEGRT_CHECK(cls == H5T_FLOAT || cls == H5T_INTEGER, Unsupported, "HDF5 dataset '", where,
               "' is not numeric (weights must be float)");
-  H5Handle space(H5Dget_space(d.id()));
-  int rank = H5Sget_simple_extent_ndims(space.id());
-  SEGRT_CHECK(rank >= 0 && rank <= 8, InvalidModel, "HDF5 dataset '", where, "' has an unreadable shape");
-  std::vector<hsize_t> dims(static_cast<size_t>(rank));
-  if (rank > 0) H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr);
-  Shape shape(dims.begin(), dims.end());
+  Shape shape = checked_dataset_shape(d.id(), where, sizeof(float), max_bytes);
   Tensor t(DType::f32, shape);
   if (t.numel() > 0)
     SEGRT_CHECK(H5Dread(d.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw()) >= 0, InvalidModel,

@@ -42,6 +42,8 @@ class H5File {
   // (HDF5 copies the bytes.)
   static H5File open_image(const std::string& bytes, const std::string& what);
   hid_t id() const { return h_.id(); }
+  // Largest dataset read_dataset accepts from this file (ImportOptions::max_tensor_bytes).
+  size_t max_tensor_bytes = size_t{2} << 30;
 
  private:
   H5Handle h_;
@@ -59,7 +61,13 @@ std::string read_string_attr(hid_t obj, const std::string& name);
 // A 1-D string array attribute. Keras writes an empty list as an empty float
 // array, and splits long lists into name0, name1, ... chunks: both are handled.
 std::vector<std::string> read_string_list_attr(hid_t obj, const std::string& name);
-// A numeric dataset converted to float32, keeping its shape.
-Tensor read_dataset(hid_t loc, const std::string& path);
+// Refuses a dataset before it is read: dims whose product overflows, more
+// than max_bytes once read as elem_bytes-sized elements, or (uncompressed)
+// more bytes than the file stores for it. Returns its shape.
+Shape checked_dataset_shape(hid_t dataset, const std::string& where, size_t elem_bytes, size_t max_bytes);
+// A numeric dataset converted to float32, keeping its shape. Refused before
+// any allocation when it is over max_bytes, or claims more bytes than the
+// file stores for it (an uncompressed dataset must be in the file).
+Tensor read_dataset(hid_t loc, const std::string& path, size_t max_bytes);
 
 }  // namespace segrt::keras

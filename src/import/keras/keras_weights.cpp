@@ -41,12 +41,12 @@ std::string group_name(hid_t g) {
   return H5Iget_name(g, buf, sizeof buf) > 0 ? std::string(buf) : std::string("?");
 }
 
-LayerWeights read_named(hid_t group, const std::vector<std::string>& names) {
+LayerWeights read_named(hid_t group, const std::vector<std::string>& names, size_t max_bytes) {
   LayerWeights w;
   w.where = group_name(group);
   for (const auto& n : names) {
     w.names.push_back(short_weight_name(n));
-    w.values.push_back(read_dataset(group, n));
+    w.values.push_back(read_dataset(group, n, max_bytes));
   }
   return w;
 }
@@ -68,7 +68,7 @@ class NestedLegacyStore : public WeightStore {
         }
     }
     H5Handle g = open_group(file_->id(), path_);
-    LayerWeights w = read_named(g.id(), mine);
+    LayerWeights w = read_named(g.id(), mine, file_->max_tensor_bytes);
     w.where += " (weights of '" + lname + "')";
     return w;
   }
@@ -94,7 +94,7 @@ class LegacyStore : public WeightStore {
     std::vector<std::string> names;
     if (has_attr(g.id(), "weight_names") || has_attr(g.id(), "weight_names0"))
       names = read_string_list_attr(g.id(), "weight_names");
-    return read_named(g.id(), names);
+    return read_named(g.id(), names, file_->max_tensor_bytes);
   }
   std::unique_ptr<WeightStore> nested(const ModelSpec& m, size_t index) override {
     std::string path = root_ + m.layers[index].name;
@@ -133,7 +133,7 @@ class Keras3Store : public WeightStore {
     std::sort(numbered.begin(), numbered.end());
     LayerWeights w;
     w.where = "/" + vars;
-    for (const auto& [i, n] : numbered) w.values.push_back(read_dataset(g.id(), n));
+    for (const auto& [i, n] : numbered) w.values.push_back(read_dataset(g.id(), n, file_->max_tensor_bytes));
     return w;
   }
   std::unique_ptr<WeightStore> nested(const ModelSpec& m, size_t index) override {

@@ -7,9 +7,15 @@
 #include <cstring>
 #include <fstream>
 
+#include "import/isolate.h"
+#include "import/keras/keras_hdf5.h"
+
 namespace segrt {
 
 namespace {
+
+// Reference activations are model-sized tensors: the engine's default cap.
+constexpr size_t kMaxTensorBytes = size_t{2} << 30;
 
 // Closes an HDF5 handle with the right function when it leaves scope.
 class H5Handle {
@@ -36,14 +42,12 @@ Tensor read_dataset(hid_t file, const std::string& path) {
   SEGRT_CHECK(space.ok() && type.ok(), Io, "cannot read the shape of dataset '", path, "'");
   int rank = H5Sget_simple_extent_ndims(space.get());
   SEGRT_CHECK(rank >= 0 && rank <= 8, InvalidInput, "dataset '", path, "' has unsupported rank ", rank);
-  hsize_t dims[8] = {};
-  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
-  Shape shape(dims, dims + rank);
   H5T_class_t cls = H5Tget_class(type.get());
   SEGRT_CHECK(cls == H5T_FLOAT || cls == H5T_INTEGER, InvalidInput, "dataset '", path,
               "' is not a numeric array (HDF5 type class ", static_cast<int>(cls), ")");
   // HDF5 converts any stored float (half, double) or integer width on read.
   bool is_float = cls == H5T_FLOAT;
+  Shape shape = keras::checked_dataset_shape(ds.get(), path, is_float ? 4 : 8, kMaxTensorBytes);
   Tensor t(is_float ? DType::f32 : DType::i64, shape);
   if (t.numel() == 0) return t;
   herr_t rc = H5Dread(ds.get(), is_float ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
@@ -85,7 +89,23 @@ bool is_hdf5(const std::string& path) {
   return f.gcount() == 8 && std::memcmp(magic, "\x89HDF\r\n\x1a\n", 8) == 0;
 }
 
-const bool registered = register_tensor_file_reader("hdf5", is_hdf5, read_hdf5_tensor_groups);
+// libhdf5 crashes and loops on some malformed files (../shared/fuzz-findings):
+// the file is read in a limited child process (import/isolate.h), its tensors
+// travel back as the constants of a Graph named "group/name".
+TensorGroups read_isolated(const std::string& path) {
+  auto read = [&] {
+    Graph g;
+    for (const auto& [group, tensors] : read_hdf5_tensor_groups(path))
+      for (const auto& t : tensors) g.add_constant(group.empty() ? t.name : group + "/" + t.name, t.value);
+    return g;
+  };
+  Graph g = import_in_child(read, path, limits_for_files({path}), kMaxTensorBytes);
+  std::vector<NamedTensor> flat;
+  for (const Value& v : g.values) flat.push_back({v.name, v.constant});
+  return group_by_folder(flat);
+}
+
+const bool registered = register_tensor_file_reader("hdf5", is_hdf5, read_isolated);
 
 }  // namespace
 

@@ -14,6 +14,9 @@
 
 namespace segrt::onnx_import {
 
+// The newest default-domain opset whose changes the translators know (docs/ops.md).
+constexpr int64_t kMaxOnnxOpset = 23;
+
 bool dtype_from_onnx(int t, DType* out) {
   switch (t) {
     case onnx::TensorProto::FLOAT: *out = DType::f32; return true;
@@ -42,10 +45,19 @@ namespace {
 std::string read_external(const onnx::TensorProto& t, const std::string& model_dir) {
   std::string location;
   int64_t offset = 0, length = -1;
+  auto number = [&](const std::string& key, const std::string& v) -> int64_t {
+    try {
+      size_t used = 0;
+      int64_t n = std::stoll(v, &used);
+      if (used == v.size()) return n;
+    } catch (const std::logic_error&) {
+    }
+    SEGRT_FAIL(InvalidModel, "initializer '", t.name(), "': external data ", key, " '", v, "' is not a number");
+  };
   for (const auto& kv : t.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoll(kv.value());
-    else if (kv.key() == "length") length = std::stoll(kv.value());
+    else if (kv.key() == "offset") offset = number("offset", kv.value());
+    else if (kv.key() == "length") length = number("length", kv.value());
   }
   SEGRT_CHECK(!location.empty(), InvalidModel, "initializer '", t.name(), "' has external data without a location");
   std::filesystem::path rel(location);
@@ -58,7 +70,7 @@ std::string read_external(const onnx::TensorProto& t, const std::string& model_d
   f.seekg(0, std::ios::end);
   int64_t size = static_cast<int64_t>(f.tellg());
   if (length < 0) length = size - offset;
-  SEGRT_CHECK(offset >= 0 && length >= 0 && offset + length <= size, InvalidModel, "initializer '", t.name(),
+  SEGRT_CHECK(offset >= 0 && length >= 0 && offset <= size && length <= size - offset, InvalidModel, "initializer '", t.name(),
               "': external data range [", offset, ", ", offset + length, ") exceeds '", full.string(), "' (",
               size, " bytes)");
   std::string data(static_cast<size_t>(length), '\0');
@@ -222,7 +234,8 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
                " (segrt runs default-domain ops only)");
   }
   SEGRT_CHECK(opset >= 0, InvalidModel, "the model imports no opset of the default ONNX domain");
-  SEGRT_CHECK(opset >= 1 && opset <= 18, Unsupported, "ONNX opset ", opset, " is not supported (segrt reads opsets 1 to 18)");
+  SEGRT_CHECK(opset >= 1 && opset <= kMaxOnnxOpset, Unsupported, "ONNX opset ", opset,
+              " is not supported (segrt reads opsets 1 to ", kMaxOnnxOpset, ")");
 
   const std::string model_dir = std::filesystem::path(path).parent_path().string();
   const auto& gp = model.graph();
@@ -273,6 +286,9 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
       c.outputs.push_back(g.add_value(out));
     }
     try {
+      OpType known;
+      if (!find_translator(n.op_type()) && !op_from_name(n.op_type(), &known))  // before its (subgraph) attributes
+        c.unsupported(unsupported_op_message(n.op_type()));
       c.attrs = attrs_from_proto(n, model_dir);
       if (opset < 7) drop_legacy_attributes(c);
       Translator t = find_translator(n.op_type());

@@ -47,9 +47,37 @@ void NodeContext::unsupported(const std::string& what) const {
   throw e;
 }
 
+// Default-domain ops segrt does not run, by the reason docs/ops.md lists them under.
+const char* unsupported_category(const std::string& op) {
+  static const std::map<std::string, const char*> kinds = {
+      {"StringNormalizer", "strings"}, {"TfIdfVectorizer", "strings"}, {"RegexFullMatch", "strings"},
+      {"StringConcat", "strings"}, {"StringSplit", "strings"},
+      {"SequenceAt", "sequences/maps/optional"}, {"SequenceConstruct", "sequences/maps/optional"},
+      {"SequenceEmpty", "sequences/maps/optional"}, {"SequenceErase", "sequences/maps/optional"},
+      {"SequenceInsert", "sequences/maps/optional"}, {"SequenceLength", "sequences/maps/optional"},
+      {"SequenceMap", "sequences/maps/optional"}, {"SplitToSequence", "sequences/maps/optional"},
+      {"ConcatFromSequence", "sequences/maps/optional"}, {"Optional", "sequences/maps/optional"},
+      {"OptionalGetElement", "sequences/maps/optional"}, {"OptionalHasElement", "sequences/maps/optional"},
+      {"Gradient", "training-only"}, {"Momentum", "training-only"}, {"Adagrad", "training-only"},
+      {"Adam", "training-only"},
+      {"Bernoulli", "random"}, {"RandomUniform", "random"}, {"RandomUniformLike", "random"},
+      {"RandomNormal", "random"}, {"RandomNormalLike", "random"}, {"Multinomial", "random"},
+      {"If", "control flow with subgraphs"}, {"Loop", "control flow with subgraphs"},
+      {"Scan", "control flow with subgraphs"},
+      {"STFT", "spectral"}, {"MelWeightMatrix", "spectral"},
+  };
+  auto it = kinds.find(op);
+  return it == kinds.end() ? nullptr : it->second;
+}
+
+std::string unsupported_op_message(const std::string& op) {
+  const char* kind = unsupported_category(op);
+  return "op " + op + " is not supported" + (kind ? std::string(" (") + kind + ", see docs/ops.md)" : std::string());
+}
+
 void translate_generic(NodeContext& c) {
   OpType op;
-  if (!op_from_name(c.op_type, &op)) c.unsupported("op " + c.op_type + " is not supported");
+  if (!op_from_name(c.op_type, &op)) c.unsupported(unsupported_op_message(c.op_type));
   Node& n = c.emit(op);
   n.attrs = c.attrs;
 }

@@ -42,6 +42,9 @@ Translator find_translator(const std::string& onnx_op);
 bool dtype_from_onnx(int onnx_type, DType* out);
 std::string onnx_dtype_name(int onnx_type);
 
+// "op X is not supported (reason)" for an op neither the op list nor a translator knows.
+std::string unsupported_op_message(const std::string& onnx_op);
+
 // Generic translation: same-name op, attributes copied.
 void translate_generic(NodeContext& c);
 

@@ -30,8 +30,8 @@ namespace {
 
 void infer_pad(InferContext& c) {
   std::string mode = c.attrs().s("mode", "constant");
-  SEGRT_CHECK(mode == "constant" || mode == "reflect" || mode == "edge", Unsupported, "Pad mode '", mode,
-              "' (supported: constant, reflect, edge)");
+  SEGRT_CHECK(mode == "constant" || mode == "reflect" || mode == "edge" || mode == "wrap", Unsupported,
+              "Pad mode '", mode, "' (supported: constant, reflect, edge, wrap)");
   const Shape& x = c.shape(0);
   const Tensor& pads = c.require_constant(1, "Pad pads");
   const Tensor* axes = c.has_input(3) ? &c.require_constant(3, "Pad axes") : nullptr;
@@ -45,8 +45,8 @@ void infer_pad(InferContext& c) {
     if (mode == "reflect" && grows)  // a mirror needs a pixel to mirror about and one to copy
       SEGRT_CHECK(p.begin[i] < x[i] && p.end[i] < x[i], InvalidModel, "Pad mode 'reflect' by ", p.begin[i], ", ",
                   p.end[i], " on axis ", i, " of size ", x[i], " (pads must be smaller than the size)");
-    if (mode == "edge" && grows)
-      SEGRT_CHECK(x[i] > 0, InvalidModel, "Pad mode 'edge' on the empty axis ", i);
+    if ((mode == "edge" || mode == "wrap") && grows)
+      SEGRT_CHECK(x[i] > 0, InvalidModel, "Pad mode '", mode, "' on the empty axis ", i);
   }
   c.set_output(0, c.dtype(0), out, c.layout(0));
 }

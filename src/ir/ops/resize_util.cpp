@@ -33,7 +33,7 @@ ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, co
   check_one_of("Resize mode", p.mode, {"nearest", "linear", "cubic"});
   check_one_of("Resize coordinate_transformation_mode", p.coord_mode,
                {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn",
-                "tf_crop_and_resize"});
+                "tf_crop_and_resize", "half_pixel_symmetric"});
   check_one_of("Resize nearest_mode", p.nearest_mode, {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"});
   SEGRT_CHECK(a.i("antialias", 0) == 0, Unsupported, "Resize antialias=1");
 
@@ -80,11 +80,13 @@ ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, co
     SEGRT_CHECK(v.size() == axes.size(), InvalidModel, "Resize sizes has ", v.size(), " values for ", axes.size(),
                 " axes");
     std::string policy = a.s("keep_aspect_ratio_policy", "stretch");
+    double aspect_scale = 1.0;
     check_one_of("Resize keep_aspect_ratio_policy", policy, {"stretch", "not_larger", "not_smaller"});
     if (policy == "stretch") {
       for (size_t i = 0; i < axes.size(); ++i) p.out[axes[i]] = v[i];
     } else {  // one scale for all listed axes, the smallest (not_larger) or largest (not_smaller)
-      double s = policy == "not_larger" ? 1e300 : 0.0;
+      double& s = aspect_scale;
+      s = policy == "not_larger" ? 1e300 : 0.0;
       for (size_t i = 0; i < axes.size(); ++i) {
         double si = static_cast<double>(v[i]) / static_cast<double>(x[axes[i]]);
         s = policy == "not_larger" ? std::min(s, si) : std::max(s, si);
@@ -95,6 +97,8 @@ ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, co
       SEGRT_CHECK(x[ax] > 0, InvalidModel, "Resize of an empty axis to a given size");
       p.scales[ax] = static_cast<double>(p.out[ax]) / static_cast<double>(x[ax]);
     }
+    if (policy != "stretch")  // coordinates follow the one scale, not the rounded sizes (ONNX reference, ORT)
+      for (int ax : axes) p.scales[ax] = aspect_scale;
   }
   for (size_t i = 0; i < r; ++i)
     SEGRT_CHECK(p.out[i] >= 0, InvalidModel, "Resize output size ", p.out[i], " is negative");
@@ -105,6 +109,11 @@ double resize_source_coord(const std::string& m, double x, double scale, int64_t
                            double roi_end) {
   const double len_out = static_cast<double>(len_in) * scale;
   if (m == "half_pixel") return (x + 0.5) / scale - 0.5;
+  if (m == "half_pixel_symmetric") {  // opset 19: centred when the output size was rounded down
+    const double out_int = std::floor(len_out + 1e-9);
+    const double offset = static_cast<double>(len_in) / 2 * (1 - out_int / len_out);
+    return offset + (x + 0.5) / scale - 0.5;
+  }
   if (m == "pytorch_half_pixel") return len_out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
   if (m == "align_corners")
     return len_out == 1 ? 0.0 : x * static_cast<double>(len_in - 1) / (len_out - 1);

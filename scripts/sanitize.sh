@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The sanitizer build of CI (issue 16): segrt built with clang-14, ASan + UBSan
+# (UB fatal) and libFuzzer's coverage hooks, CUDA and oneDNN off, in
+# $BUILD_DIR (default build-san, shared with scripts/fuzz.sh); then the unit,
+# op, pass, importer, Keras and hardening tests under it, LeakSanitizer on.
+# Left out, for CI's time (measured in bench/NOTES-fuzz.md): the ONNX
+# conformance sweeps, the CUDA/CPU-backend suites (not built here), the
+# PyTorch-model and benchmark scripts.
+#   scripts/sanitize.sh              # build + the subset
+#   scripts/sanitize.sh -R Keras     # extra args go to ctest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build-san}
+JOBS=${JOBS:-$(nproc)}
+start=$(date +%s)
+CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+  -DSEGRT_FUZZ=ON -DSEGRT_CUDA=OFF -DSEGRT_CPU=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j "$JOBS" --target segrt segrt_tests segrt_rss_loop
+built=$(date +%s)
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# LeakSanitizer: libhdf5 keeps its library-wide free lists until exit; nothing of segrt's own.
+export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
+cd "$BUILD_DIR"
+ctest --output-on-failure -j "$JOBS" \
+  -E '^(conformance|conformance_cpu|onnx_opsets|spatial_opsets|unet_pytorch|bench|gpu_ops_run|compare_gpu_drift|Conformance.*)$' "$@"
+echo "sanitize.sh: build $((built - start)) s, tests $(($(date +%s) - built)) s"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Limits against hostile input (issue 16, point 4): each crafted file of
+# make_hostile_files.py must give its clear error and exit code (3 model,
+# 4 input data; `segment` reports an unreadable image of its batch with 1),
+# quickly, without a crash, a hang or a large allocation (every command runs
+# under `ulimit -v` of 2 GiB and a 60 s timeout).
+# Usage: limits.test.sh path/to/segrt   (exit 77 = skipped)
+set -uo pipefail
+SEGRT=${1:?usage: limits.test.sh path/to/segrt}
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=${SEGRT_SOURCE_DIR:-$(cd "$HERE/../.." && pwd)}
+PY=/usr/bin/python3
+if ! $PY -c "import numpy, h5py, onnx" 2>/dev/null; then
+  echo "SKIP: /usr/bin/python3 lacks numpy, h5py or onnx"
+  exit 77
+fi
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+$PY "$HERE/make_hostile_files.py" "$T" || { echo "FAILED: could not write the crafted files"; exit 1; }
+MODEL="$SRC/models/membrane_unet.onnx"
+
+failures=0
+# expect NAME WANT_RC 'needle1|needle2' -- segrt args...
+expect() {
+  local name=$1 want=$2 needles=$3
+  shift 4
+  local out rc
+  out=$( (ulimit -v $((2 << 20)); timeout -s KILL 60 "$SEGRT" "$@") 2>&1)
+  rc=$?
+  local ok=1
+  [ "$rc" -eq "$want" ] || ok=0
+  IFS='|' read -ra parts <<<"$needles"
+  for n in "${parts[@]}"; do grep -qF -- "$n" <<<"$out" || ok=0; done
+  if [ $ok -eq 1 ]; then
+    echo "ok   $name (exit $rc): $(grep -m1 -E 'segrt:|warning:' <<<"$out")"
+  else
+    echo "FAIL $name: exit $rc (want $want), output must contain '$needles':"
+    echo "$out" | head -5 | sed 's/^/     /'
+    failures=$((failures + 1))
+  fi
+}
+
+expect "control: a valid Keras .h5" 0 "dense" -- inspect "$T/dense_ok.h5"
+expect "NaN/Inf weights are reported by inspect" 0 "holds 1 NaN and 2 Inf values" -- inspect "$T/dense_nan.h5"
+expect "HDF5 dims of 4 EiB" 3 "dense_huge_dims.h5|over the limit" -- inspect "$T/dense_huge_dims.h5"
+expect "HDF5 dataset larger than the file" 3 "dense_lying.h5|claims 67108864 bytes" -- inspect "$T/dense_lying.h5"
+expect "nested models 40 deep" 3 "nested_deep.json|nested deeper than 16" -- \
+  inspect "$T/nested_deep.json" --weights "$T/empty_weights.h5"
+expect "JSON nested 100000 deep" 3 "json_deep.json|nests deeper than 256" -- \
+  inspect "$T/json_deep.json" --weights "$T/empty_weights.h5"
+expect "zip entry claiming 3.9 GB" 3 "keras_size_lie.keras|impossibly large" -- inspect "$T/keras_size_lie.keras"
+expect "zip entry longer than declared" 3 "keras_crc_lie.keras|config.json" -- inspect "$T/keras_crc_lie.keras"
+expect "zip bomb (200 MB config.json)" 3 "keras_json_bomb.keras|impossibly large" -- inspect "$T/keras_json_bomb.keras"
+expect "ONNX dims whose product overflows" 3 "onnx_overflow.onnx|impossibly large" -- inspect "$T/onnx_overflow.onnx"
+if [ -f "$MODEL" ]; then
+  expect ".npy shape whose product overflows" 4 "npy_overflow.npy|too large" -- run "$MODEL" -i "$T/npy_overflow.npy" -b ref
+  expect ".npy shorter than its shape" 4 "npy_truncated.npy|truncated" -- run "$MODEL" -i "$T/npy_truncated.npy" -b ref
+  expect ".npz member claiming 3.9 GB" 4 "npz_size_lie.npz|impossibly large" -- \
+    compare "$MODEL" --reference "$T/npz_size_lie.npz" -b ref
+  # segment skips an unreadable image and reports the batch as failed (exit 1, README); the message is the limit's.
+  expect "PNG declaring 30000x30000" 1 "huge.png|30000x30000 pixels, over the limit" -- \
+    segment "$MODEL" "$T/huge.png" -o "$T/o1" -b ref
+  expect "TIFF declaring 100000x100000" 1 "huge.tif|100000x100000 pixels, over the limit" -- \
+    segment "$MODEL" "$T/huge.tif" -o "$T/o2" -b ref
+else
+  echo "skip: $MODEL absent, .npy / .npz / image cases not run"
+fi
+[ $failures -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+echo "all limits hold"

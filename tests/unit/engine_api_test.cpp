@@ -1,0 +1,140 @@
+// The public API beyond Engine::run: explicit contexts over user memory,
+// loading from bytes, precompile, model and plan info, the log callback,
+// version. Only <segrt/segrt.h> is used, as a program would.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "segrt/segrt.h"
+#include "test_util.h"
+
+namespace segrt {
+namespace {
+
+std::string bundled_model() { return test::source_dir() + "/models/membrane_unet.onnx"; }
+
+Options host_options() {
+  Options o;
+  o.backend = test::have_cpu_backend() ? "cpu" : "ref";
+  return o;
+}
+
+bool same_bits(const Tensor& a, const Tensor& b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() && std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
+}
+
+TEST(EngineApi, ContextOverUserMemoryMatchesRun) {
+  Engine e = Engine::load(bundled_model(), host_options());
+  Tensor x = test::random_tensor({1, 1, 32, 48}, 1, 0.f, 1.f);
+  Tensor want = e.run({x})[0];
+  Context ctx = e.create_context({x.shape()});
+  ASSERT_EQ(ctx.outputs().size(), 1u);
+  EXPECT_EQ(ctx.outputs()[0].shape, want.shape());
+  std::vector<float> in(x.data<float>(), x.data<float>() + x.numel());
+  std::vector<float> out(static_cast<size_t>(want.numel()), -1.f);
+  ctx.bind_input(0, {in.data(), DType::f32, x.shape(), Memory::Host});
+  ctx.bind_output(0, {out.data(), DType::f32, ctx.outputs()[0].shape, Memory::Host});
+  for (int r = 0; r < 3; ++r) {  // reuse with the same bindings
+    std::fill(out.begin(), out.end(), -1.f);
+    ctx.enqueue();
+    ctx.wait();
+    EXPECT_TRUE(ctx.poll());
+    EXPECT_EQ(std::memcmp(out.data(), want.raw(), want.nbytes()), 0) << "run " << r;
+  }
+}
+
+TEST(EngineApi, ContextRejectsBadBindings) {
+  Engine e = Engine::load(bundled_model(), host_options());
+  Context ctx = e.create_context({{1, 1, 16, 16}});
+  std::vector<float> buf(16 * 16);
+  EXPECT_THROW(ctx.bind_input(0, {buf.data(), DType::f32, {1, 1, 16, 17}, Memory::Host}), Error);
+  EXPECT_THROW(ctx.bind_input(0, {buf.data(), DType::i64, {1, 1, 16, 16}, Memory::Host}), Error);
+  EXPECT_THROW(ctx.bind_input(1, {buf.data(), DType::f32, {1, 1, 16, 16}, Memory::Host}), Error);
+  EXPECT_THROW(ctx.bind_input(0, {buf.data(), DType::f32, {1, 1, 16, 16}, Memory::Device}), Error)
+      << "host backends take no device memory";
+  try {
+    ctx.enqueue();
+    FAIL() << "enqueue with nothing bound must throw";
+  } catch (const Error& err) {
+    EXPECT_EQ(err.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(std::string(err.what()).find("not bound"), std::string::npos) << err.what();
+  }
+  EXPECT_THROW(e.allocate_device(16), Error);
+}
+
+TEST(EngineApi, LoadFromMemoryEqualsLoadFromFile) {
+  std::ifstream f(bundled_model(), std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string bytes = ss.str();
+  Engine a = Engine::load(bundled_model(), host_options());
+  Engine b = Engine::load_from_memory(bytes.data(), bytes.size(), "onnx", host_options(), "unet-in-memory");
+  Tensor x = test::random_tensor({1, 1, 16, 16}, 2, 0.f, 1.f);
+  EXPECT_TRUE(same_bits(a.run({x})[0], b.run({x})[0]));
+  try {
+    Engine::load_from_memory(bytes.data(), bytes.size() / 3, "onnx", host_options(), "half.onnx");
+    FAIL() << "a truncated model must not load";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("half.onnx"), std::string::npos) << "errors name the caller's name: "
+                                                                             << err.what();
+  }
+  EXPECT_THROW(Engine::load_from_memory(bytes.data(), bytes.size(), "tflite", host_options()), Error);
+}
+
+TEST(EngineApi, PrecompileAndPlanInfo) {
+  Engine e = Engine::load(bundled_model(), host_options());
+  e.precompile({{{1, 1, 32, 32}}, {{2, 1, 16, 16}}});
+  PlanInfo p = e.plan_info({{1, 1, 32, 32}});
+  EXPECT_EQ(p.contexts, 0) << "precompile compiles; contexts come with runs";
+  EXPECT_GT(p.macs, 0);
+  EXPECT_GT(p.planned_bytes, 0u);
+  ASSERT_EQ(p.outputs.size(), 1u);
+  EXPECT_EQ(p.outputs[0].shape, (Shape{1, 1, 32, 32}));
+  e.run({test::random_tensor({1, 1, 32, 32}, 1)});
+  EXPECT_EQ(e.plan_info({{1, 1, 32, 32}}).contexts, 1);
+  EXPECT_THROW(e.precompile({{{1, 3, 32, 32}}}), Error) << "the model takes one channel";
+}
+
+TEST(EngineApi, ModelInfoTable) {
+  Engine e = Engine::load(bundled_model(), host_options());
+  ModelInfo m = e.model_info({{1, 1, 64, 64}});
+  EXPECT_EQ(m.format, "onnx");
+  ASSERT_EQ(m.inputs.size(), 1u);
+  EXPECT_FALSE(m.layers.empty());
+  EXPECT_GT(m.params, 2100000) << "2.16 M parameters (README)";
+  EXPECT_LT(m.params, 2200000);
+  EXPECT_GT(m.macs, 0);
+  ModelInfo head = e.model_info({}, false);
+  EXPECT_TRUE(head.layers.empty());
+}
+
+TEST(EngineApi, LogCallbackGetsDebugOnlyWhenVerbose) {
+  std::vector<std::pair<LogLevel, std::string>> got;
+  Options o = host_options();
+  o.log = [&](LogLevel l, const std::string& m) { got.push_back({l, m}); };
+  {
+    Engine e = Engine::load(bundled_model(), o);
+    e.run({test::random_tensor({1, 1, 16, 16}, 1)});
+  }
+  for (auto& [l, m] : got) EXPECT_NE(l, LogLevel::Debug) << m;
+  o.verbose = true;
+  got.clear();
+  Engine e = Engine::load(bundled_model(), o);
+  e.run({test::random_tensor({1, 1, 16, 16}, 1)});
+  bool debug = false;
+  for (auto& [l, m] : got) debug |= l == LogLevel::Debug;
+  EXPECT_TRUE(debug) << "verbose passes the passes' log to the callback";
+}
+
+TEST(EngineApi, VersionMatchesMacros) {
+  std::string v = std::to_string(SEGRT_VERSION_MAJOR) + "." + std::to_string(SEGRT_VERSION_MINOR) + "." +
+                  std::to_string(SEGRT_VERSION_PATCH);
+  EXPECT_EQ(v, version());
+  EXPECT_EQ(v, SEGRT_VERSION_STRING);
+  EXPECT_NE(std::string(build_parts()).find("onnx"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace segrt
