@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "fuzz_util.h"
+#include "core/tensor_file.h"
 #include "import/keras/reference_file.h"
-#include "runtime/tensor_file.h"
 
 using namespace segrt;
 

@@ -42,8 +42,8 @@ std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, cons
   for (const auto& t : inputs) shapes.push_back(t.shape());
   PassLog log;
   Graph s = specialize(g, shapes, log);
-  if (backend != "ref") run_optimization_passes(s, log);
   auto be = make_backend(backend);
+  if (backend != "ref") run_optimization_passes(s, log, be->pass_options());
   CompileOptions o;
   o.precision = precision;
   auto exe = be->compile(s, o);

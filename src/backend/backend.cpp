@@ -3,7 +3,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
+
+#include "core/registry.h"
 
 namespace segrt {
 
@@ -48,30 +49,25 @@ void* Backend::host_alloc(size_t bytes, int) {
 void Backend::host_free(void* p, int) { std::free(p); }
 
 namespace {
-std::map<std::string, BackendFactory>& registry() {
-  static std::map<std::string, BackendFactory> r;
-  return r;
-}
+struct BackendTag;
+using Backends = Registry<std::string, BackendFactory, BackendTag>;
 }  // namespace
 
-bool register_backend(const char* name, BackendFactory factory) {
-  registry()[name] = factory;
-  return true;
-}
+bool register_backend(const char* name, BackendFactory factory) { return Backends::add(name, factory); }
 
 std::unique_ptr<Backend> make_backend(const std::string& name) {
-  auto it = registry().find(name);
-  if (it == registry().end()) {
+  const BackendFactory* f = Backends::find(name);
+  if (!f) {
     std::string have;
-    for (const auto& [k, v] : registry()) have += (have.empty() ? "" : ", ") + k;
+    for (const auto& [k, v] : Backends::all()) have += (have.empty() ? "" : ", ") + k;
     SEGRT_FAIL(Unsupported, "backend '", name, "' is not built into this segrt (available: ", have, ")");
   }
-  return it->second();
+  return (*f)();
 }
 
 std::vector<std::string> backend_names() {
   std::vector<std::string> r;
-  for (const auto& [k, v] : registry()) r.push_back(k);
+  for (const auto& [k, v] : Backends::all()) r.push_back(k);
   return r;
 }
 

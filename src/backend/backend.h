@@ -1,6 +1,9 @@
 // The backend interface (after ggml's): a backend answers supports() for each
-// node next to the code that runs it, and compiles a specialised graph (all
-// shapes concrete, constants folded) into an Executable. An Executable is
+// node (whether it can run it at all, natively or through the reference
+// kernel; its op tables are filled by the registrations beside each op's
+// code), says which activations it fuses into which producers, applies its
+// private rewrites (rewrite()) and compiles a specialised graph (all shapes
+// concrete, constants folded) into an Executable. An Executable is
 // immutable after compilation (steps, weights, algorithm choices) and may be
 // shared by threads; what a run writes lives in an ExecContext, one per
 // concurrent caller (as TensorRT's engine and execution contexts).
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "passes/pass.h"
 #include "segrt/options.h"
 
 namespace segrt {
@@ -132,7 +136,27 @@ class Backend {
   virtual std::string device_name() const { return "host CPU"; }
   // False with a reason (op, attribute value or dtype) when the node cannot run.
   virtual bool supports(const Graph& g, const Node& n, std::string* why) const = 0;
+  // Whether the backend has a kernel of its own for op; false: a node it
+  // supports() runs on the reference kernel (on the host). The op tester
+  // holds every backend to its own kernels for the ops it claims.
+  virtual bool has_own_kernel(OpType op) const {
+    (void)op;
+    return true;
+  }
   virtual std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) = 0;
+
+  // Whether the backend computes `act` inside `producer` (asked by fuse_activation,
+  // through pass_options()); an activation it declines stays a node of its own.
+  virtual bool can_fuse_activation(const Graph& g, const Node& producer, const Activation& act) const {
+    (void)g, (void)producer, (void)act;
+    return true;
+  }
+  PassOptions pass_options() const {
+    return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); }};
+  }
+  // The backend's private rewrites (the one hook for them) on a specialised,
+  // optimised graph: what compile() runs, so `inspect` can show it. Logged to `log`.
+  virtual void rewrite(Graph& g, const CompileOptions& opts, PassLog& log) const { (void)g, (void)opts, (void)log; }
   // What tuning choices depend on below the graph (the tuning cache's device
   // key): the device's name and capability, library versions.
   virtual std::string device_key(int device) const { return name() + " " + device_name(); }

@@ -244,6 +244,9 @@ class Writer {
       case OpType::HardSwish:
         if (op < 14) refuse(n, "HardSwish needs opset 14 (export lowers it below 14)");
         break;
+      case OpType::Mish:
+        if (op < 18) refuse(n, "Mish needs opset 18 (export lowers it below 18)");
+        break;
       default:
         break;
     }

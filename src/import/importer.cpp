@@ -2,23 +2,20 @@
 #include "import/importer.h"
 
 #include <fstream>
-#include <vector>
 
+#include "core/registry.h"
 #include "import/isolate.h"
 
 namespace segrt {
 
 namespace {
 struct Entry {
-  const char* name;
   ImportProbe probe;
   ImportFn fn;
   bool in_child;
 };
-std::vector<Entry>& registry() {
-  static std::vector<Entry> r;
-  return r;
-}
+struct ImporterTag;
+using Importers = Registry<std::string, Entry, ImporterTag>;  // probed in name order
 // The cap holds for every format; importers that can (Keras) also check it
 // before they allocate, the others are bounded by the file's own size.
 void check_tensor_sizes(const Graph& g, size_t max_bytes) {
@@ -31,8 +28,7 @@ void check_tensor_sizes(const Graph& g, size_t max_bytes) {
 }  // namespace
 
 bool register_importer(const char* name, ImportProbe probe, ImportFn fn, bool in_child) {
-  registry().push_back({name, probe, fn, in_child});
-  return true;
+  return Importers::add(name, {probe, fn, in_child});
 }
 
 bool import_forks(const std::string& path, const ImportOptions& opts) {
@@ -51,8 +47,8 @@ Graph import_model(const std::string& path, const ImportOptions& opts) {
     }
   }
   std::string names;
-  for (const auto& e : registry()) {
-    names += (names.empty() ? "" : ", ") + std::string(e.name);
+  for (const auto& [name, e] : Importers::all()) {
+    names += (names.empty() ? "" : ", ") + name;
     if (e.probe(path)) {
       try {
         Graph g = e.in_child && opts.isolate

@@ -1,23 +1,10 @@
-// Activation definitions (ONNX semantics and defaults).
+// Activation parameters from nodes (ONNX semantics and defaults); the
+// formulas are in ir/activation_math.h.
 #include "ir/activation.h"
 
-#include <cmath>
 #include <limits>
 
 namespace segrt {
-
-bool Activation::is_activation(OpType op) {
-  switch (op) {
-    case OpType::Relu: case OpType::LeakyRelu: case OpType::Elu: case OpType::Selu:
-    case OpType::Sigmoid: case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Tanh:
-    case OpType::Softplus: case OpType::Softsign: case OpType::Gelu: case OpType::Erf:
-    case OpType::Exp: case OpType::Sqrt: case OpType::Neg: case OpType::Abs: case OpType::Clip:
-    case OpType::ThresholdedRelu: case OpType::Identity:
-      return true;
-    default:
-      return false;
-  }
-}
 
 Activation Activation::from_attrs(OpType op, const Attrs& at) {
   SEGRT_CHECK(is_activation(op), Internal, op_name(op), " is not an activation");
@@ -81,36 +68,6 @@ void Activation::to_fused_attrs(Attrs& at) const {
   at.set("fused_activation", std::string(op_name(op)));
   at.set("fused_alpha", static_cast<double>(alpha));
   at.set("fused_beta", static_cast<double>(beta));
-}
-
-float Activation::operator()(float x) const {
-  switch (op) {
-    case OpType::Identity: return x;
-    case OpType::Relu: return x > 0.f ? x : 0.f;
-    case OpType::LeakyRelu: return x >= 0.f ? x : alpha * x;
-    case OpType::Elu: return x >= 0.f ? x : alpha * (std::exp(x) - 1.f);
-    case OpType::Selu: return beta * (x > 0.f ? x : alpha * (std::exp(x) - 1.f));
-    case OpType::Sigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x))));
-    case OpType::HardSigmoid: return std::max(0.f, std::min(1.f, alpha * x + beta));
-    case OpType::HardSwish: return x * std::max(0.f, std::min(1.f, x / 6.f + 0.5f));
-    case OpType::Tanh: return std::tanh(x);
-    case OpType::Softplus: return static_cast<float>(std::log1p(std::exp(-std::fabs(static_cast<double>(x)))) + std::max(0.0, static_cast<double>(x)));
-    case OpType::Softsign: return x / (1.f + std::fabs(x));
-    case OpType::Gelu: {
-      double d = x;
-      if (alpha != 0.f)  // tanh approximation
-        return static_cast<float>(0.5 * d * (1.0 + std::tanh(0.7978845608028654 * (d + 0.044715 * d * d * d))));
-      return static_cast<float>(0.5 * d * (1.0 + std::erf(d / 1.4142135623730951)));
-    }
-    case OpType::Erf: return std::erf(x);
-    case OpType::Exp: return std::exp(x);
-    case OpType::Sqrt: return std::sqrt(x);
-    case OpType::Neg: return -x;
-    case OpType::Abs: return std::fabs(x);
-    case OpType::Clip: return std::min(std::max(x, alpha), beta);
-    case OpType::ThresholdedRelu: return x > alpha ? x : 0.f;  // Keras ReLU(threshold), ThresholdedReLU
-    default: SEGRT_FAIL(Internal, "not an activation: ", op_name(op));
-  }
 }
 
 }  // namespace segrt

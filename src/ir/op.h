@@ -6,7 +6,9 @@ namespace segrt {
 
 enum class OpType : int {
 #define SEGRT_OP(name) name,
+#define SEGRT_ACT(name) name,
 #include "ir/ops.def"
+#undef SEGRT_ACT
 #undef SEGRT_OP
   kCount
 };

@@ -1,23 +1,18 @@
 // Shape-function table, inference driver and the graph verifier.
 #include "ir/shape.h"
 
-#include <array>
+#include "core/registry.h"
 
 namespace segrt {
 
 namespace {
-std::array<ShapeFn, kNumOps>& table() {
-  static std::array<ShapeFn, kNumOps> t{};
-  return t;
-}
+struct ShapeFnTag;
+using ShapeFns = Registry<OpType, ShapeFn, ShapeFnTag>;
 }  // namespace
 
-bool register_shape_fn(OpType op, ShapeFn fn) {
-  table()[static_cast<int>(op)] = fn;
-  return true;
-}
+bool register_shape_fn(OpType op, ShapeFn fn) { return ShapeFns::add(op, fn); }
 
-ShapeFn shape_fn(OpType op) { return table()[static_cast<int>(op)]; }
+ShapeFn shape_fn(OpType op) { return ShapeFns::get(op); }
 
 const Shape& InferContext::shape(int i) const {
   SEGRT_CHECK(has_input(i), InvalidModel, "input ", i, " is missing");

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <map>
 
+#include "ir/activation.h"
 #include "ir/ops/transpose_util.h"
 #include "passes/export_passes.h"
 #include "passes/pass_util.h"
@@ -69,18 +70,8 @@ Tensor permute_tensor(const Tensor& t, const std::vector<int64_t>& p) {
   return out;
 }
 
-bool is_unary(OpType op) {
-  switch (op) {
-    case OpType::Relu: case OpType::LeakyRelu: case OpType::Elu: case OpType::Selu: case OpType::Sigmoid:
-    case OpType::HardSigmoid: case OpType::HardSwish: case OpType::Tanh: case OpType::Softplus:
-    case OpType::Softsign: case OpType::Gelu: case OpType::Erf: case OpType::Exp: case OpType::Sqrt:
-    case OpType::Neg: case OpType::Abs: case OpType::Clip: case OpType::ThresholdedRelu: case OpType::Identity:
-    case OpType::Dropout: case OpType::Cast:
-      return true;
-    default:
-      return false;
-  }
-}
+// Layout-free one-input ops: every activation of ops.def (Identity included), Dropout, Cast.
+bool is_unary(OpType op) { return Activation::is_activation(op) || op == OpType::Dropout || op == OpType::Cast; }
 
 bool is_broadcasting(OpType op) {
   switch (op) {

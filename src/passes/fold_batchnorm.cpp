@@ -87,10 +87,7 @@ void fold_batchnorm(Graph& g, PassLog& log) {
     drop[r] = 1;
     log.note("fold_batchnorm", bn_name + " folded into " + pass_util::layer_name(conv));
   }
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!drop[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
+  pass_util::erase_nodes(g, drop);
   g.topo_sort();
 }
 

@@ -6,6 +6,7 @@
 #include "backend/ref/ref.h"
 #include "ir/shape.h"
 #include "passes/pass.h"
+#include "ir/ops/shape_util.h"
 
 namespace segrt {
 
@@ -41,14 +42,7 @@ void fold_constants(Graph& g, PassLog& log) {
     for (int id : n.inputs)
       in.push_back(id >= 0 && g.value(id).is_constant() ? &g.value(id).constant : nullptr);
     if (n.op == OpType::Shape && !g.value(n.inputs[0]).is_constant()) {
-      const Shape& s = g.value(n.inputs[0]).shape;
-      int64_t r = static_cast<int64_t>(s.size());
-      int64_t start = n.attrs.i("start", 0), end = n.attrs.i("end", r);
-      if (start < 0) start += r;
-      if (end < 0) end += r;
-      start = std::clamp<int64_t>(start, 0, r);
-      end = std::clamp<int64_t>(end, start, r);
-      g.value(n.outputs[0]).constant = Tensor::from_i64(std::vector<int64_t>(s.begin() + start, s.begin() + end), {end - start});
+      g.value(n.outputs[0]).constant = shape_op_value(n.attrs, g.value(n.inputs[0]).shape);
     } else {
       std::vector<Tensor> out = ref::run_node(g, n, in);
       for (size_t k = 0; k < n.outputs.size(); ++k) g.value(n.outputs[k]).constant = out[k];

@@ -7,6 +7,10 @@
 // ir/activation.h; Clip's constant bounds become alpha / beta). A residual
 // input (Conv's 4th) is added before the activation, so this pass runs after
 // fuse_residual_add. The producer's result is float32 and is read by nobody else.
+// The backend is asked (PassOptions::fusible) whether it computes the
+// activation inside that producer: a oneDNN convolution takes only the
+// activations oneDNN has as post-ops, and a declined fusion would put the
+// whole convolution on the reference kernel.
 #include "ir/activation.h"
 #include "passes/pass.h"
 #include "passes/pass_util.h"
@@ -34,7 +38,7 @@ bool activation_of(const Graph& g, const Node& a, Activation* out) {
 
 }  // namespace
 
-void fuse_activation(Graph& g, PassLog& log) {
+void fuse_activation(Graph& g, PassLog& log, const ActivationFusible& fusible) {
   auto rd = pass_util::readers(g);
   std::vector<char> drop(g.nodes.size(), 0);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -44,16 +48,18 @@ void fuse_activation(Graph& g, PassLog& log) {
     if (r < 0 || drop[r] || g.nodes[r].inputs[0] != p.outputs[0] || g.nodes[r].outputs.size() != 1) continue;
     Activation act;
     if (!activation_of(g, g.nodes[r], &act)) continue;
+    if (fusible && !fusible(g, p, act)) {  // the backend runs it as its own node rather than on a slow path
+      log.note("fuse_activation", std::string(pass_util::layer_name(g.nodes[r])) + " (" + op_name(act.op) +
+                                      ") left unfused: the backend cannot compute it inside " + pass_util::layer_name(p));
+      continue;
+    }
     act.to_fused_attrs(p.attrs);
     p.outputs[0] = g.nodes[r].outputs[0];
     drop[r] = 1;
     log.note("fuse_activation", std::string(pass_util::layer_name(g.nodes[r])) + " (" + op_name(act.op) +
                                     ") fused into " + pass_util::layer_name(p));
   }
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!drop[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
+  pass_util::erase_nodes(g, drop);
   g.topo_sort();
 }
 

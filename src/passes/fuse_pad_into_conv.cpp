@@ -63,10 +63,7 @@ void fuse_pad_into_conv(Graph& g, PassLog& log) {
     log.note("fuse_pad_into_conv", std::string(pass_util::layer_name(pad)) + " merged into the padding of " +
                                        pass_util::layer_name(conv));
   }
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!drop[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
+  pass_util::erase_nodes(g, drop);
   g.topo_sort();
 }
 

@@ -36,10 +36,7 @@ void fuse_residual_add(Graph& g, PassLog& log) {
     log.note("fuse_residual_add", std::string(pass_util::layer_name(add)) + " fused into " +
                                       pass_util::layer_name(conv) + " as its residual input");
   }
-  std::vector<Node> kept;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!drop[i]) kept.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(kept);
+  pass_util::erase_nodes(g, drop);
   g.topo_sort();  // the residual may be computed after the Conv in the old order
 }
 

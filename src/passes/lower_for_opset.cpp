@@ -3,6 +3,7 @@
 //   Gelu (opset 20), approximate=none:  0.5 * x * (1 + Erf(x / sqrt(2)))
 //   Gelu, approximate=tanh:             0.5 * x * (1 + Tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
 //   HardSwish (opset 14):               x * HardSigmoid(x, alpha=1/6, beta=1/2)
+//   Mish (opset 18):                    x * Tanh(Softplus(x))
 //   Softmax legacy_flatten (opset < 13 semantics):
 //                                       Reshape(Softmax(Flatten(x, axis), axis=1), Shape(x))
 //   Conv / pooling with negative pads:  Pad(x, the negative parts: a crop) then the op with the rest
@@ -26,6 +27,7 @@ class Lowering {
     for (Node& n : old) {
       if (n.op == OpType::Gelu && opset_ < 20) gelu(n);
       else if (n.op == OpType::HardSwish && opset_ < 14) hard_swish(n);
+      else if (n.op == OpType::Mish && opset_ < 18) mish(n);
       else if ((n.op == OpType::Softmax || n.op == OpType::LogSoftmax) && n.attrs.i("legacy_flatten", 0) != 0) softmax(n);
       else if (n.op == OpType::Conv || n.op == OpType::MaxPool || n.op == OpType::AveragePool) negative_pads(n);
       else if (n.op == OpType::ConvTranspose) transpose_pads(n);
@@ -83,6 +85,13 @@ class Lowering {
     int hs = emit(OpType::HardSigmoid, {n.inputs[0]}, -1, a);
     emit(OpType::Mul, {n.inputs[0], hs}, n.outputs[0]);
     note("HardSwish written as x * HardSigmoid (HardSwish needs opset 14)");
+  }
+
+  void mish(Node& n) {
+    at_ = &n;
+    int t = emit(OpType::Tanh, {emit(OpType::Softplus, {n.inputs[0]})});
+    emit(OpType::Mul, {n.inputs[0], t}, n.outputs[0]);
+    note("Mish written as x * Tanh(Softplus(x)) (Mish needs opset 18)");
   }
 
   void softmax(Node& n) {

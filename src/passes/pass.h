@@ -5,12 +5,22 @@
 //   fold_constants(g, log);
 //   for (auto& line : log.lines) std::cerr << line << "\n";
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "ir/activation.h"
 #include "ir/graph.h"
 
 namespace segrt {
+
+// Whether a backend computes `act` inside `producer` (Backend::can_fuse_activation);
+// empty: every activation fuses.
+using ActivationFusible = std::function<bool(const Graph& g, const Node& producer, const Activation& act)>;
+
+struct PassOptions {
+  ActivationFusible fusible;  // asked by fuse_activation
+};
 
 struct PassLog {
   std::vector<std::string> lines;
@@ -33,8 +43,9 @@ void fuse_pad_into_conv(Graph& g, PassLog& log);
 void fold_batchnorm(Graph& g, PassLog& log);
 // Add(Conv(x), r): r becomes the Conv's 4th (residual) input.
 void fuse_residual_add(Graph& g, PassLog& log);
-// An activation after Conv / ConvTranspose / Gemm / MatMul / Add: fused_activation attributes.
-void fuse_activation(Graph& g, PassLog& log);
+// An activation after Conv / ConvTranspose / Gemm / MatMul / Add: fused_activation
+// attributes, where `fusible` (when set) says the backend computes it there.
+void fuse_activation(Graph& g, PassLog& log, const ActivationFusible& fusible = nullptr);
 // Nearest 2x upsample + 2x2 'same' Conv -> sub-pixel Conv + DepthToSpace (exact;
 // run by the CUDA backend on its own graph copy, not in the default pipeline).
 void fold_upsample_conv(Graph& g, PassLog& log);
@@ -53,6 +64,6 @@ void plan_memory(Graph& g, PassLog& log);
 void run_shape_passes(Graph& g, PassLog& log);
 // Optimisation passes for the fast backends (BatchNorm folding, activation
 // fusion, concat in place...), run after run_shape_passes.
-void run_optimization_passes(Graph& g, PassLog& log);
+void run_optimization_passes(Graph& g, PassLog& log, const PassOptions& options = {});
 
 }  // namespace segrt

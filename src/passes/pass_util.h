@@ -1,5 +1,6 @@
-// Small graph queries shared by the rewrite passes: who reads a value, is it
-// a graph output, is it a float32 constant. Header-only, no state.
+// Small graph queries and edits shared by the rewrite passes: who reads a
+// value, is it a graph output, is it a float32 constant, drop marked nodes.
+// Inline here, except is_nearest_2x (fold_upsample_conv.cpp); no state.
 #pragma once
 #include <vector>
 
@@ -36,6 +37,14 @@ inline bool is_f32_constant(const Graph& g, int v) {
 // axes and leaves the others alone (nearest 2x upsampling, however the model
 // spells it). Defined in fold_upsample_conv.cpp.
 bool is_nearest_2x(const Graph& g, const Node& n, bool nhwc);
+
+// Removes the nodes marked in drop (indexed like g.nodes), keeping the others' order.
+inline void erase_nodes(Graph& g, const std::vector<char>& drop) {
+  std::vector<Node> kept;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!drop[i]) kept.push_back(std::move(g.nodes[i]));
+  g.nodes = std::move(kept);
+}
 
 inline const char* layer_name(const Node& n) { return n.source_name.empty() ? n.name.c_str() : n.source_name.c_str(); }
 

@@ -9,11 +9,11 @@ void run_shape_passes(Graph& g, PassLog& log) {
   remove_dead_nodes(g, log);
 }
 
-void run_optimization_passes(Graph& g, PassLog& log) {
+void run_optimization_passes(Graph& g, PassLog& log, const PassOptions& options) {
   fuse_pad_into_conv(g, log);
   fold_batchnorm(g, log);
   fuse_residual_add(g, log);  // before fuse_activation: the residual is added before the activation
-  fuse_activation(g, log);
+  fuse_activation(g, log, options.fusible);
   remove_dead_nodes(g, log);  // drops the weights BatchNorm folding replaced
   concat_in_place(g, log);
   plan_memory(g, log);

@@ -1,6 +1,7 @@
 // Dead-node removal: walks backwards from the graph outputs, keeping only
 // nodes that contribute to them; constants nobody reads are dropped.
 #include "passes/pass.h"
+#include "passes/pass_util.h"
 
 namespace segrt {
 
@@ -15,18 +16,16 @@ void remove_dead_nodes(Graph& g, PassLog& log) {
       for (int in : n.inputs)
         if (in >= 0) live[in] = 1;
   }
-  std::vector<Node> kept;
   std::string names;
   int removed = 0;
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    if (keep[i]) {
-      kept.push_back(std::move(g.nodes[i]));
-    } else {
+  std::vector<char> drop(g.nodes.size(), 0);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!keep[i]) {
       if (removed < 8) names += (removed ? ", " : "") + g.nodes[i].name;
       ++removed;
+      drop[i] = 1;
     }
-  }
-  g.nodes = std::move(kept);
+  pass_util::erase_nodes(g, drop);
   for (size_t i = 0; i < g.values.size(); ++i)
     if (!live[i] && g.values[i].is_constant()) g.values[i].constant = Tensor();
   g.topo_sort();

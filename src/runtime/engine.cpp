@@ -201,7 +201,7 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
     p->log.note("specialize", "input '" + model.value(id).name + "' " + shape_str(t.shape()) +
                                   " sets shapes, so this plan holds for its current value only");
   if (backend_name != "ref") {  // the oracle runs the canonical graph untouched
-    run_optimization_passes(p->graph, p->log);
+    run_optimization_passes(p->graph, p->log, backend->pass_options());
     verify_graph(p->graph);
   }
   for (const Node& n : p->graph.nodes) {

@@ -10,7 +10,7 @@
 #include "passes/pass_test_util.h"
 #include "runtime/compare.h"
 #include "runtime/engine_impl.h"
-#include "runtime/tensor_file.h"
+#include "core/tensor_file.h"
 #include "test_util.h"
 
 namespace segrt {

@@ -7,7 +7,6 @@
 namespace segrt {
 namespace {
 
-using test::expect_native_matches_ref;
 using test::Metric;
 
 struct ConvCase {
@@ -85,7 +84,8 @@ TEST(CpuNativeOps, Conv1DAnd3DAndConvTransposeResidual) {
     Graph g = conv_graph(cc, 5 + i, &rs);
     std::vector<Tensor> in = {test::random_tensor(cc.x, 100 + i)};
     if (cc.residual) in.push_back(test::random_tensor(rs, 200 + i));
-    expect_native_matches_ref(g, in, cc.op, "conv nd case " + std::to_string(i), Metric::Magnitude);
+    test::expect_matches_ref(g, in,
+        {.what = "conv nd case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Magnitude}});
   }
 }
 
@@ -121,8 +121,8 @@ TEST(CpuNativeOps, PoolingNDAndDilated) {
     if (cc.nhwc) n.attrs.set("layout", "NHWC");
     g.outputs.push_back(y);
     bool avg = cc.op == OpType::AveragePool || cc.op == OpType::GlobalAveragePool;
-    expect_native_matches_ref(g, {test::random_tensor(cc.x, 300 + i, -2.f, 2.f)}, cc.op,
-                              "pool nd case " + std::to_string(i), avg ? Metric::Magnitude : Metric::Elementwise);
+    test::expect_matches_ref(g, {test::random_tensor(cc.x, 300 + i, -2.f, 2.f)},
+        {.what = "pool nd case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = avg ? Metric::Magnitude : Metric::Elementwise}});
   }
 }
 

@@ -8,7 +8,6 @@ namespace segrt {
 namespace {
 
 using test::blocked;
-using test::expect_native_matches_ref;
 using test::Metric;
 
 struct GemmCase {
@@ -63,7 +62,8 @@ TEST(CpuNativeOps, Gemm) {
     n.attrs.set("beta", gc.beta);
     if (!gc.act.empty()) n.attrs.set("fused_activation", gc.act);
     g.outputs.push_back(y);
-    expect_native_matches_ref(g, in, OpType::Gemm, "gemm case " + std::to_string(i), Metric::Magnitude);
+    test::expect_matches_ref(g, in,
+        {.what = "gemm case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Magnitude}});
   }
 }
 
@@ -93,7 +93,8 @@ TEST(CpuNativeOps, MatMulBatchedBroadcastAnd1D) {
     Node& n = g.add_node(OpType::MatMul, "matmul", ins, {y});
     if (!cc.act.empty()) n.attrs.set("fused_activation", cc.act);
     g.outputs.push_back(y);
-    expect_native_matches_ref(g, in, OpType::MatMul, "matmul case " + std::to_string(i), Metric::Magnitude);
+    test::expect_matches_ref(g, in,
+        {.what = "matmul case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Magnitude}});
   }
 }
 
@@ -146,11 +147,13 @@ TEST(CpuNativeOps, PowSumPRelu) {
       for (float e : {2.f, 0.5f, 3.f, -1.5f}) {
         for (auto& v : g.values)
           if (v.is_constant() && v.name == "c1") v.constant = Tensor::from_vector({e}, {1});
-        expect_native_matches_ref(g, in, cc.op, "pow exponent " + std::to_string(e) + " case " + std::to_string(i));
+        test::expect_matches_ref(g, in,
+            {.what = "pow exponent " + std::to_string(e) + " case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
       }
       continue;
     }
-    expect_native_matches_ref(g, in, cc.op, std::string(op_name(cc.op)) + " case " + std::to_string(i));
+    test::expect_matches_ref(g, in,
+        {.what = std::string(op_name(cc.op)) + " case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
   }
 }
 
@@ -175,7 +178,8 @@ TEST(CpuNativeOps, ArithmeticTheBinaryPrimitiveCannotTake) {
       for (auto& t : in) t = test::random_tensor(t.shape(), 7 + i, 0.5f, 2.f);
     bool nan = cc.op == OpType::Max && in[0].numel() > 3;
     if (nan) in[0].data<float>()[3] = NAN;
-    expect_native_matches_ref(g, in, cc.op, std::string(op_name(cc.op)) + " case " + std::to_string(i));
+    test::expect_matches_ref(g, in,
+        {.what = std::string(op_name(cc.op)) + " case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
     if (nan) {  // the error metric cannot see NaN: check it propagated
       std::string fallbacks;
       EXPECT_TRUE(std::isnan(test::run_cpu_verbose(g, in, &fallbacks)[0].data<float>()[3])) << "case " << i;
@@ -197,7 +201,8 @@ TEST(CpuNativeOps, AddWithFusedActivationOneDnnLacks) {
     Graph g = eltwise_graph(OpType::Add, cases[i].shapes, {false, false}, cases[i].block, &in, 150 + i);
     for (auto& n : g.nodes)
       if (n.op == OpType::Add) n.attrs.set("fused_activation", cases[i].act);
-    expect_native_matches_ref(g, in, OpType::Add, "Add + " + cases[i].act);
+    test::expect_matches_ref(g, in,
+        {.what = "Add + " + cases[i].act, .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
   }
 }
 
@@ -209,7 +214,8 @@ TEST(CpuNativeOps, NegAbsThresholdedReluOnBlockedInput) {
       Graph g = eltwise_graph(op, {{2, 11, 5, 3}}, {false}, block, &in, 7);
       for (auto& n : g.nodes)
         if (n.op == OpType::ThresholdedRelu) n.attrs.set("alpha", 0.3);
-      expect_native_matches_ref(g, in, op, std::string(op_name(op)) + (block ? " blocked" : " plain"));
+      test::expect_matches_ref(g, in,
+          {.what = std::string(op_name(op)) + (block ? " blocked" : " plain"), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
     }
 }
 
@@ -225,8 +231,8 @@ TEST(CpuNativeOps, SoftmaxLegacyFlatten) {
       n.attrs.set("axis", axis);
       n.attrs.set("legacy_flatten", int64_t{1});
       g.outputs.push_back(y);
-      expect_native_matches_ref(g, {test::random_tensor(xs, 5, -3.f, 3.f)}, op,
-                                std::string(op_name(op)) + " legacy axis " + std::to_string(axis), Metric::Magnitude);
+      test::expect_matches_ref(g, {test::random_tensor(xs, 5, -3.f, 3.f)},
+          {.what = std::string(op_name(op)) + " legacy axis " + std::to_string(axis), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Magnitude}});
     }
 }
 

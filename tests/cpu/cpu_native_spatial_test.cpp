@@ -9,7 +9,6 @@ namespace segrt {
 namespace {
 
 using test::blocked;
-using test::expect_native_matches_ref;
 
 struct ResizeCase {
   std::string mode, coord;
@@ -67,8 +66,8 @@ TEST(CpuNativeOps, ResizeLinearAndCubicEveryCoordinateMode) {
       bool nhwc = variant % 2 == 1, block = variant >= 2;
       Shape xs = nhwc ? Shape{variant == 3 ? 2 : 1, 7, 5, 11} : Shape{variant == 2 ? 1 : 2, 11, 7, 5};
       Graph g = resize_graph(rc, xs, nhwc, block);
-      expect_native_matches_ref(g, {test::random_tensor(xs, 40 + k++, -2.f, 2.f)}, OpType::Resize,
-                                rc.mode + " " + rc.coord + " variant " + std::to_string(variant));
+      test::expect_matches_ref(g, {test::random_tensor(xs, 40 + k++, -2.f, 2.f)},
+          {.what = rc.mode + " " + rc.coord + " variant " + std::to_string(variant), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
     }
 }
 
@@ -99,8 +98,8 @@ TEST(CpuNativeOps, ResizeRank3And5) {
     n.attrs.set("coordinate_transformation_mode", cc.coord);
     n.attrs.set("nearest_mode", "floor");
     g.outputs.push_back(y);
-    expect_native_matches_ref(g, {test::random_tensor(cc.x, 20 + i, -2.f, 2.f)}, OpType::Resize,
-                              "rank " + std::to_string(r) + " " + cc.mode + " case " + std::to_string(i));
+    test::expect_matches_ref(g, {test::random_tensor(cc.x, 20 + i, -2.f, 2.f)},
+        {.what = "rank " + std::to_string(r) + " " + cc.mode + " case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
   }
 }
 
@@ -118,7 +117,8 @@ TEST(CpuNativeOps, ResizeBilinearUpsampleBySizes) {
   n.attrs.set("mode", "linear");
   n.attrs.set("coordinate_transformation_mode", "align_corners");
   g.outputs.push_back(y);
-  expect_native_matches_ref(g, {test::random_tensor(xs, 3, -2.f, 2.f)}, OpType::Resize, "bilinear by sizes");
+  test::expect_matches_ref(g, {test::random_tensor(xs, 3, -2.f, 2.f)},
+      {.what = "bilinear by sizes", .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
 }
 
 Graph norm_graph(OpType op, Shape xs, bool nhwc, bool block, uint32_t seed) {
@@ -154,8 +154,8 @@ TEST(CpuNativeOps, BatchNormAndInstanceNormInEveryFormat) {
       const C& cc = cases[i];
       if (op == OpType::InstanceNormalization && shape_numel(cc.x) == 1) continue;  // variance 0 of one pixel: fine, but dull
       Graph g = norm_graph(op, cc.x, cc.nhwc, cc.block, 7 + i);
-      expect_native_matches_ref(g, {test::random_tensor(cc.x, 70 + i, -2.f, 2.f)}, op,
-                                std::string(op_name(op)) + " case " + std::to_string(i));
+      test::expect_matches_ref(g, {test::random_tensor(cc.x, 70 + i, -2.f, 2.f)},
+          {.what = std::string(op_name(op)) + " case " + std::to_string(i), .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
     }
   // Parameters computed at run time (graph inputs), on a blocked input.
   for (OpType op : {OpType::BatchNormalization, OpType::InstanceNormalization}) {
@@ -172,11 +172,13 @@ TEST(CpuNativeOps, BatchNormAndInstanceNormInEveryFormat) {
     int y = g.add_value("y");
     g.add_node(op, "norm", ins, {y});
     g.outputs.push_back(y);
-    expect_native_matches_ref(g, in, op, std::string(op_name(op)) + " with run-time parameters");
+    test::expect_matches_ref(g, in,
+        {.what = std::string(op_name(op)) + " with run-time parameters", .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
   }
   // BatchNorm over [N, C] (after a Flatten / Gemm).
   Graph g = norm_graph(OpType::BatchNormalization, {4, 9}, false, false, 3);
-  expect_native_matches_ref(g, {test::random_tensor({4, 9}, 5, -2.f, 2.f)}, OpType::BatchNormalization, "BN [N, C]");
+  test::expect_matches_ref(g, {test::random_tensor({4, 9}, 5, -2.f, 2.f)},
+      {.what = "BN [N, C]", .backends = {"cpu"}, .tol = test::Tol{.metric = test::Metric::Elementwise}});
 }
 
 

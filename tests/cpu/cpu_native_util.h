@@ -1,7 +1,6 @@
-// Helpers for the tests of the CPU backend's own kernels: run a graph on the
-// CPU backend and on the reference, compare (max relative error <= 1e-5 in
-// fp32), and check that the nodes under test did not fall back to the
-// reference kernel (the backend lists such nodes with --verbose).
+// Helpers for the tests of the CPU backend's own kernels (which compare with
+// the reference through the op tester, ops/op_tester.h): graphs whose nodes
+// read oneDNN's blocked formats.
 #pragma once
 #include <cmath>
 #include <string>
@@ -10,54 +9,19 @@
 #include "backend/backend.h"
 #include "passes/pass.h"
 #include "runtime/engine_impl.h"
+#include "ops/op_tester.h"
 #include "test_util.h"
 
 namespace segrt::test {
 
-// Runs g on the CPU backend after the engine's passes; *fallbacks receives
-// the backend's "reference kernel for NODE (OP): why" lines.
+// Runs g on the CPU backend as the op tester does; *fallbacks receives one
+// line per node that did not run natively ("" when all did).
 inline std::vector<Tensor> run_cpu_verbose(const Graph& g, const std::vector<Tensor>& inputs, std::string* fallbacks) {
-  std::vector<Shape> shapes;
-  for (const auto& t : inputs) shapes.push_back(t.shape());
-  PassLog log;
-  Graph s = specialize(g, shapes, log);
-  run_optimization_passes(s, log);
-  auto be = make_backend("cpu");
-  CompileOptions o;
-  o.verbose = true;
+  std::vector<std::string> fell;
+  auto exe = compile_watching("cpu", prepared_graph("cpu", g, inputs, true), "fp32", &fell);
   fallbacks->clear();
-  o.log = [fallbacks](LogLevel, const std::string& m) { *fallbacks += m + "\n"; };
-  std::unique_ptr<Executable> exe = be->compile(s, o);
+  for (const auto& f : fell) *fallbacks += f + "\n";
   return exe->run(inputs, nullptr);
-}
-
-enum class Metric {
-  Elementwise,  // max |cpu - ref| / (|ref| + 1e-3): results rounded once from exact values
-  Magnitude,    // max |cpu - ref| / max |ref|: long float32 sums (matmul), whose cancellation has no per-element accuracy
-};
-
-// CPU vs reference within 1e-5, and no node of op `native` ran on the reference kernel.
-inline void expect_native_matches_ref(const Graph& g, const std::vector<Tensor>& in, OpType native,
-                                      const std::string& what, Metric metric = Metric::Elementwise) {
-  auto want = run_ref(g, in);
-  std::string fallbacks;
-  auto got = run_cpu_verbose(g, in, &fallbacks);
-  EXPECT_EQ(fallbacks.find(std::string("(") + op_name(native) + ")"), std::string::npos)
-      << what << ": ran on the reference kernel:\n" << fallbacks;
-  ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t i = 0; i < got.size(); ++i) {
-    ASSERT_EQ(shape_str(got[i].shape()), shape_str(want[i].shape())) << what;
-    ASSERT_EQ(got[i].dtype(), want[i].dtype()) << what;
-    double err;
-    if (metric == Metric::Elementwise) {
-      err = max_rel_error(got[i], want[i], 1e-3);
-    } else {
-      double m = 0;
-      for (double v : want[i].to_f64_vector()) m = std::max(m, std::fabs(v));
-      err = max_abs_error(got[i], want[i]) / std::max(1e-30, m);
-    }
-    EXPECT_LE(err, 1e-5) << what << " output " << i;
-  }
 }
 
 // Appends y = Relu(identity 1x1 conv(x)): exact, but oneDNN's output is

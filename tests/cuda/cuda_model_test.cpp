@@ -75,7 +75,7 @@ TEST(CudaModel, MiniUNetAllPrecisions) {
   tol.fp16 = 1e-2;
   tol.bf16 = 5e-2;
   tol.tf32 = 1e-2;
-  test::expect_cuda_matches_ref(g, {random_tensor({2, 3, 18, 22}, 42)}, tol);
+  test::expect_matches_ref(g, {random_tensor({2, 3, 18, 22}, 42)}, {.backends = {"cuda"}, .tol = tol});
 }
 
 // One executable run four times on fresh inputs: run 1 is eager, run 2
@@ -192,8 +192,7 @@ void check_model(const std::string& path, Shape shape) {
     if (e.kind() == ErrorKind::Unsupported) GTEST_SKIP() << "the reference backend cannot run it yet: " << e.what();
     throw;
   }
-  for (const auto& [ps, layout] : test::cuda_variants({"fp32", "tf32", "fp16", "bf16"})) {
-    test::ScopedCudaLayout scoped(layout);
+  for (const auto& [ps, layout] : test::precisions_of("cuda", {"fp32", "tf32", "fp16", "bf16"}, false)) {
     std::string label = layout.empty() ? ps : ps + "/" + layout;
     if (ps == "fp16" && max_act > 65504) {
       std::printf("[cuda-model] %-24s %-9s not compared: the reference's activations reach %.3g, beyond fp16's 65504\n",
@@ -203,6 +202,7 @@ void check_model(const std::string& path, Shape shape) {
     Options co;
     co.backend = "cuda";
     co.precision = ps;
+    co.knobs.cuda_layout = layout;
     Engine e = Engine::load(path, co);
     auto got = e.run({x});
     got = e.run({x});  // the CUDA-graph path

@@ -24,59 +24,6 @@ using test::one_node;
 using test::random_tensor;
 using test::Tol;
 
-// Shapes inferred node by node, without constant folding: Constant, Shape and
-// ConstantOfShape reach the backend as nodes.
-Graph infer_only(const Graph& g, const std::vector<Tensor>& inputs) {
-  Graph s = g;
-  for (size_t i = 0; i < s.inputs.size(); ++i) {
-    Value& v = s.value(s.inputs[i]);
-    v.shape = inputs[i].shape();
-    v.shape_known = true;
-  }
-  for (auto& v : s.values)
-    if (v.is_constant()) {
-      v.shape = v.constant.shape();
-      v.dtype = v.constant.dtype();
-      v.shape_known = true;
-    }
-  for (auto& n : s.nodes) infer_node(s, n);
-  return s;
-}
-
-// CUDA (no host nodes, CUDA graph captured) against the reference, three runs
-// per precision: eager, capture, replay.
-void expect_gpu_matches_ref(const Graph& g, const std::vector<Tensor>& inputs, Tol tol = {},
-                            std::vector<std::string> precisions = {"fp32", "tf32", "fp16", "bf16"}) {
-#ifdef SEGRT_HAVE_CUDA
-  Graph s = infer_only(g, inputs);
-  auto want = make_backend("ref")->compile(s, {})->run(inputs, nullptr);
-  for (const auto& p : precisions) {
-    CompileOptions o;
-    o.precision = p;
-    auto exe = make_backend("cuda")->compile(s, o);
-    auto* cx = dynamic_cast<cuda::CudaExecutable*>(exe.get());
-    ASSERT_NE(cx, nullptr);
-    EXPECT_EQ(cx->host_nodes(), 0) << "a node ran on the host at " << p;
-    auto ctx = exe->create_context();  // one context: its second run captures, its third replays
-    for (int run = 0; run < 3; ++run) {
-      auto got = exe->run(*ctx, inputs, nullptr);
-      ASSERT_EQ(got.size(), want.size());
-      for (size_t k = 0; k < got.size(); ++k) {
-        double e = test::scaled_error(got[k], want[k]);
-        if (run == 2) {
-          const char* name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-          std::printf("[cuda-op] %-36s %-5s out%zu err %.3g (tol %.1g)\n", name, p.c_str(), k, e, tol.at(p));
-        }
-        EXPECT_LE(e, tol.at(p)) << "precision " << p << ", output " << k << ", run " << run;
-      }
-    }
-    EXPECT_TRUE(cx->graph_captured()) << "no CUDA graph at " << p;
-  }
-#else
-  (void)g, (void)inputs, (void)tol, (void)precisions;
-#endif
-}
-
 Tol matmul_tol() {
   Tol t;
   t.tf32 = 1e-2;
@@ -116,14 +63,14 @@ TEST(CudaOpsExtra, Gemm) {
     if (!c.c.empty()) in.push_back(random_tensor(c.c, seed++));
     std::vector<Tensor> run = {random_tensor(as, seed++)};
     if (c.b_runtime) run.push_back(random_tensor(bs, seed++));
-    expect_gpu_matches_ref(one_node(OpType::Gemm, gemm_attrs(c.ta, c.tb, c.alpha, c.beta), in, c.b_runtime ? 2 : 1),
-                           run, matmul_tol());
+    test::expect_matches_ref(one_node(OpType::Gemm, gemm_attrs(c.ta, c.tb, c.alpha, c.beta), in, c.b_runtime ? 2 : 1), run,
+        {.backends = {"cuda"}, .tol = matmul_tol(), .fold = false, .cuda_replay = true});
   }
   // A fused activation (what fuse_activation attaches).
   Attrs a = gemm_attrs(false, true, 1, 1);
   a.set("fused_activation", "Sigmoid");
-  expect_gpu_matches_ref(one_node(OpType::Gemm, a, {random_tensor({6, 9}, 1), random_tensor({5, 9}, 2), random_tensor({5}, 3)}),
-                         {random_tensor({6, 9}, 4)}, matmul_tol());
+  test::expect_matches_ref(one_node(OpType::Gemm, a, {random_tensor({6, 9}, 1), random_tensor({5, 9}, 2), random_tensor({5}, 3)}), {random_tensor({6, 9}, 4)},
+      {.backends = {"cuda"}, .tol = matmul_tol(), .fold = false, .cuda_replay = true});
 }
 
 TEST(CudaOpsExtra, MatMul) {
@@ -145,13 +92,14 @@ TEST(CudaOpsExtra, MatMul) {
   for (const Case& c : cases) {
     SCOPED_TRACE(shape_str(c.a) + " x " + shape_str(c.b));
     Graph g = one_node(OpType::MatMul, {}, {random_tensor(c.a, 0), random_tensor(c.b, 0)}, 2);
-    expect_gpu_matches_ref(g, {random_tensor(c.a, seed++), random_tensor(c.b, seed++)}, matmul_tol());
+    test::expect_matches_ref(g, {random_tensor(c.a, seed++), random_tensor(c.b, seed++)},
+        {.backends = {"cuda"}, .tol = matmul_tol(), .fold = false, .cuda_replay = true});
   }
   // Constant right operand with a fused ReLU.
   Attrs a;
   a.set("fused_activation", "Relu");
-  expect_gpu_matches_ref(one_node(OpType::MatMul, a, {random_tensor({2, 9, 16}, 0), random_tensor({16, 8}, 5)}),
-                         {random_tensor({2, 9, 16}, 6)}, matmul_tol());
+  test::expect_matches_ref(one_node(OpType::MatMul, a, {random_tensor({2, 9, 16}, 0), random_tensor({16, 8}, 5)}), {random_tensor({2, 9, 16}, 6)},
+      {.backends = {"cuda"}, .tol = matmul_tol(), .fold = false, .cuda_replay = true});
 }
 
 Attrs reduce_attrs(std::vector<int64_t> axes, int64_t keepdims, int64_t noop = 0) {
@@ -181,7 +129,8 @@ TEST(CudaOpsExtra, ReduceMean) {
   for (const Case& c : cases) {
     SCOPED_TRACE(shape_str(c.x));
     // Inputs in [0.5, 1.5]: means away from zero, so the scaled error is meaningful.
-    expect_gpu_matches_ref(one_node(OpType::ReduceMean, c.a, {random_tensor(c.x, 0)}), {random_tensor(c.x, seed++, 0.5f, 1.5f)}, tol);
+    test::expect_matches_ref(one_node(OpType::ReduceMean, c.a, {random_tensor(c.x, 0)}), {random_tensor(c.x, seed++, 0.5f, 1.5f)},
+        {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
   }
 }
 
@@ -209,15 +158,19 @@ TEST(CudaOpsExtra, OnChannelLastData) {
   tol.fp16 = 1e-2;
   tol.bf16 = 5e-2;
   Tensor x = random_tensor({2, 6, 9, 7}, 1100, 0.5f, 1.5f);
-  expect_gpu_matches_ref(after_pool(OpType::ReduceMean, reduce_attrs({2, 3}, 1), {}), {x}, tol);
-  expect_gpu_matches_ref(after_pool(OpType::ReduceMean, reduce_attrs({1}, 0), {}), {x}, tol);
+  test::expect_matches_ref(after_pool(OpType::ReduceMean, reduce_attrs({2, 3}, 1), {}), {x},
+      {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(after_pool(OpType::ReduceMean, reduce_attrs({1}, 0), {}), {x},
+      {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
   Attrs in;
   in.set("epsilon", 1e-3);
-  expect_gpu_matches_ref(after_pool(OpType::InstanceNormalization, in, {random_tensor({6}, 1), random_tensor({6}, 2)}), {x}, tol);
+  test::expect_matches_ref(after_pool(OpType::InstanceNormalization, in, {random_tensor({6}, 1), random_tensor({6}, 2)}), {x},
+      {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
   Attrs sd;
   sd.set("blocksize", int64_t{2});
   Tensor y = random_tensor({2, 3, 9, 11}, 1101);  // pooled to 8 x 10
-  expect_gpu_matches_ref(after_pool(OpType::SpaceToDepth, sd, {}), {y});
+  test::expect_matches_ref(after_pool(OpType::SpaceToDepth, sd, {}), {y},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 TEST(CudaOpsExtra, Gather) {
@@ -229,21 +182,24 @@ TEST(CudaOpsExtra, Gather) {
     return r;
   };
   // Constant indices: int64 with negatives, int32 N-D, scalar, last axis.
-  expect_gpu_matches_ref(one_node(OpType::Gather, ax(0), {random_tensor({5, 4}, 0), Tensor::from_i64({3, -1, 0, 3}, {4})}),
-                         {random_tensor({5, 4}, 1)});
+  test::expect_matches_ref(one_node(OpType::Gather, ax(0), {random_tensor({5, 4}, 0), Tensor::from_i64({3, -1, 0, 3}, {4})}), {random_tensor({5, 4}, 1)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   Tensor i32(DType::i32, {2, 2});
   int32_t* p = i32.data<int32_t>();
   p[0] = 6, p[1] = -7, p[2] = 2, p[3] = 2;
-  expect_gpu_matches_ref(one_node(OpType::Gather, ax(1), {random_tensor({2, 7, 3}, 0), i32}), {random_tensor({2, 7, 3}, 2)});
-  expect_gpu_matches_ref(one_node(OpType::Gather, ax(-1), {random_tensor({3, 13}, 0), Tensor::from_i64({-13}, {})}),
-                         {random_tensor({3, 13}, 3)});
+  test::expect_matches_ref(one_node(OpType::Gather, ax(1), {random_tensor({2, 7, 3}, 0), i32}), {random_tensor({2, 7, 3}, 2)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::Gather, ax(-1), {random_tensor({3, 13}, 0), Tensor::from_i64({-13}, {})}), {random_tensor({3, 13}, 3)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   // Indices computed at run time (graph inputs), int64 and int32.
   Graph g = one_node(OpType::Gather, ax(2), {random_tensor({2, 3, 5, 4}, 0), Tensor::from_i64({0, 0, 0}, {3})}, 2);
-  expect_gpu_matches_ref(g, {random_tensor({2, 3, 5, 4}, 4), Tensor::from_i64({4, -5, 1}, {3})});
+  test::expect_matches_ref(g, {random_tensor({2, 3, 5, 4}, 4), Tensor::from_i64({4, -5, 1}, {3})},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   Tensor j32 = i32.clone();
   j32.data<int32_t>()[0] = 5, j32.data<int32_t>()[1] = -6, j32.data<int32_t>()[2] = 0;
   Graph h = one_node(OpType::Gather, ax(0), {random_tensor({6, 3}, 0), j32}, 2);
-  expect_gpu_matches_ref(h, {random_tensor({6, 3}, 5), j32});
+  test::expect_matches_ref(h, {random_tensor({6, 3}, 5), j32},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 TEST(CudaOpsExtra, InstanceNormalization) {
@@ -254,16 +210,16 @@ TEST(CudaOpsExtra, InstanceNormalization) {
   tol.bf16 = 5e-2;
   Attrs nchw;
   nchw.set("epsilon", 1e-5);
-  expect_gpu_matches_ref(one_node(OpType::InstanceNormalization, nchw, {random_tensor({2, 5, 7, 9}, 0), random_tensor({5}, 1), random_tensor({5}, 2)}),
-                         {random_tensor({2, 5, 7, 9}, 3, -2, 3)}, tol);
-  expect_gpu_matches_ref(one_node(OpType::InstanceNormalization, nchw, {random_tensor({2, 3, 17}, 0), random_tensor({3}, 4), random_tensor({3}, 5)}),
-                         {random_tensor({2, 3, 17}, 6)}, tol);
-  expect_gpu_matches_ref(one_node(OpType::InstanceNormalization, nchw, {random_tensor({1, 2, 64, 48}, 0), random_tensor({2}, 4), random_tensor({2}, 5)}),
-                         {random_tensor({1, 2, 64, 48}, 9)}, tol);
+  test::expect_matches_ref(one_node(OpType::InstanceNormalization, nchw, {random_tensor({2, 5, 7, 9}, 0), random_tensor({5}, 1), random_tensor({5}, 2)}), {random_tensor({2, 5, 7, 9}, 3, -2, 3)},
+      {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::InstanceNormalization, nchw, {random_tensor({2, 3, 17}, 0), random_tensor({3}, 4), random_tensor({3}, 5)}), {random_tensor({2, 3, 17}, 6)},
+      {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::InstanceNormalization, nchw, {random_tensor({1, 2, 64, 48}, 0), random_tensor({2}, 4), random_tensor({2}, 5)}), {random_tensor({1, 2, 64, 48}, 9)},
+      {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
   Attrs nhwc = nchw;
   nhwc.set("layout", "NHWC");
-  expect_gpu_matches_ref(one_node(OpType::InstanceNormalization, nhwc, {random_tensor({2, 7, 9, 5}, 0), random_tensor({5}, 7), random_tensor({5}, 8)}),
-                         {random_tensor({2, 7, 9, 5}, 9)}, tol);
+  test::expect_matches_ref(one_node(OpType::InstanceNormalization, nhwc, {random_tensor({2, 7, 9, 5}, 0), random_tensor({5}, 7), random_tensor({5}, 8)}), {random_tensor({2, 7, 9, 5}, 9)},
+      {.backends = {"cuda"}, .tol = tol, .fold = false, .cuda_replay = true});
 }
 
 TEST(CudaOpsExtra, ThresholdedRelu) {
@@ -271,8 +227,10 @@ TEST(CudaOpsExtra, ThresholdedRelu) {
   SEGRT_REQUIRE_REF(ThresholdedRelu);
   Attrs a;
   a.set("alpha", 0.3);
-  expect_gpu_matches_ref(one_node(OpType::ThresholdedRelu, a, {random_tensor({2, 3, 7, 5}, 0)}), {random_tensor({2, 3, 7, 5}, 1)});
-  expect_gpu_matches_ref(one_node(OpType::ThresholdedRelu, {}, {random_tensor({127}, 0)}), {random_tensor({127}, 2, -3, 3)});
+  test::expect_matches_ref(one_node(OpType::ThresholdedRelu, a, {random_tensor({2, 3, 7, 5}, 0)}), {random_tensor({2, 3, 7, 5}, 1)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::ThresholdedRelu, {}, {random_tensor({127}, 0)}), {random_tensor({127}, 2, -3, 3)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 Attrs cast_to(DType t) {
@@ -291,27 +249,36 @@ TEST(CudaOpsExtra, Cast) {
   x.data<float>()[1] = -0.7f;
   for (DType to : {DType::i64, DType::i32, DType::i8, DType::u8, DType::boolean}) {
     SCOPED_TRACE(dtype_name(to));
-    expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(to), {x}), {x}, {}, {"fp32", "tf32"});
+    test::expect_matches_ref(one_node(OpType::Cast, cast_to(to), {x}), {x},
+        {.backends = {"cuda"}, .precisions = {"fp32", "tf32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   }
   // Float -> float16 / bfloat16 rounds even in an fp32 plan; -> float64.
   Tol half;
   half.bf16 = 5e-3;  // the bfloat16 target is no worse than the bfloat16 storage
   Tensor f = random_tensor({2, 3, 4, 5}, 1201);
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::f16), {f}), {f});
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::bf16), {f}), {f}, half, {"fp32", "tf32", "bf16"});
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::f64), {f}), {f});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::f16), {f}), {f},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::bf16), {f}), {f},
+      {.backends = {"cuda"}, .precisions = {"fp32", "tf32", "bf16"}, .tol = half, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::f64), {f}), {f},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   // Integers in: int64 -> float and int32 (wrapping), int32 -> int64, bool -> float.
   Tensor big = Tensor::from_i64({0, -3, 7, (int64_t{1} << 33) + 5, -(int64_t{1} << 40), 1000}, {2, 3});
   // (A float result is stored in the compute type: 2^40 exceeds float16, so fp32 / tf32 only.)
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::f32), {big}), {big}, {}, {"fp32", "tf32"});
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::i32), {big}), {big}, {}, {"fp32"});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::f32), {big}), {big},
+      {.backends = {"cuda"}, .precisions = {"fp32", "tf32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::i32), {big}), {big},
+      {.backends = {"cuda"}, .precisions = {"fp32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   Tensor i32 = big.cast(DType::i32);
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::i64), {i32}), {i32}, {}, {"fp32"});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::i64), {i32}), {i32},
+      {.backends = {"cuda"}, .precisions = {"fp32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   std::vector<int64_t> bits;
   for (int i = 0; i < 13; ++i) bits.push_back(i % 3 == 0);
   Tensor b = Tensor::from_i64(bits, {13}).cast(DType::boolean);
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::f32), {b}), {b});
-  expect_gpu_matches_ref(one_node(OpType::Cast, cast_to(DType::u8), {b}), {b}, {}, {"fp32"});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::f32), {b}), {b},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::Cast, cast_to(DType::u8), {b}), {b},
+      {.backends = {"cuda"}, .precisions = {"fp32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 TEST(CudaOpsExtra, ConstantShapeConstantOfShape) {
@@ -337,7 +304,8 @@ TEST(CudaOpsExtra, ConstantShapeConstantOfShape) {
   int y = g.add_value("y");
   g.add_node(OpType::Mul, "mul", {sum, fill}, {y});
   g.outputs = {y, s};
-  expect_gpu_matches_ref(g, {random_tensor({2, 3, 5}, 1300)});
+  test::expect_matches_ref(g, {random_tensor({2, 3, 5}, 1300)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   // Folded at load, a graph output that is a constant still comes back.
   Graph h;
   int hx = h.add_input("x", DType::f32, {4});
@@ -371,8 +339,8 @@ TEST(CudaOpsExtra, MaxPoolIndices) {
     a.set("pads", c.pads);
     a.set("storage_order", c.order);
     // Indices must match exactly: fp32 / tf32 storage keeps the reference's values (and ties).
-    expect_gpu_matches_ref(one_node(OpType::MaxPool, a, {random_tensor(c.x, 0)}, 1, 2), {random_tensor(c.x, seed++)}, {},
-                           {"fp32", "tf32"});
+    test::expect_matches_ref(one_node(OpType::MaxPool, a, {random_tensor(c.x, 0)}, 1, 2), {random_tensor(c.x, seed++)},
+        {.backends = {"cuda"}, .precisions = {"fp32", "tf32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   }
 }
 
@@ -382,9 +350,11 @@ TEST(CudaOpsExtra, SpaceToDepthNhwc) {
   Attrs a;
   a.set("blocksize", int64_t{2});
   a.set("layout", "NHWC");
-  expect_gpu_matches_ref(one_node(OpType::SpaceToDepth, a, {random_tensor({2, 6, 8, 3}, 0)}), {random_tensor({2, 6, 8, 3}, 1)});
+  test::expect_matches_ref(one_node(OpType::SpaceToDepth, a, {random_tensor({2, 6, 8, 3}, 0)}), {random_tensor({2, 6, 8, 3}, 1)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   a.set("blocksize", int64_t{3});
-  expect_gpu_matches_ref(one_node(OpType::SpaceToDepth, a, {random_tensor({1, 9, 3, 5}, 0)}), {random_tensor({1, 9, 3, 5}, 2)});
+  test::expect_matches_ref(one_node(OpType::SpaceToDepth, a, {random_tensor({1, 9, 3, 5}, 0)}), {random_tensor({1, 9, 3, 5}, 2)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 TEST(CudaOpsExtra, LegacySoftmax) {
@@ -395,14 +365,18 @@ TEST(CudaOpsExtra, LegacySoftmax) {
     Attrs a;
     a.set("legacy_flatten", int64_t{1});
     a.set("axis", axis);
-    expect_gpu_matches_ref(one_node(OpType::Softmax, a, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 1500, -4, 4)});
-    expect_gpu_matches_ref(one_node(OpType::LogSoftmax, a, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 1501, -4, 4)});
+    test::expect_matches_ref(one_node(OpType::Softmax, a, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 1500, -4, 4)},
+        {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
+    test::expect_matches_ref(one_node(OpType::LogSoftmax, a, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 1501, -4, 4)},
+        {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   }
   // Long flattened rows (C*H*W = 4096 and 3001 elements): a block per row.
   Attrs a;
   a.set("legacy_flatten", int64_t{1});
-  expect_gpu_matches_ref(one_node(OpType::Softmax, a, {random_tensor({2, 4, 32, 32}, 0)}), {random_tensor({2, 4, 32, 32}, 1502, -4, 4)});
-  expect_gpu_matches_ref(one_node(OpType::LogSoftmax, a, {random_tensor({3, 3001}, 0)}), {random_tensor({3, 3001}, 1503, -4, 4)});
+  test::expect_matches_ref(one_node(OpType::Softmax, a, {random_tensor({2, 4, 32, 32}, 0)}), {random_tensor({2, 4, 32, 32}, 1502, -4, 4)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
+  test::expect_matches_ref(one_node(OpType::LogSoftmax, a, {random_tensor({3, 3001}, 0)}), {random_tensor({3, 3001}, 1503, -4, 4)},
+      {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 TEST(CudaOpsExtra, PadWithAxes) {
@@ -412,15 +386,13 @@ TEST(CudaOpsExtra, PadWithAxes) {
     SCOPED_TRACE(mode);
     Attrs p;
     p.set("mode", mode);
-    expect_gpu_matches_ref(one_node(OpType::Pad, p, {random_tensor({1, 3, 5, 6}, 0), Tensor::from_i64({1, 2, 2, 1}, {4}),
-                                                     Tensor::scalar_f32(0.5f), Tensor::from_i64({2, -1}, {2})}),
-                           {random_tensor({1, 3, 5, 6}, 1600)});
+    test::expect_matches_ref(one_node(OpType::Pad, p, {random_tensor({1, 3, 5, 6}, 0), Tensor::from_i64({1, 2, 2, 1}, {4}),
+                                                     Tensor::scalar_f32(0.5f), Tensor::from_i64({2, -1}, {2})}), {random_tensor({1, 3, 5, 6}, 1600)}, {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   }
   Attrs p;
   p.set("mode", "constant");
-  expect_gpu_matches_ref(one_node(OpType::Pad, p, {random_tensor({4, 7}, 0), Tensor::from_i64({-1, 3}, {2}), Tensor(),
-                                                   Tensor::from_i64({0}, {1})}),
-                         {random_tensor({4, 7}, 1601)});
+  test::expect_matches_ref(one_node(OpType::Pad, p, {random_tensor({4, 7}, 0), Tensor::from_i64({-1, 3}, {2}), Tensor(),
+                                                   Tensor::from_i64({0}, {1})}), {random_tensor({4, 7}, 1601)}, {.backends = {"cuda"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 // Data movement on integer tensors now stays on the GPU too.
@@ -431,10 +403,12 @@ TEST(CudaOpsExtra, IntegerDataMovement) {
   Tensor b = Tensor::from_i64({-7, 8}, {2, 1});
   Attrs ax;
   ax.set("axis", int64_t{-1});
-  expect_gpu_matches_ref(one_node(OpType::Concat, ax, {a, b}, 2), {a, b}, {}, {"fp32"});
+  test::expect_matches_ref(one_node(OpType::Concat, ax, {a, b}, 2), {a, b},
+      {.backends = {"cuda"}, .precisions = {"fp32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
   Attrs t;
   t.set("perm", std::vector<int64_t>{1, 0});
-  expect_gpu_matches_ref(one_node(OpType::Transpose, t, {a.cast(DType::i32)}), {a.cast(DType::i32)}, {}, {"fp32"});
+  test::expect_matches_ref(one_node(OpType::Transpose, t, {a.cast(DType::i32)}), {a.cast(DType::i32)},
+      {.backends = {"cuda"}, .precisions = {"fp32"}, .tol = test::Tol{}, .fold = false, .cuda_replay = true});
 }
 
 }  // namespace

@@ -2,28 +2,29 @@
 // shapes, at fp32 (max scaled error 1e-5, TF32 off), tf32, fp16 and bf16.
 // Skips visibly without a CUDA device (CI) and for reference kernels not yet landed.
 #include "cuda/cuda_test_util.h"
+#include "ir/activation.h"
 
 namespace segrt {
 namespace {
 
-using test::expect_cuda_matches_ref;
 using test::one_node;
 using test::random_tensor;
 
 TEST(CudaOps, Activations) {
   SEGRT_REQUIRE_CUDA();
   uint32_t seed = 1;
-  for (OpType op : {OpType::Relu, OpType::LeakyRelu, OpType::Elu, OpType::Selu, OpType::Sigmoid, OpType::HardSigmoid,
-                    OpType::HardSwish, OpType::Tanh, OpType::Softplus, OpType::Softsign, OpType::Gelu, OpType::Erf,
-                    OpType::Exp, OpType::Neg, OpType::Abs}) {
+  for (OpType op : kActivationOps) {  // every SEGRT_ACT of ops.def; Sqrt and Clip's bounds below
+    if (op == OpType::Sqrt || op == OpType::Clip) continue;
     SCOPED_TRACE(op_name(op));
     Attrs a;
     if (op == OpType::LeakyRelu) a.set("alpha", 0.2);
-    expect_cuda_matches_ref(one_node(op, a, {random_tensor({2, 3, 7, 5}, seed++, -3, 3)}), {random_tensor({2, 3, 7, 5}, seed++, -3, 3)});
+    test::expect_matches_ref(one_node(op, a, {random_tensor({2, 3, 7, 5}, seed++, -3, 3)}), {random_tensor({2, 3, 7, 5}, seed++, -3, 3)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
-  expect_cuda_matches_ref(one_node(OpType::Sqrt, {}, {random_tensor({13}, 9, 0.1f, 4)}), {random_tensor({13}, 10, 0.1f, 4)});
-  expect_cuda_matches_ref(one_node(OpType::Clip, {}, {random_tensor({1, 127}, 11), Tensor::scalar_f32(-0.3f), Tensor::scalar_f32(0.5f)}),
-                          {random_tensor({1, 127}, 12)});
+  test::expect_matches_ref(one_node(OpType::Sqrt, {}, {random_tensor({13}, 9, 0.1f, 4)}), {random_tensor({13}, 10, 0.1f, 4)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
+  test::expect_matches_ref(one_node(OpType::Clip, {}, {random_tensor({1, 127}, 11), Tensor::scalar_f32(-0.3f), Tensor::scalar_f32(0.5f)}), {random_tensor({1, 127}, 12)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
 }
 
 TEST(CudaOps, BinaryBroadcasting) {
@@ -37,17 +38,19 @@ TEST(CudaOps, BinaryBroadcasting) {
   for (const Case& c : cases) {
     SCOPED_TRACE(op_name(c.op));
     Graph g = one_node(c.op, {}, {random_tensor(c.a, 0), random_tensor(c.b, 0)}, 2);
-    expect_cuda_matches_ref(g, {random_tensor(c.a, seed++, c.lo, 2), random_tensor(c.b, seed++, c.lo, 2)});
+    test::expect_matches_ref(g, {random_tensor(c.a, seed++, c.lo, 2), random_tensor(c.b, seed++, c.lo, 2)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
   // Constant broadcast operand (a bias), the pattern of exported U-Nets.
   Graph g = one_node(OpType::Add, {}, {random_tensor({2, 5, 9, 4}, 0), random_tensor({1, 5, 1, 1}, 7)});
-  expect_cuda_matches_ref(g, {random_tensor({2, 5, 9, 4}, 8)});
+  test::expect_matches_ref(g, {random_tensor({2, 5, 9, 4}, 8)}, {.backends = {"cuda"}, .tol = test::Tol{}});
   Graph s;
   int x = s.add_input("x", DType::f32, {3, 4}), y = s.add_input("y", DType::f32, {4}), z = s.add_input("z", DType::f32, {3, 1});
   int o = s.add_value("o");
   s.add_node(OpType::Sum, "sum", {x, y, z}, {o});
   s.outputs = {o};
-  expect_cuda_matches_ref(s, {random_tensor({3, 4}, 1), random_tensor({4}, 2), random_tensor({3, 1}, 3)});
+  test::expect_matches_ref(s, {random_tensor({3, 4}, 1), random_tensor({4}, 2), random_tensor({3, 1}, 3)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
 }
 
 Attrs conv_attrs(std::vector<int64_t> pads, std::vector<int64_t> strides = {1, 1}, int64_t group = 1,
@@ -79,7 +82,8 @@ TEST(CudaOps, Conv) {
     SCOPED_TRACE(shape_str(c.x) + " * " + shape_str(c.w));
     std::vector<Tensor> in = {random_tensor(c.x, 0), random_tensor(c.w, seed++, -0.5f, 0.5f)};
     if (c.bias) in.push_back(random_tensor({c.w[0]}, seed++));
-    expect_cuda_matches_ref(one_node(OpType::Conv, c.a, in), {random_tensor(c.x, seed++)});
+    test::expect_matches_ref(one_node(OpType::Conv, c.a, in), {random_tensor(c.x, seed++)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
 }
 
@@ -102,7 +106,8 @@ TEST(CudaOps, ConvFusedActivationAndResidual) {
     int y = g.add_value("y");
     g.add_node(OpType::Conv, "conv", {x, w, b, r}, {y}).attrs = a;
     g.outputs = {y};
-    expect_cuda_matches_ref(g, {random_tensor({2, 8, 12, 10}, 7), random_tensor({2, 16, 12, 10}, 8)});
+    test::expect_matches_ref(g, {random_tensor({2, 8, 12, 10}, 7), random_tensor({2, 16, 12, 10}, 8)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
 }
 
@@ -159,12 +164,12 @@ TEST(CudaOps, ConvTranspose) {
   SEGRT_REQUIRE_CUDA();
   SEGRT_REQUIRE_REF(ConvTranspose);
   Attrs a = conv_attrs({0, 0, 0, 0}, {2, 2});
-  expect_cuda_matches_ref(one_node(OpType::ConvTranspose, a, {random_tensor({1, 16, 7, 9}, 0), random_tensor({16, 8, 2, 2}, 1), random_tensor({8}, 2)}),
-                          {random_tensor({1, 16, 7, 9}, 3)});
+  test::expect_matches_ref(one_node(OpType::ConvTranspose, a, {random_tensor({1, 16, 7, 9}, 0), random_tensor({16, 8, 2, 2}, 1), random_tensor({8}, 2)}), {random_tensor({1, 16, 7, 9}, 3)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   Attrs b = conv_attrs({1, 1, 1, 1}, {2, 2});
   b.set("output_padding", std::vector<int64_t>{1, 1});
-  expect_cuda_matches_ref(one_node(OpType::ConvTranspose, b, {random_tensor({2, 6, 5, 5}, 0), random_tensor({6, 4, 3, 3}, 4)}),
-                          {random_tensor({2, 6, 5, 5}, 5)});
+  test::expect_matches_ref(one_node(OpType::ConvTranspose, b, {random_tensor({2, 6, 5, 5}, 0), random_tensor({6, 4, 3, 3}, 4)}), {random_tensor({2, 6, 5, 5}, 5)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
 }
 
 // 1-D convolutions run as NCHW with a unit H axis, 3-D ones through cuDNN's
@@ -194,7 +199,8 @@ TEST(CudaOps, Conv1dAnd3d) {
     if (c.op == OpType::ConvTranspose && !ref::kernel(OpType::ConvTranspose)) continue;
     std::vector<Tensor> in = {random_tensor(c.x, 0), random_tensor(c.w, seed++, -0.5f, 0.5f)};
     if (c.bias) in.push_back(random_tensor({c.op == OpType::Conv ? c.w[0] : c.w[1]}, seed++));
-    expect_cuda_matches_ref(one_node(c.op, c.a, in), {random_tensor(c.x, seed++)});
+    test::expect_matches_ref(one_node(c.op, c.a, in), {random_tensor(c.x, seed++)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
 }
 
@@ -204,21 +210,27 @@ TEST(CudaOps, Pools) {
   Attrs m;
   m.set("kernel_shape", std::vector<int64_t>{2, 2});
   m.set("strides", std::vector<int64_t>{2, 2});
-  expect_cuda_matches_ref(one_node(OpType::MaxPool, m, {random_tensor({2, 13, 16, 10}, 0)}), {random_tensor({2, 13, 16, 10}, 1)});
+  test::expect_matches_ref(one_node(OpType::MaxPool, m, {random_tensor({2, 13, 16, 10}, 0)}), {random_tensor({2, 13, 16, 10}, 1)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   // Row width a multiple of 4, odd height: the NCHW float4 path (fp32), last row dropped.
-  expect_cuda_matches_ref(one_node(OpType::MaxPool, m, {random_tensor({2, 5, 9, 24}, 0)}), {random_tensor({2, 5, 9, 24}, 6)});
+  test::expect_matches_ref(one_node(OpType::MaxPool, m, {random_tensor({2, 5, 9, 24}, 0)}), {random_tensor({2, 5, 9, 24}, 6)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   Attrs c = m;
   c.set("kernel_shape", std::vector<int64_t>{3, 3});
   c.set("pads", std::vector<int64_t>{1, 1, 1, 1});
   c.set("ceil_mode", int64_t{1});
-  expect_cuda_matches_ref(one_node(OpType::MaxPool, c, {random_tensor({1, 3, 17, 13}, 0)}), {random_tensor({1, 3, 17, 13}, 2)});
+  test::expect_matches_ref(one_node(OpType::MaxPool, c, {random_tensor({1, 3, 17, 13}, 0)}), {random_tensor({1, 3, 17, 13}, 2)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   for (int64_t include : {0, 1}) {
     Attrs v = c;
     v.set("count_include_pad", include);
-    expect_cuda_matches_ref(one_node(OpType::AveragePool, v, {random_tensor({1, 5, 11, 12}, 0)}), {random_tensor({1, 5, 11, 12}, 3)});
+    test::expect_matches_ref(one_node(OpType::AveragePool, v, {random_tensor({1, 5, 11, 12}, 0)}), {random_tensor({1, 5, 11, 12}, 3)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
-  expect_cuda_matches_ref(one_node(OpType::GlobalAveragePool, {}, {random_tensor({2, 7, 9, 5}, 0)}), {random_tensor({2, 7, 9, 5}, 4)});
-  expect_cuda_matches_ref(one_node(OpType::GlobalMaxPool, {}, {random_tensor({1, 3, 4, 6}, 0)}), {random_tensor({1, 3, 4, 6}, 5)});
+  test::expect_matches_ref(one_node(OpType::GlobalAveragePool, {}, {random_tensor({2, 7, 9, 5}, 0)}), {random_tensor({2, 7, 9, 5}, 4)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
+  test::expect_matches_ref(one_node(OpType::GlobalMaxPool, {}, {random_tensor({1, 3, 4, 6}, 0)}), {random_tensor({1, 3, 4, 6}, 5)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
 }
 
 Attrs resize_attrs(const char* mode, const char* coord, const char* nearest = "round_prefer_floor") {
@@ -256,8 +268,8 @@ TEST(CudaOps, Resize) {
       in.push_back(Tensor());
       in.push_back(Tensor::from_i64(c.sizes, {4}));
     }
-    expect_cuda_matches_ref(one_node(OpType::Resize, resize_attrs(c.mode, c.coord, *c.nearest ? c.nearest : "round_prefer_floor"), in),
-                            {random_tensor(c.x, seed++)});
+    test::expect_matches_ref(one_node(OpType::Resize, resize_attrs(c.mode, c.coord, *c.nearest ? c.nearest : "round_prefer_floor"), in), {random_tensor(c.x, seed++)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
 }
 
@@ -267,19 +279,23 @@ TEST(CudaOps, ConcatSoftmaxArgMax) {
   Attrs ax1;
   ax1.set("axis", int64_t{1});
   Graph g = one_node(OpType::Concat, ax1, {random_tensor({2, 3, 5, 7}, 0), random_tensor({2, 13, 5, 7}, 0), random_tensor({2, 1, 5, 7}, 0)}, 3);
-  expect_cuda_matches_ref(g, {random_tensor({2, 3, 5, 7}, 1), random_tensor({2, 13, 5, 7}, 2), random_tensor({2, 1, 5, 7}, 3)});
+  test::expect_matches_ref(g, {random_tensor({2, 3, 5, 7}, 1), random_tensor({2, 13, 5, 7}, 2), random_tensor({2, 1, 5, 7}, 3)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   Attrs axm1;
   axm1.set("axis", int64_t{-1});
-  expect_cuda_matches_ref(one_node(OpType::Concat, axm1, {random_tensor({3, 4}, 0), random_tensor({3, 9}, 0)}, 2),
-                          {random_tensor({3, 4}, 4), random_tensor({3, 9}, 5)});
+  test::expect_matches_ref(one_node(OpType::Concat, axm1, {random_tensor({3, 4}, 0), random_tensor({3, 9}, 0)}, 2), {random_tensor({3, 4}, 4), random_tensor({3, 9}, 5)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   SEGRT_REQUIRE_REF(Softmax);
-  expect_cuda_matches_ref(one_node(OpType::Softmax, ax1, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 6, -4, 4)});
-  expect_cuda_matches_ref(one_node(OpType::LogSoftmax, axm1, {random_tensor({3, 11}, 0)}), {random_tensor({3, 11}, 7, -4, 4)});
+  test::expect_matches_ref(one_node(OpType::Softmax, ax1, {random_tensor({2, 5, 3, 7}, 0)}), {random_tensor({2, 5, 3, 7}, 6, -4, 4)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
+  test::expect_matches_ref(one_node(OpType::LogSoftmax, axm1, {random_tensor({3, 11}, 0)}), {random_tensor({3, 11}, 7, -4, 4)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   SEGRT_REQUIRE_REF(ArgMax);
   Attrs am;
   am.set("axis", int64_t{1});
   am.set("keepdims", int64_t{1});
-  expect_cuda_matches_ref(one_node(OpType::ArgMax, am, {random_tensor({2, 6, 5, 4}, 0)}), {random_tensor({2, 6, 5, 4}, 8)}, {}, {"fp32"});
+  test::expect_matches_ref(one_node(OpType::ArgMax, am, {random_tensor({2, 6, 5, 4}, 0)}), {random_tensor({2, 6, 5, 4}, 8)},
+      {.backends = {"cuda"}, .precisions = {"fp32"}, .tol = test::Tol{}});
 }
 
 TEST(CudaOps, DataMovement) {
@@ -287,20 +303,21 @@ TEST(CudaOps, DataMovement) {
   SEGRT_REQUIRE_REF(Transpose);
   Attrs t;
   t.set("perm", std::vector<int64_t>{0, 2, 3, 1});
-  expect_cuda_matches_ref(one_node(OpType::Transpose, t, {random_tensor({2, 3, 5, 7}, 0)}), {random_tensor({2, 3, 5, 7}, 1)});
+  test::expect_matches_ref(one_node(OpType::Transpose, t, {random_tensor({2, 3, 5, 7}, 0)}), {random_tensor({2, 3, 5, 7}, 1)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
   SEGRT_REQUIRE_REF(Slice);
-  expect_cuda_matches_ref(one_node(OpType::Slice, {}, {random_tensor({4, 9, 6}, 0), Tensor::from_i64({1, -1}, {2}), Tensor::from_i64({3, 0}, {2}),
-                                                       Tensor::from_i64({0, 1}, {2}), Tensor::from_i64({1, -2}, {2})}),
-                          {random_tensor({4, 9, 6}, 2)});
+  test::expect_matches_ref(one_node(OpType::Slice, {}, {random_tensor({4, 9, 6}, 0), Tensor::from_i64({1, -1}, {2}), Tensor::from_i64({3, 0}, {2}),
+                                                       Tensor::from_i64({0, 1}, {2}), Tensor::from_i64({1, -2}, {2})}), {random_tensor({4, 9, 6}, 2)}, {.backends = {"cuda"}, .tol = test::Tol{}});
   SEGRT_REQUIRE_REF(Pad);
   for (const char* mode : {"constant", "reflect", "edge"}) {
     Attrs p;
     p.set("mode", mode);
-    expect_cuda_matches_ref(one_node(OpType::Pad, p, {random_tensor({1, 3, 5, 6}, 0), Tensor::from_i64({0, 0, 1, 2, 0, 0, 2, 1}, {8}), Tensor::scalar_f32(0.5f)}),
-                            {random_tensor({1, 3, 5, 6}, 3)});
+    test::expect_matches_ref(one_node(OpType::Pad, p, {random_tensor({1, 3, 5, 6}, 0), Tensor::from_i64({0, 0, 1, 2, 0, 0, 2, 1}, {8}), Tensor::scalar_f32(0.5f)}), {random_tensor({1, 3, 5, 6}, 3)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
   SEGRT_REQUIRE_REF(Reshape);
-  expect_cuda_matches_ref(one_node(OpType::Reshape, {}, {random_tensor({2, 3, 4}, 0), Tensor::from_i64({6, -1}, {2})}), {random_tensor({2, 3, 4}, 4)});
+  test::expect_matches_ref(one_node(OpType::Reshape, {}, {random_tensor({2, 3, 4}, 0), Tensor::from_i64({6, -1}, {2})}), {random_tensor({2, 3, 4}, 4)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
 }
 
 // DepthToSpace (DCR and CRD), and the sub-pixel pattern the CUDA backend
@@ -312,7 +329,8 @@ TEST(CudaOps, DepthToSpaceAndPixelShuffleIntoConcat) {
     Attrs a;
     a.set("blocksize", int64_t{2});
     a.set("mode", mode);
-    expect_cuda_matches_ref(one_node(OpType::DepthToSpace, a, {random_tensor({2, 12, 3, 5}, 0)}), {random_tensor({2, 12, 3, 5}, 1)});
+    test::expect_matches_ref(one_node(OpType::DepthToSpace, a, {random_tensor({2, 12, 3, 5}, 0)}), {random_tensor({2, 12, 3, 5}, 1)},
+        {.backends = {"cuda"}, .tol = test::Tol{}});
   }
   SEGRT_REQUIRE_REF(Conv);
   SEGRT_REQUIRE_REF(Concat);
@@ -332,7 +350,8 @@ TEST(CudaOps, DepthToSpaceAndPixelShuffleIntoConcat) {
   int y = g.add_value("y");
   g.add_node(OpType::Relu, "relu", {cat}, {y});
   g.outputs = {y};
-  expect_cuda_matches_ref(g, {random_tensor({2, 8, 5, 6}, 4), random_tensor({2, 3, 10, 12}, 5)});
+  test::expect_matches_ref(g, {random_tensor({2, 8, 5, 6}, 4), random_tensor({2, 3, 10, 12}, 5)},
+      {.backends = {"cuda"}, .tol = test::Tol{}});
 }
 
 TEST(CudaOps, BatchNormalization) {
@@ -340,9 +359,8 @@ TEST(CudaOps, BatchNormalization) {
   SEGRT_REQUIRE_REF(BatchNormalization);
   Attrs a;
   a.set("epsilon", 1e-3);
-  expect_cuda_matches_ref(one_node(OpType::BatchNormalization, a, {random_tensor({2, 7, 5, 3}, 0), random_tensor({7}, 1), random_tensor({7}, 2),
-                                                                   random_tensor({7}, 3), random_tensor({7}, 4, 0.5f, 2)}),
-                          {random_tensor({2, 7, 5, 3}, 5)});
+  test::expect_matches_ref(one_node(OpType::BatchNormalization, a, {random_tensor({2, 7, 5, 3}, 0), random_tensor({7}, 1), random_tensor({7}, 2),
+                                                                   random_tensor({7}, 3), random_tensor({7}, 4, 0.5f, 2)}), {random_tensor({2, 7, 5, 3}, 5)}, {.backends = {"cuda"}, .tol = test::Tol{}});
 }
 
 }  // namespace

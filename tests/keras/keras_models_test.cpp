@@ -13,7 +13,7 @@
 
 #include "import/importer.h"
 #include "import/keras/keras_hdf5.h"
-#include "runtime/tensor_file.h"
+#include "core/tensor_file.h"
 #include "segrt/npy.h"
 #include "keras_test_util.h"
 

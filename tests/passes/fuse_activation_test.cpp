@@ -64,5 +64,32 @@ TEST(FuseActivation, ProducerReadTwiceIsLeftAlone) {
   EXPECT_FALSE(test::first_node(opt, OpType::Add)->attrs.has("fused_activation"));
 }
 
+// The backend is asked: an activation it cannot compute inside the producer
+// stays a node of its own (logged), the others fuse.
+TEST(FuseActivation, AsksTheBackendWhatItFuses) {
+  SEGRT_REQUIRE_REF_KERNEL(Conv);
+  Graph g;
+  int x = g.add_input("x", DType::f32, {1, 2, 6, 7});
+  int c1 = test::add_conv(g, "conv1", x, 2, 4, 3, 5);
+  int s = test::add_unary(g, OpType::Selu, "selu", c1);
+  int c2 = test::add_conv(g, "conv2", s, 4, 3, 1, 7, false);
+  g.outputs.push_back(test::add_unary(g, OpType::Relu, "relu", c2));
+  std::vector<Tensor> in = {test::random_tensor({1, 2, 6, 7}, 3)};
+  std::vector<Shape> shapes = {in[0].shape()};
+  PassLog log;
+  Graph opt = specialize(g, shapes, log);
+  PassOptions o;
+  o.fusible = [](const Graph&, const Node&, const Activation& a) { return a.op != OpType::Selu; };
+  run_optimization_passes(opt, log, o);
+  EXPECT_EQ(test::count_ops(opt, OpType::Selu), 1);
+  EXPECT_EQ(test::count_ops(opt, OpType::Relu), 0);
+  bool logged = false;
+  for (auto& l : log.lines) logged |= l == "fuse_activation: selu (Selu) left unfused: the backend cannot compute it inside conv1";
+  EXPECT_TRUE(logged);
+  auto want = test::run_ref(g, in);
+  auto got = test::run_ref_graph(opt, in);
+  EXPECT_LE(test::max_rel_error(got[0], want[0]), 1e-6);
+}
+
 }  // namespace
 }  // namespace segrt

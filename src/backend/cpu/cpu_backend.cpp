@@ -16,21 +16,25 @@
 #include "backend/ref/ref.h"
 #include "passes/pass.h"
 #include "passes/plan_memory.h"
+#include "core/registry.h"
+#include "core/strides.h"
 
 namespace segrt::cpu {
 
 namespace {
-std::array<std::vector<Lowering>, kNumOps>& table() {
-  static std::array<std::vector<Lowering>, kNumOps> t{};
-  return t;
-}
+struct LoweringTag;
+using Lowerings = Registry<OpType, std::vector<Lowering>, LoweringTag>;  // tried in registration order
 }  // namespace
 
 bool register_lowering(OpType op, Lowering f) {
-  table()[static_cast<int>(op)].push_back(f);
+  Lowerings::slot(op).push_back(f);
   return true;
 }
-const std::vector<Lowering>& lowerings(OpType op) { return table()[static_cast<int>(op)]; }
+const std::vector<Lowering>& lowerings(OpType op) {
+  static const std::vector<Lowering> none;
+  const auto* l = Lowerings::find(op);
+  return l ? *l : none;
+}
 
 dnnl::memory::data_type dnnl_type(DType t) {
   switch (t) {
@@ -59,9 +63,7 @@ dims_t nchw_dims(const Shape& s, bool nhwc) {
 namespace {
 // Row-major strides of an IR shape, permuted into N, C, spatial order for NHWC.
 dims_t view_strides(const Shape& s, bool nhwc) {
-  dims_t st(s.size(), 1);
-  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * std::max<int64_t>(s[d], 1);
-  return nchw_dims(st, nhwc);
+  return nchw_dims(row_major_strides(s), nhwc);
 }
 }  // namespace
 
@@ -130,9 +132,7 @@ md_t Compiler::plain_md(int v) const {
     d.back() *= static_cast<int64_t>(dtype_size(val.dtype));
     t = dnnl::memory::data_type::u8;
   }
-  dims_t st(d.size(), 1);
-  for (size_t i = d.size(); i-- > 1;) st[i - 1] = st[i] * std::max<int64_t>(d[i], 1);
-  return md_t(d, t, st);
+  return md_t(d, t, row_major_strides(d));
 }
 
 md_t Compiler::spatial_view(int v, bool nhwc) const {
@@ -274,20 +274,6 @@ class CpuExecutable : public Executable {
  public:
   CpuExecutable(const Graph& g, const CompileOptions& o) : g_(g), opts_(o), eng_(dnnl::engine::kind::cpu, 0) {
     omp_set_num_threads(thread_count(o.threads));
-    // CPU-only rewrites on this backend's copy of the graph (passes/pass.h).
-    PassLog log;
-    // The U-Net up-convolution as four phase convolutions: 9 of 16 multiply-adds. It pays only
-    // where oneDNN keeps nChw8c (AVX2) fp32 activations, which the phase Concat and the shuffle
-    // stay in; with AVX-512 (nChw16c / AMX formats) or bf16 the shuffle goes through plain
-    // copies and the split lost everywhere on a Sapphire Rapids host (bench/NOTES.md, "bf16").
-    // Options::knobs.cpu_split_upsample (the CLI's SEGRT_CPU_SPLIT=0|1) overrides the choice.
-    const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-    const unsigned avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);  // ISA values are feature bit sets
-    bool split = (isa & avx512) != avx512 && o.precision == "fp32";
-    if (o.knobs.cpu_split_upsample >= 0) split = o.knobs.cpu_split_upsample != 0;
-    if (split) split_upsample_conv(g_, log);
-    concat_in_place(g_, log);  // marks the Concats the rewrites added
-    for (const auto& l : log.lines) o.say(LogLevel::Debug, "cpu: " + l);
     Compiler c(g_, opts_, eng_);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       const Node& n = g_.nodes[i];
@@ -493,9 +479,7 @@ void CpuContext::fetch_into(int v, void* dst) {
     if (dst != ptr_[v]) std::memcpy(dst, ptr_[v], nbytes);
     return;
   }
-  dims_t st(val.shape.size(), 1);
-  for (size_t d = st.size(); d-- > 1;) st[d - 1] = st[d] * val.shape[d];
-  md_t view(nchw_dims(val.shape, s.nhwc), dnnl_type(val.dtype), nchw_dims(st, s.nhwc));
+  md_t view(nchw_dims(val.shape, s.nhwc), dnnl_type(val.dtype), view_strides(val.shape, s.nhwc));
   dnnl::memory src(s.md, exe_.eng_, ptr_[v]), to(view, exe_.eng_, dst);
   dnnl::reorder(src, to).execute(strm_, src, to);
   strm_.wait();
@@ -513,6 +497,29 @@ class CpuBackend : public Backend {
     if (why) *why = std::string("no CPU or reference kernel for ") + op_name(n.op);
     return false;
   }
+  bool has_own_kernel(OpType op) const override { return !lowerings(op).empty(); }
+  // oneDNN computes inside a convolution or matmul only the activations it has as
+  // post-ops; the own loop of Add (elementwise_own.cpp) takes any.
+  bool can_fuse_activation(const Graph&, const Node& producer, const Activation& act) const override {
+    dnnl::algorithm alg;
+    float a, b;
+    return producer.op == OpType::Add || dnnl_eltwise(act.op, act.alpha, act.beta, &alg, &a, &b);
+  }
+
+  void rewrite(Graph& g, const CompileOptions& o, PassLog& log) const override {
+    // The U-Net up-convolution as four phase convolutions: 9 of 16 multiply-adds. It pays only
+    // where oneDNN keeps nChw8c (AVX2) fp32 activations, which the phase Concat and the shuffle
+    // stay in; with AVX-512 (nChw16c / AMX formats) or bf16 the shuffle goes through plain
+    // copies and the split lost everywhere on a Sapphire Rapids host (bench/NOTES.md, "bf16").
+    // Options::knobs.cpu_split_upsample (the CLI's SEGRT_CPU_SPLIT=0|1) overrides the choice.
+    const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const unsigned avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);  // ISA values are feature bit sets
+    bool split = (isa & avx512) != avx512 && o.precision == "fp32";
+    if (o.knobs.cpu_split_upsample >= 0) split = o.knobs.cpu_split_upsample != 0;
+    if (split) split_upsample_conv(g, log);
+    concat_in_place(g, log);  // marks the Concats the rewrites added
+  }
+
   std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) override {
     if (opts.precision == "bf16") {
       SEGRT_CHECK(dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core_bf16, Unsupported,
@@ -521,7 +528,11 @@ class CpuBackend : public Backend {
     }
     SEGRT_CHECK(opts.precision == "fp32" || opts.precision == "bf16", Unsupported, "the CPU backend computes in fp32 or bf16 (asked for ",
                 opts.precision, ")");
-    return std::make_unique<CpuExecutable>(g, opts);
+    Graph r = g;
+    PassLog log;
+    rewrite(r, opts, log);
+    for (const auto& l : log.lines) opts.say(LogLevel::Debug, "cpu: " + l);
+    return std::make_unique<CpuExecutable>(r, opts);
   }
 
  private:

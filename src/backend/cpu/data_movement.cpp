@@ -14,6 +14,7 @@
 #include "ir/ops/slice_util.h"
 #include "ir/ops/transpose_util.h"
 #include "ir/shape.h"
+#include "core/strides.h"
 
 namespace segrt::cpu {
 
@@ -59,11 +60,6 @@ void strided_copy(const uint8_t* src, uint8_t* dst, const StridedCopy& p) {
   }
 }
 
-std::vector<int64_t> row_major_strides(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
-  return st;
-}
 
 // One host step copying plain input x into each output through its plan.
 bool add_copies(Compiler& c, const Node& n, const std::vector<StridedCopy>& plans) {

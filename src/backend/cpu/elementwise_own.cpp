@@ -1,7 +1,7 @@
 // Elementwise ops oneDNN does not compute the reference's way, as own loops:
 // Pow (oneDNN has no binary pow; its eltwise pow needs a constant exponent
 // and rounds differently), Sum, Max and Min of any number of inputs, PRelu,
-// and the arithmetic eltwise.cpp's binary primitive cannot take (both
+// and the arithmetic elementwise_dnnl.cpp's binary primitive cannot take (both
 // operands broadcast, a broadcast first operand of Sub / Div, a fused
 // activation oneDNN has no post-op for). Each value is computed in double
 // and rounded once, as the reference does, so results match it exactly.
@@ -34,7 +34,7 @@ double apply(OpType op, double a, double b) {
 // Maps zero operands to zero, so blocked padding lanes stay zero.
 bool keeps_zero(OpType op) { return op != OpType::Pow && op != OpType::Div; }
 
-// What eltwise.cpp's oneDNN binary lowering takes: two operands, one of the
+// What elementwise_dnnl.cpp's oneDNN binary lowering takes: two operands, one of the
 // output's shape and computed at run time (the first, for Sub and Div).
 bool binary_primitive_takes(const Graph& g, const Node& n) {
   if (n.inputs.size() != 2) return false;
@@ -163,7 +163,7 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
   if (shape_numel(yv.shape) == 0) return *why = "empty output", false;
   const Activation act = Activation::from_fused_attrs(n.attrs);  // written by the fuse pass on Add
   bool arithmetic = n.op != OpType::Pow && n.op != OpType::Sum && n.op != OpType::PRelu;
-  if (arithmetic && binary_primitive_takes(g, n)) return *why = "oneDNN binary (eltwise.cpp)", false;
+  if (arithmetic && binary_primitive_takes(g, n)) return *why = "oneDNN binary (elementwise_dnnl.cpp)", false;
   if (n.op == OpType::PRelu && act.none() && lower_prelu_channels(c, n)) return true;
   std::vector<Operand> ops(n.inputs.size());
   bool same = true;

@@ -8,18 +8,13 @@
 // format oneDNN prefers. A fused activation is an eltwise post-op.
 #include "backend/cpu/cpu.h"
 #include "ir/activation.h"
+#include "core/strides.h"
 
 namespace segrt::cpu {
 
 namespace {
 
 using dt = dnnl::memory::data_type;
-
-dims_t row_major(const dims_t& d) {
-  dims_t st(d.size(), 1);
-  for (size_t i = d.size(); i-- > 1;) st[i - 1] = st[i] * std::max<int64_t>(d[i], 1);
-  return st;
-}
 
 struct Operand {
   int v;
@@ -105,8 +100,8 @@ bool lower_matmul(Compiler& c, const Node& n, std::string* why) {
   if (!append_fused_activation(n, po, why)) return false;
   dnnl::primitive_attr attr;
   attr.set_post_ops(po);
-  return add_matmul(c, n, {n.inputs[0], md_t(ad, dt::f32, row_major(ad))}, {n.inputs[1], md_t(bd, dt::f32, row_major(bd))},
-                    md_t(yd, dt::f32, row_major(yd)), attr);
+  return add_matmul(c, n, {n.inputs[0], md_t(ad, dt::f32, row_major_strides(ad))}, {n.inputs[1], md_t(bd, dt::f32, row_major_strides(bd))},
+                    md_t(yd, dt::f32, row_major_strides(yd)), attr);
 }
 
 bool lower_gemm(Compiler& c, const Node& n, std::string* why) {

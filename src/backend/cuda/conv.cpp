@@ -445,21 +445,43 @@ void prepare_f32(CudaExecutable& ex, ConvStep& cs, const std::string& precision)
   ex.need_workspace(cs.graph ? cs.graph->workspace_bytes() : cs.ch.ws);  // only the chosen path's
 }
 
-bool build_conv3d(BuildCtx& c);
+// Bias in both forms the paths read: the data type (cuDNN's fused call and
+// the graph) and, when the model has one, float32 (the epilogue).
+void upload_bias(BuildCtx& c, ConvStep& cs, int64_t K) {
+  auto& ex = c.ex();
+  std::vector<float> bias(static_cast<size_t>(K), 0.f);
+  if (c.has_input(2)) {
+    auto b = c.in_constant(2)->to_f64_vector();
+    for (int64_t i = 0; i < K; ++i) bias[i] = static_cast<float>(b.at(i));
+    cs.bias_f32 = static_cast<float*>(ex.upload(bias.data(), bias.size() * sizeof(float)));
+  }
+  Tensor bt = Tensor::from_vector(bias, {K}).cast(c.compute_dtype());
+  cs.bias_dev = ex.upload(bt.raw(), bt.nbytes());
+}
 
-bool build_conv(BuildCtx& c) {
+// The sizes of a 2-D (or 1-D, as a unit H axis) Conv / ConvTranspose.
+struct Conv2d {
+  int64_t N, C, H, W, K, OH, OW, group;
+  int64_t IH, IW;  // the input as convolved: H, W plus asymmetric Conv pads (a padded copy)
+  int kh, kw;
+  int sh, sw, dh, dw, pad_t, pad_l, pad_b, pad_r;
+  int ph, pw;      // the symmetric pads cuDNN is given
+  bool nhwc_attr;  // the IR value is channel-last
+};
+
+// False when cuDNN cannot compute the node (the executable then runs it on the host).
+bool conv2d_sizes(BuildCtx& c, Conv2d* d) {
   const Node& n = c.n;
   bool transposed = n.op == OpType::ConvTranspose;
   const Shape& xs_in = c.in_value(0).shape;
   const Tensor* wt = c.in_constant(1);
-  if (xs_in.size() == 5) return build_conv3d(c);
   bool one_d = xs_in.size() == 3;  // [N, C, L] runs as NCHW [N, C, 1, L]
   if ((xs_in.size() != 4 && !one_d) || !wt || wt->rank() != static_cast<int>(xs_in.size()) ||
       !dtype_is_float(c.in_value(0).dtype))
     return false;
   if (c.has_input(2) && !c.in_constant(2)) return false;
-  bool nhwc_attr = n.attrs.s("layout", "NCHW") == "NHWC";
-  if (one_d && nhwc_attr) return false;
+  d->nhwc_attr = n.attrs.s("layout", "NCHW") == "NHWC";
+  if (one_d && d->nhwc_attr) return false;
   ConvGeometry geo = transposed ? conv_transpose_geometry(n.attrs, xs_in, wt->shape())
                                 : conv_geometry(n.attrs, xs_in, wt->shape());
   if (geo.rank() != (one_d ? 1 : 2)) return false;
@@ -470,56 +492,42 @@ bool build_conv(BuildCtx& c) {
   }
   auto as_4d = [one_d](const Shape& s) { return one_d ? Shape{s[0], s[1], 1, s[2]} : s; };
   const Shape xs = as_4d(xs_in), ys = as_4d(c.g.value(n.outputs[0]).shape);
-  int64_t N = xs[0], C = nhwc_attr ? xs[3] : xs[1], H = nhwc_attr ? xs[1] : xs[2], W = nhwc_attr ? xs[2] : xs[3];
-  int64_t K = nhwc_attr ? ys[3] : ys[1], OH = nhwc_attr ? ys[1] : ys[2], OW = nhwc_attr ? ys[2] : ys[3];
-  int64_t group = n.attrs.i("group", 1);
-  int kh = one_d ? 1 : static_cast<int>(wt->dim(2)), kw = static_cast<int>(wt->dim(one_d ? 2 : 3));
-  struct {
-    int sh, sw, dh, dw, pad_t, pad_l, pad_b, pad_r;
-  } win{static_cast<int>(geo.strides[0]), static_cast<int>(geo.strides[1]), static_cast<int>(geo.dilations[0]),
-        static_cast<int>(geo.dilations[1]), static_cast<int>(geo.pads[0]), static_cast<int>(geo.pads[1]),
-        static_cast<int>(geo.pads[2]), static_cast<int>(geo.pads[3])};
-  if (win.pad_t < 0 || win.pad_l < 0) return false;
-  auto cs = std::make_shared<ConvStep>();
-  cs->transposed = transposed;
-  cs->t = c.act_dev();
-  // NCHW models run physically NCHW where the executable says so (strict fp32).
-  Fmt f = nhwc_attr || one_d ? Fmt::Logical : c.ex().channels_fmt();
-  cs->nchw = !nhwc_attr && f == Fmt::Logical;  // 1-D values are never channel-last
-  bool nchw = cs->nchw;
-  Activation fa = Activation::from_fused_attrs(n.attrs);
-  cs->act = act_of(fa);
-  cs->relu_or_none = cs->act.kind == ActKind::None || cs->act.kind == ActKind::Relu;
-  cudnnDataType_t dt = cudnn_type(c.act());
+  bool l = d->nhwc_attr;
+  d->N = xs[0], d->C = l ? xs[3] : xs[1], d->H = l ? xs[1] : xs[2], d->W = l ? xs[2] : xs[3];
+  d->K = l ? ys[3] : ys[1], d->OH = l ? ys[1] : ys[2], d->OW = l ? ys[2] : ys[3];
+  d->group = n.attrs.i("group", 1);
+  d->kh = one_d ? 1 : static_cast<int>(wt->dim(2)), d->kw = static_cast<int>(wt->dim(one_d ? 2 : 3));
+  d->sh = static_cast<int>(geo.strides[0]), d->sw = static_cast<int>(geo.strides[1]);
+  d->dh = static_cast<int>(geo.dilations[0]), d->dw = static_cast<int>(geo.dilations[1]);
+  d->pad_t = static_cast<int>(geo.pads[0]), d->pad_l = static_cast<int>(geo.pads[1]);
+  d->pad_b = static_cast<int>(geo.pads[2]), d->pad_r = static_cast<int>(geo.pads[3]);
+  if (d->pad_t < 0 || d->pad_l < 0) return false;
   // Padding: cuDNN takes one pad per axis. Conv: asymmetric pads go through a
   // padded copy. ConvTranspose: the begin pad places the output; the end pad
   // and output_padding only set its size, which cuDNN must accept.
-  int ph = win.pad_t, pw = win.pad_l;
-  int64_t IH = H, IW = W;
+  d->ph = d->pad_t, d->pw = d->pad_l;
+  d->IH = d->H, d->IW = d->W;
   if (transposed) {
-    auto ok = [](int64_t in, int64_t out, int p, int k, int s, int d) {
-      return (out + 2 * p - d * (k - 1) - 1) / s + 1 == in && out + 2 * p - d * (k - 1) - 1 >= 0;
+    auto ok = [](int64_t in, int64_t out, int p, int k, int s, int dil) {
+      return (out + 2 * p - dil * (k - 1) - 1) / s + 1 == in && out + 2 * p - dil * (k - 1) - 1 >= 0;
     };
-    if (!ok(H, OH, ph, kh, win.sh, win.dh) || !ok(W, OW, pw, kw, win.sw, win.dw)) return false;
-  } else if (win.pad_t != win.pad_b || win.pad_l != win.pad_r) {
-    ph = pw = 0;
-    IH = H + win.pad_t + win.pad_b;
-    IW = W + win.pad_l + win.pad_r;
+    if (!ok(d->H, d->OH, d->ph, d->kh, d->sh, d->dh) || !ok(d->W, d->OW, d->pw, d->kw, d->sw, d->dw)) return false;
+  } else if (d->pad_t != d->pad_b || d->pad_l != d->pad_r) {
+    d->ph = d->pw = 0;
+    d->IH = d->H + d->pad_t + d->pad_b;
+    d->IW = d->W + d->pad_l + d->pad_r;
   }
-  SEGRT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(cs->d.conv, ph, pw, win.sh, win.sw, win.dh, win.dw,
-                                                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-  SEGRT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(cs->d.conv, static_cast<int>(group)));
-  SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs->d.conv, wanted_math(c.precision())));
-  set_4d(cs->d.x, nchw, dt, N, C, IH, IW);
-  set_4d(cs->d.y, nchw, dt, N, K, OH, OW);
-  set_4d(cs->d.b, nchw, dt, 1, K, 1, 1);
-  SEGRT_CUDNN_CHECK(cudnnSetActivationDescriptor(
-      cs->d.act, cs->act.kind == ActKind::Relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
-      CUDNN_NOT_PROPAGATE_NAN, 0.0));
-  // Weights: Conv OIHW and ConvTranspose IOHW are cuDNN's NCHW filter order;
-  // channel-last data wants them as [dim0][kh][kw][dim1] (KRSC).
+  return true;
+}
+
+// Weights: Conv OIHW and ConvTranspose IOHW are cuDNN's NCHW filter order;
+// channel-last data wants them as [dim0][kh][kw][dim1] (KRSC).
+void upload_filter(BuildCtx& c, ConvStep& cs, const Conv2d& d, cudnnDataType_t dt) {
+  const Tensor* wt = c.in_constant(1);
+  bool nchw = cs.nchw;
+  int kh = d.kh, kw = d.kw;
   int64_t d0 = wt->dim(0), d1 = wt->dim(1);
-  SEGRT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(cs->d.w, dt, nchw ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC,
+  SEGRT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(cs.d.w, dt, nchw ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC,
                                                static_cast<int>(d0), static_cast<int>(d1), kh, kw));
   Tensor w32 = wt->to_f32();
   Tensor krsc = uninitialized_tensor(DType::f32, nchw ? Shape{d0, d1, kh, kw} : Shape{d0, kh, kw, d1});
@@ -532,65 +540,101 @@ bool build_conv(BuildCtx& c) {
           int64_t from = ((a * d1 + b) * kh + y) * kw + x;
           dst[nchw ? from : ((a * kh + y) * kw + x) * d1 + b] = src[from];
         }
-  Tensor wdev = krsc.cast(c.act());
-  auto& ex = c.ex();
-  cs->w = ex.upload(wdev.raw(), wdev.nbytes());
-  std::vector<float> bias(static_cast<size_t>(K), 0.f);
-  bool has_bias = c.has_input(2);
-  if (has_bias) {
-    auto b = c.in_constant(2)->to_f64_vector();
-    for (int64_t i = 0; i < K; ++i) bias[i] = static_cast<float>(b.at(i));
+  Tensor wdev = krsc.cast(c.compute_dtype());
+  cs.w = c.ex().upload(wdev.raw(), wdev.nbytes());
+}
+
+// Asymmetric Conv pads: the input is first copied into xpad with the pads.
+void plan_pre_pad(BuildCtx& c, ConvStep& cs, const Conv2d& d) {
+  const int64_t N = d.N, C = d.C, H = d.H, W = d.W, IH = d.IH, IW = d.IW;
+  bool nchw = cs.nchw;
+  cs.xpad = c.temp(c.compute_dtype(), nchw ? Shape{N, C, IH, IW} : Shape{N, IH, IW, C});
+  PadParams& p = cs.pre_pad;
+  p.rank = 4;
+  int64_t in[4] = {N, H, W, C}, out[4] = {N, IH, IW, C}, beg[4] = {0, d.pad_t, d.pad_l, 0};
+  if (nchw) {
+    int64_t in_c[4] = {N, C, H, W}, out_c[4] = {N, C, IH, IW}, beg_c[4] = {0, 0, d.pad_t, d.pad_l};
+    std::copy(in_c, in_c + 4, in);
+    std::copy(out_c, out_c + 4, out);
+    std::copy(beg_c, beg_c + 4, beg);
   }
-  Tensor bt = Tensor::from_vector(bias, {K}).cast(c.act());
-  cs->bias_dev = ex.upload(bt.raw(), bt.nbytes());
-  if (has_bias) cs->bias_f32 = static_cast<float*>(ex.upload(bias.data(), bias.size() * sizeof(float)));
-  cs->rows = N * OH * OW;
-  cs->k = K;
-  cs->n = N;
-  cs->hw = OH * OW;
-  cs->x = c.input(0, f);
-  cs->has_residual = !transposed && c.has_input(3);
-  if (cs->has_residual) cs->z = c.input(3, f);
-  if (IH != H || IW != W) {
-    cs->xpad = c.temp(c.act(), nchw ? Shape{N, C, IH, IW} : Shape{N, IH, IW, C});
-    PadParams& p = cs->pre_pad;
-    p.rank = 4;
-    int64_t in[4] = {N, H, W, C}, out[4] = {N, IH, IW, C}, beg[4] = {0, win.pad_t, win.pad_l, 0};
-    if (nchw) {
-      int64_t in_c[4] = {N, C, H, W}, out_c[4] = {N, C, IH, IW}, beg_c[4] = {0, 0, win.pad_t, win.pad_l};
-      std::copy(in_c, in_c + 4, in);
-      std::copy(out_c, out_c + 4, out);
-      std::copy(beg_c, beg_c + 4, beg);
-    }
-    for (int i = 0; i < 4; ++i) {
-      p.in[i] = in[i];
-      p.out[i] = out[i];
-      p.begin[i] = beg[i];
-    }
+  for (int i = 0; i < 4; ++i) {
+    p.in[i] = in[i];
+    p.out[i] = out[i];
+    p.begin[i] = beg[i];
   }
-  cs->y = c.output(0, f);
-  cs->key = std::string(transposed ? "T" : "F") + c.precision() + (nchw ? " nchw" : " nhwc") + (no_transforms(ex) ? " nowino" : "") + " x" + std::to_string(N) + "," +
-            std::to_string(C) + "," + std::to_string(IH) + "," + std::to_string(IW) + " w" + std::to_string(d0) + "," +
-            std::to_string(d1) + "," + std::to_string(kh) + "," + std::to_string(kw) + " p" + std::to_string(ph) +
-            "," + std::to_string(pw) + " s" + std::to_string(win.sh) + "," + std::to_string(win.sw) + " d" +
-            std::to_string(win.dh) + "," + std::to_string(win.dw) + " g" + std::to_string(group) + " o" +
-            std::to_string(OH) + "," + std::to_string(OW) + " a" + std::to_string(static_cast<int>(cs->act.kind)) +
-            (cs->has_residual ? "r" : "");
-  GraphConvSpec& sp = cs->spec;
+}
+
+// The algorithm-cache key: everything the choice depends on.
+std::string conv2d_key(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, int64_t d0, int64_t d1) {
+  auto n = [](int64_t v) { return std::to_string(v); };
+  return std::string(cs.transposed ? "T" : "F") + c.precision() + (cs.nchw ? " nchw" : " nhwc") +
+         (no_transforms(c.ex()) ? " nowino" : "") + " x" + n(d.N) + "," + n(d.C) + "," + n(d.IH) + "," + n(d.IW) + " w" +
+         n(d0) + "," + n(d1) + "," + n(d.kh) + "," + n(d.kw) + " p" + n(d.ph) + "," + n(d.pw) + " s" + n(d.sh) + "," +
+         n(d.sw) + " d" + n(d.dh) + "," + n(d.dw) + " g" + n(d.group) + " o" + n(d.OH) + "," + n(d.OW) + " a" +
+         n(static_cast<int>(cs.act.kind)) + (cs.has_residual ? "r" : "");
+}
+
+// fp16 / bf16: the cuDNN graph (conv + bias + residual + ReLU in one plan).
+GraphConvSpec graph_spec(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, cudnnDataType_t dt) {
+  GraphConvSpec sp;
   sp.io = dt;
-  sp.nchw = nchw;
-  sp.n = N; sp.c = C; sp.h = H; sp.w = W;
-  sp.k = K; sp.r = kh; sp.s = kw; sp.oh = OH; sp.ow = OW;
-  sp.groups = group;
-  sp.pad_pre[0] = win.pad_t; sp.pad_pre[1] = win.pad_l;
-  sp.pad_post[0] = win.pad_b; sp.pad_post[1] = win.pad_r;
-  sp.stride[0] = win.sh; sp.stride[1] = win.sw;
-  sp.dilation[0] = win.dh; sp.dilation[1] = win.dw;
+  sp.nchw = cs.nchw;
+  sp.n = d.N; sp.c = d.C; sp.h = d.H; sp.w = d.W;
+  sp.k = d.K; sp.r = d.kh; sp.s = d.kw; sp.oh = d.OH; sp.ow = d.OW;
+  sp.groups = d.group;
+  sp.pad_pre[0] = d.pad_t; sp.pad_pre[1] = d.pad_l;
+  sp.pad_post[0] = d.pad_b; sp.pad_post[1] = d.pad_r;
+  sp.stride[0] = d.sh; sp.stride[1] = d.sw;
+  sp.dilation[0] = d.dh; sp.dilation[1] = d.dw;
   sp.bias = true;  // a zero bias when the model has none: one graph shape for all
-  sp.residual = cs->has_residual;
-  sp.relu = cs->act.kind == ActKind::Relu;
+  sp.residual = cs.has_residual;
+  sp.relu = cs.act.kind == ActKind::Relu;
   sp.allow_tensor_cores = c.precision() != "fp32";
-  sp.allow_transforms = !no_transforms(ex);
+  sp.allow_transforms = !no_transforms(c.ex());
+  return sp;
+}
+
+bool build_conv3d(BuildCtx& c);
+
+bool build_conv(BuildCtx& c) {
+  const Node& n = c.n;
+  if (c.in_value(0).shape.size() == 5) return build_conv3d(c);
+  Conv2d d;
+  if (!conv2d_sizes(c, &d)) return false;
+  bool one_d = c.in_value(0).shape.size() == 3;
+  auto cs = std::make_shared<ConvStep>();
+  cs->transposed = n.op == OpType::ConvTranspose;
+  cs->t = c.compute_dev();
+  // NCHW models run physically NCHW where the executable says so (strict fp32).
+  Fmt f = d.nhwc_attr || one_d ? Fmt::Logical : c.ex().channels_fmt();
+  cs->nchw = !d.nhwc_attr && f == Fmt::Logical;  // 1-D values are never channel-last
+  cs->act = act_of(Activation::from_fused_attrs(n.attrs));
+  cs->relu_or_none = cs->act.kind == ActKind::None || cs->act.kind == ActKind::Relu;
+  cudnnDataType_t dt = cudnn_type(c.compute_dtype());
+  SEGRT_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(cs->d.conv, d.ph, d.pw, d.sh, d.sw, d.dh, d.dw,
+                                                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionGroupCount(cs->d.conv, static_cast<int>(d.group)));
+  SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs->d.conv, wanted_math(c.precision())));
+  set_4d(cs->d.x, cs->nchw, dt, d.N, d.C, d.IH, d.IW);
+  set_4d(cs->d.y, cs->nchw, dt, d.N, d.K, d.OH, d.OW);
+  set_4d(cs->d.b, cs->nchw, dt, 1, d.K, 1, 1);
+  SEGRT_CUDNN_CHECK(cudnnSetActivationDescriptor(
+      cs->d.act, cs->act.kind == ActKind::Relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+      CUDNN_NOT_PROPAGATE_NAN, 0.0));
+  upload_filter(c, *cs, d, dt);
+  upload_bias(c, *cs, d.K);
+  cs->rows = d.N * d.OH * d.OW;
+  cs->k = d.K;
+  cs->n = d.N;
+  cs->hw = d.OH * d.OW;
+  cs->x = c.input(0, f);
+  cs->has_residual = !cs->transposed && c.has_input(3);
+  if (cs->has_residual) cs->z = c.input(3, f);
+  if (d.IH != d.H || d.IW != d.W) plan_pre_pad(c, *cs, d);
+  cs->y = c.output(0, f);
+  cs->key = conv2d_key(c, *cs, d, c.in_constant(1)->dim(0), c.in_constant(1)->dim(1));
+  cs->spec = graph_spec(c, *cs, d, dt);
   std::string precision = c.precision();
   auto info = [cs] {
     char b[320];
@@ -602,6 +646,7 @@ bool build_conv(BuildCtx& c) {
                     cs->ch.ms, cs->ch.ws >> 20, cs->key.c_str());
     return std::string(b);
   };
+  auto& ex = c.ex();
   c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); },
          [&ex, cs, precision] {
            if (cs->t == DevType::f32) return prepare_f32(ex, *cs, precision);
@@ -657,12 +702,12 @@ bool build_conv3d(BuildCtx& c) {
     }
   auto cs = std::make_shared<ConvStep>();
   cs->transposed = transposed;
-  cs->t = c.act_dev();
+  cs->t = c.compute_dev();
   cs->nchw = true;
   cs->nd = true;
   cs->act = act_of(Activation::from_fused_attrs(n.attrs));
   cs->relu_or_none = false;  // no fused cuDNN call for Nd: convolve, then the epilogue
-  cudnnDataType_t dt = cudnn_type(c.act());
+  cudnnDataType_t dt = cudnn_type(c.compute_dtype());
   auto packed = [](const int* d, int* st) {
     st[4] = 1;
     for (int i = 3; i >= 0; --i) st[i] = st[i + 1] * d[i + 1];
@@ -688,16 +733,9 @@ bool build_conv3d(BuildCtx& c) {
   SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs->d.conv, wanted_math(c.precision())));
   // Weights: Conv OIDHW / ConvTranspose IODHW are cuDNN's NCHW-order Nd filters.
   auto& ex = c.ex();
-  Tensor wdev = wt->to_f32().cast(c.act());
+  Tensor wdev = wt->to_f32().cast(c.compute_dtype());
   cs->w = ex.upload(wdev.raw(), wdev.nbytes());
-  std::vector<float> bias(static_cast<size_t>(K), 0.f);
-  if (c.has_input(2)) {
-    auto b = c.in_constant(2)->to_f64_vector();
-    for (int64_t i = 0; i < K; ++i) bias[i] = static_cast<float>(b.at(i));
-    cs->bias_f32 = static_cast<float*>(ex.upload(bias.data(), bias.size() * sizeof(float)));
-  }
-  Tensor bt = Tensor::from_vector(bias, {K}).cast(c.act());
-  cs->bias_dev = ex.upload(bt.raw(), bt.nbytes());
+  upload_bias(c, *cs, K);
   cs->k = K;
   cs->n = N;
   cs->hw = ys[2] * ys[3] * ys[4];
@@ -706,7 +744,7 @@ bool build_conv3d(BuildCtx& c) {
   cs->has_residual = !transposed && c.has_input(3);
   if (cs->has_residual) cs->z = c.input(3, Fmt::Logical);
   if (asym) {
-    cs->xpad = c.temp(c.act(), {N, C, in_p[0], in_p[1], in_p[2]});
+    cs->xpad = c.temp(c.compute_dtype(), {N, C, in_p[0], in_p[1], in_p[2]});
     PadParams& p = cs->pre_pad;
     p.rank = 5;
     for (int i = 0; i < 5; ++i) {

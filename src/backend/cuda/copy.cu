@@ -1,4 +1,4 @@
-// Strided copy with type conversion and fill (see copy.cuh).
+// Strided copy with type conversion (see copy.cuh).
 #include "backend/cuda/copy.cuh"
 #include "backend/cuda/cast.cuh"
 #include "backend/cuda/device_util.cuh"
@@ -27,12 +27,6 @@ __global__ void strided_copy_kernel(const TI* in, TO* out, Strides st, OutStride
     else
       *dst = from_f<TO>(to_f(in[oi]));
   }
-}
-
-template <class T>
-__global__ void fill_kernel(T* out, int64_t n, float v) {
-  T x = from_f<T>(v);
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) out[i] = x;
 }
 
 template <class V>
@@ -153,14 +147,6 @@ void launch_strided_copy(const void* in, DevType tin, void* out, DevType tout, c
       strided_copy_kernel<TI, TO><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const TI*>(in), static_cast<TO*>(out),
                                                                       st, os, out_strides == nullptr, n);
     });
-  });
-}
-
-void launch_fill(void* out, DevType t, int64_t n, float v, cudaStream_t s) {
-  if (n == 0) return;
-  dispatch_float(t, [&](auto a) {
-    using T = decltype(a);
-    fill_kernel<T><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<T*>(out), n, v);
   });
 }
 

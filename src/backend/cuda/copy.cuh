@@ -10,8 +10,6 @@ namespace segrt::cuda {
 // where out itself is addressed with out_strides (nullptr: contiguous).
 void launch_strided_copy(const void* in, DevType tin, void* out, DevType tout, const Strides& st,
                          const int64_t* out_strides, cudaStream_t s);
-// Fills n elements with v (converted to t).
-void launch_fill(void* out, DevType t, int64_t n, float v, cudaStream_t s);
 
 }  // namespace segrt::cuda
 

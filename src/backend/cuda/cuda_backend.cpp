@@ -97,6 +97,14 @@ class CudaBackend : public Backend {
     return false;
   }
 
+  bool has_own_kernel(OpType op) const override { return builder(op) != nullptr; }
+
+  // Nearest 2x upsample + 'same' Conv as a sub-pixel Conv + DepthToSpace
+  // (knobs.cuda_subpixel = false, the CLI's SEGRT_CUDA_NO_SUBPIXEL=1, keeps the model's form).
+  void rewrite(Graph& g, const CompileOptions& opts, PassLog& log) const override {
+    if (opts.knobs.cuda_subpixel) fold_upsample_conv(g, log);
+  }
+
   std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) override {
     std::string why;
     SEGRT_CHECK(available(&why), Device, "CUDA backend unavailable: ", why);
@@ -105,7 +113,11 @@ class CudaBackend : public Backend {
     SEGRT_CHECK(opts.device >= 0 && opts.device < count, InvalidInput, "--device ", opts.device,
                 " does not exist (", count, " CUDA device(s))");
     SEGRT_CHECK(available_for(opts.precision, opts.device, &why), Device, "CUDA backend: ", why);
-    auto exe = std::make_unique<CudaExecutable>(g, opts, weights_);
+    Graph r = g;
+    PassLog log;
+    rewrite(r, opts, log);
+    for (const auto& l : log.lines) opts.say(LogLevel::Debug, "cuda: " + l);
+    auto exe = std::make_unique<CudaExecutable>(r, opts, weights_);
     exe->init();
     return exe;
   }

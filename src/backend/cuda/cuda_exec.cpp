@@ -39,32 +39,8 @@ DevType dev_type(DType t) {
 }
 
 Act act_of(const Activation& a) {
-  Act r;
-  r.alpha = a.alpha;
-  r.beta = a.beta;
-  switch (a.op) {
-    case OpType::Identity: r.kind = ActKind::None; break;
-    case OpType::Relu: r.kind = ActKind::Relu; break;
-    case OpType::LeakyRelu: r.kind = ActKind::LeakyRelu; break;
-    case OpType::Elu: r.kind = ActKind::Elu; break;
-    case OpType::Selu: r.kind = ActKind::Selu; break;
-    case OpType::Sigmoid: r.kind = ActKind::Sigmoid; break;
-    case OpType::HardSigmoid: r.kind = ActKind::HardSigmoid; break;
-    case OpType::HardSwish: r.kind = ActKind::HardSwish; break;
-    case OpType::Tanh: r.kind = ActKind::Tanh; break;
-    case OpType::Softplus: r.kind = ActKind::Softplus; break;
-    case OpType::Softsign: r.kind = ActKind::Softsign; break;
-    case OpType::Gelu: r.kind = ActKind::Gelu; break;
-    case OpType::Erf: r.kind = ActKind::Erf; break;
-    case OpType::Exp: r.kind = ActKind::Exp; break;
-    case OpType::Sqrt: r.kind = ActKind::Sqrt; break;
-    case OpType::Neg: r.kind = ActKind::Neg; break;
-    case OpType::Abs: r.kind = ActKind::Abs; break;
-    case OpType::Clip: r.kind = ActKind::Clip; break;
-    case OpType::ThresholdedRelu: r.kind = ActKind::ThresholdedRelu; break;
-    default: SEGRT_FAIL(Internal, "not an activation: ", op_name(a.op));
-  }
-  return r;
+  SEGRT_CHECK(Activation::is_activation(a.op), Internal, "not an activation: ", op_name(a.op));
+  return Act{activation_kind(a.op), a.alpha, a.beta};
 }
 
 int phys_axis(int axis, int rank, Fmt fmt) {
@@ -164,8 +140,8 @@ Builder builder(OpType op) { return builders()[static_cast<int>(op)]; }
 
 // ---------------------------------------------------------------- BuildCtx
 
-DType BuildCtx::act() const { return ex_.act(); }
-DevType BuildCtx::act_dev() const { return dev_type(ex_.act()); }
+DType BuildCtx::compute_dtype() const { return ex_.act(); }
+DevType BuildCtx::compute_dev() const { return dev_type(ex_.act()); }
 const std::string& BuildCtx::precision() const { return ex_.opts().precision; }
 
 const Tensor* BuildCtx::in_constant(int i) const {
@@ -387,11 +363,6 @@ void CudaExecutable::init() {
   }
   device_ = opts_.device;
   SEGRT_CUDA_CHECK(cudaSetDevice(device_));
-  if (opts_.knobs.cuda_subpixel) {
-    PassLog log;
-    fold_upsample_conv(g_, log);
-    for (const auto& l : log.lines) opts_.say(LogLevel::Debug, "cuda: " + l);
-  }
   using clock = std::chrono::steady_clock;
   auto ms = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   auto t0 = clock::now();

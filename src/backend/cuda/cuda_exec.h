@@ -69,12 +69,13 @@ class BuildCtx {
   BuildCtx(CudaExecutable& ex, const Graph& g, const Node& n, int node_index)
       : ex_(ex), g(g), n(n), node_index(node_index) {}
   CudaExecutable& ex() { return ex_; }
+  const CudaExecutable& ex() const { return ex_; }
   const Graph& g;
   const Node& n;
   int node_index;
 
-  DType act() const;  // device type of float activations for this precision
-  DevType act_dev() const;
+  DType compute_dtype() const;  // the type float values are stored in at this precision
+  DevType compute_dev() const;
   const std::string& precision() const;
   bool has_input(int i) const { return i < static_cast<int>(n.inputs.size()) && n.inputs[i] >= 0; }
   const Value& in_value(int i) const { return g.value(n.inputs.at(i)); }

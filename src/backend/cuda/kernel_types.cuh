@@ -1,10 +1,13 @@
 // Plain types shared by the CUDA kernels (.cu) and the host code that launches
 // them: storage types, activation codes and small by-value argument structs.
-// No segrt headers here, so nvcc never compiles the framework.
+// No framework headers here (activation_math.h is plain math), so nvcc never
+// compiles the framework.
 #pragma once
 #include <cstdint>
 
 #include <cuda_runtime.h>
+
+#include "ir/activation_math.h"
 
 namespace segrt::cuda {
 
@@ -21,13 +24,10 @@ constexpr int dev_size(DevType t) {
                                                    : 1;
 }
 
-// Activation codes; alpha/beta carry the parameters exactly as
-// segrt::Activation does (Selu: alpha, gamma in beta; Clip: min, max;
-// Gelu: alpha != 0 means the tanh approximation).
-enum class ActKind : int {
-  None, Relu, LeakyRelu, Elu, Selu, Sigmoid, HardSigmoid, HardSwish, Tanh, Softplus,
-  Softsign, Gelu, Erf, Exp, Sqrt, Neg, Abs, Clip, ThresholdedRelu
-};
+// Activation codes, one per SEGRT_ACT line of ops.def (ir/activation_math.h,
+// which holds the formulas and, like this file, includes no framework header);
+// alpha/beta carry the parameters exactly as segrt::Activation does.
+using ActKind = act::Kind;
 struct Act {
   ActKind kind = ActKind::None;
   float alpha = 0.f, beta = 0.f;

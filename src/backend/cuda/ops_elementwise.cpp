@@ -33,7 +33,7 @@ bool build_unary(BuildCtx& c) {
   int x = c.input(0, f);
   int y = c.output(0, f);
   int64_t n = shape_numel(c.g.value(c.n.outputs[0]).shape);
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   auto& ex = c.ex();
   c.step([&ex, x, y, n, t, a](cudaStream_t s) { launch_unary(ex.ptr(x), ex.ptr(y), t, n, a, s); });
   return true;
@@ -79,7 +79,7 @@ bool build_binary(BuildCtx& c) {
   Act act = act_of(fa);
   int y = c.output(0, f);
   BinOp op = bin_op(c.n.op);
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   auto& ex = c.ex();
   Strides yview = broadcast_view(os, os, f);
   int64_t n = shape_numel(os);
@@ -123,7 +123,7 @@ bool build_batchnorm(BuildCtx& c) {
   int x = c.input(0, f);
   int y = c.output(0, f);
   Act act = act_of(Activation::from_fused_attrs(c.n.attrs));
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   int64_t total = shape_numel(xs);
   if (f == Fmt::Nhwc || channels_last) {
     int64_t rows = total / static_cast<int64_t>(C);
@@ -142,26 +142,9 @@ bool build_batchnorm(BuildCtx& c) {
   return true;
 }
 
-}  // namespace
+const bool activations_registered = register_for_activations(register_builder, build_unary);
 
-SEGRT_CUDA_OP(Relu, build_unary);
-SEGRT_CUDA_OP(LeakyRelu, build_unary);
-SEGRT_CUDA_OP(Elu, build_unary);
-SEGRT_CUDA_OP(Selu, build_unary);
-SEGRT_CUDA_OP(Sigmoid, build_unary);
-SEGRT_CUDA_OP(HardSigmoid, build_unary);
-SEGRT_CUDA_OP(HardSwish, build_unary);
-SEGRT_CUDA_OP(Tanh, build_unary);
-SEGRT_CUDA_OP(Softplus, build_unary);
-SEGRT_CUDA_OP(Softsign, build_unary);
-SEGRT_CUDA_OP(Gelu, build_unary);
-SEGRT_CUDA_OP(Erf, build_unary);
-SEGRT_CUDA_OP(Exp, build_unary);
-SEGRT_CUDA_OP(Sqrt, build_unary);
-SEGRT_CUDA_OP(Neg, build_unary);
-SEGRT_CUDA_OP(Abs, build_unary);
-SEGRT_CUDA_OP(Clip, build_unary);
-SEGRT_CUDA_OP(ThresholdedRelu, build_unary);
+}  // namespace
 
 SEGRT_CUDA_OP(Add, build_binary);
 SEGRT_CUDA_OP(Sub, build_binary);

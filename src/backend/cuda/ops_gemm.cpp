@@ -93,7 +93,7 @@ void add_gemm_steps(BuildCtx& c, const GemmShape& g, int a, int b, int y, float 
   });
   Act act = act_of(Activation::from_fused_attrs(c.n.attrs));
   if (act.kind != ActKind::None) {
-    DevType t = c.act_dev();
+    DevType t = c.compute_dev();
     c.step([&ex, y, t, numel, act](cudaStream_t s) { launch_unary(ex.ptr(y), ex.ptr(y), t, numel, act, s); });
   }
 }
@@ -124,7 +124,7 @@ bool build_gemm(BuildCtx& c) {
   auto& ex = c.ex();
   if (cc >= 0) {
     Strides view = broadcast_view(c.in_value(2).shape, ys, Fmt::Logical);
-    DevType t = c.act_dev();
+    DevType t = c.compute_dev();
     c.step([&ex, cc, y, view, t](cudaStream_t s) { launch_strided_copy(ex.ptr(cc), t, ex.ptr(y), t, view, nullptr, s); });
   }
   add_gemm_steps(c, g, a, b, y, alpha, cc >= 0 ? beta : 0.f);

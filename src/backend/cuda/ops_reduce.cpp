@@ -44,7 +44,7 @@ bool build_reduce_mean(BuildCtx& c) {
   // The kept axes in logical order are the output's, dense: with or without
   // keepdims (size-1 axes) the bytes are the same.
   int y = c.output(0, Fmt::Logical);
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   auto& ex = c.ex();
   c.step([&ex, x, y, t, v](cudaStream_t s) { launch_reduce_mean(ex.ptr(x), ex.ptr(y), t, v, s); });
   return true;
@@ -71,7 +71,7 @@ bool build_instance_norm(BuildCtx& c) {
   int sc = c.input(1, Fmt::Logical);
   int bi = c.input(2, Fmt::Logical);
   int y = c.output(0, f);
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   auto& ex = c.ex();
   c.step([&ex, x, y, sc, bi, t, p](cudaStream_t s) {
     launch_instance_norm(ex.ptr(x), ex.ptr(y), ex.ptr(sc), ex.ptr(bi), t, p, s);

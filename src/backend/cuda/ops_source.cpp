@@ -8,25 +8,16 @@
 
 #include "backend/cuda/cuda_exec.h"
 #include "backend/ref/ref.h"
+#include "ir/ops/shape_util.h"
 
 namespace segrt::cuda {
 
 namespace {
 
-Tensor shape_value(const Node& n, const Shape& s) {
-  int64_t r = static_cast<int64_t>(s.size());
-  int64_t start = n.attrs.i("start", 0), end = n.attrs.i("end", r);
-  if (start < 0) start += r;
-  if (end < 0) end += r;
-  start = std::clamp<int64_t>(start, 0, r);
-  end = std::clamp<int64_t>(end, start, r);
-  return Tensor::from_i64(std::vector<int64_t>(s.begin() + start, s.begin() + end), {end - start});
-}
-
 bool build_source(BuildCtx& c) {
   Tensor t;
   if (c.n.op == OpType::Shape) {
-    t = shape_value(c.n, c.in_value(0).shape);
+    t = shape_op_value(c.n.attrs, c.in_value(0).shape);
   } else {
     std::vector<const Tensor*> ins;
     for (size_t i = 0; i < c.n.inputs.size(); ++i) {

@@ -56,7 +56,7 @@ bool build_resize(BuildCtx& c) {
   }
   int x = c.input(0, f);
   int y = c.output(0, f);
-  DevType dt = c.act_dev();
+  DevType dt = c.compute_dev();
   c.step([&ex, x, y, dt, t](cudaStream_t s) { launch_resize(ex.ptr(x), ex.ptr(y), dt, t, s); });
   return true;
 }
@@ -84,7 +84,7 @@ bool build_maxpool_indices(BuildCtx& c) {
   int x = c.input(0, Fmt::Logical);
   int y = c.output(0, Fmt::Logical);
   int idx = c.output(1, Fmt::Logical);
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   auto& ex = c.ex();
   c.step([&ex, x, y, idx, t, p](cudaStream_t s) {
     launch_maxpool_indices(ex.ptr(x), ex.ptr(y), static_cast<int64_t*>(ex.ptr(idx)), t, p, s);
@@ -130,7 +130,7 @@ bool build_pool(BuildCtx& c) {
   bool nchw = !nhwc_attr && f == Fmt::Logical;
   int x = c.input(0, f);
   int y = c.output(0, f);
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   c.step([&ex, x, y, t, p, nchw](cudaStream_t s) {
     if (nchw) launch_pool_nchw(ex.ptr(x), ex.ptr(y), t, p, s);
     else launch_pool_nhwc(ex.ptr(x), ex.ptr(y), t, p, s);
@@ -171,7 +171,7 @@ bool build_pad(BuildCtx& c) {
   }
   int x = c.input(0, f);
   int y = c.output(0, f);
-  DevType t = c.act_dev();
+  DevType t = c.compute_dev();
   auto& ex = c.ex();
   c.step([&ex, x, y, t, p](cudaStream_t s) { launch_pad(ex.ptr(x), ex.ptr(y), t, p, s); });
   return true;

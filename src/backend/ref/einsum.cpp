@@ -13,7 +13,7 @@ namespace {
 // (0 for labels it lacks and for its broadcast size-1 dims).
 std::vector<int64_t> label_strides(const std::string& labels, const std::string& dims, const Shape& shape) {
   std::vector<int64_t> st(labels.size(), 0);
-  auto own = strides_of(shape);
+  auto own = row_major_strides(shape);
   for (size_t d = 0; d < dims.size(); ++d)
     if (shape[d] != 1) st[labels.find(dims[d])] += own[d];  // a repeated label (diagonal) adds up
   return st;

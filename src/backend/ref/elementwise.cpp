@@ -1,5 +1,5 @@
-// Reference elementwise kernels: unary activations through Activation (the
-// same definitions fused paths use) and broadcasting binary arithmetic.
+// Reference elementwise kernels: every activation of ops.def through
+// Activation (the formulas fused paths and the CUDA kernels use) and broadcasting binary arithmetic.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -10,15 +10,9 @@
 
 namespace segrt::ref {
 
-std::vector<int64_t> strides_of(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
-  return st;
-}
-
 std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
   std::vector<int64_t> st(out.size(), 0);
-  auto in_st = strides_of(in);
+  auto in_st = row_major_strides(in);
   size_t off = out.size() - in.size();
   for (size_t d = 0; d < in.size(); ++d) st[d + off] = in[d] == 1 ? 0 : in_st[d];
   return st;
@@ -26,8 +20,20 @@ std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
 
 namespace {
 
-// Unary activations: attributes are read into an Activation once per node.
-void unary_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+// Neg, Abs and Clip on integer tensors: exact int64 arithmetic (an absent Clip bound is unbounded).
+void integer_activation(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  if (n.op == OpType::Clip && in.size() > 1 && in[1]) lo = in[1]->to_i64_vector().at(0);
+  if (n.op == OpType::Clip && in.size() > 2 && in[2]) hi = in[2]->to_i64_vector().at(0);
+  auto v = in[0]->to_i64_vector();
+  for (auto& x : v)
+    x = n.op == OpType::Neg ? -x : n.op == OpType::Abs ? (x < 0 ? -x : x) : std::min(std::max(x, lo), hi);
+  out[0] = Tensor::from_i64(v, in[0]->shape()).cast(out[0].dtype());
+}
+
+// Activations: attributes are read into an Activation once per node.
+void activation_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
+  if (!dtype_is_float(in[0]->dtype())) return integer_activation(n, in, out);
   Activation a = Activation::from_attrs(n.op, n.attrs);
   if (n.op == OpType::Clip) {  // bounds are (optional) inputs
     if (in.size() > 1 && in[1]) a.alpha = static_cast<float>(in[1]->to_f64_vector().at(0));
@@ -39,25 +45,6 @@ void unary_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vect
   float* py = y.data<float>();
   for (int64_t i = 0; i < x.numel(); ++i) py[i] = a(px[i]);
   out[0] = y.cast(out[0].dtype());
-}
-
-// Neg / Abs also run on integer tensors.
-void sign_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
-  if (dtype_is_float(in[0]->dtype())) return unary_kernel(n, in, out);
-  auto v = in[0]->to_i64_vector();
-  for (auto& x : v) x = n.op == OpType::Neg ? -x : (x < 0 ? -x : x);
-  out[0] = Tensor::from_i64(v, in[0]->shape()).cast(out[0].dtype());
-}
-
-// Clip on integer tensors: exact int64 bounds (absent bound = unbounded).
-void clip_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
-  if (dtype_is_float(in[0]->dtype())) return unary_kernel(n, in, out);
-  int64_t lo = INT64_MIN, hi = INT64_MAX;
-  if (in.size() > 1 && in[1]) lo = in[1]->to_i64_vector().at(0);
-  if (in.size() > 2 && in[2]) hi = in[2]->to_i64_vector().at(0);
-  auto v = in[0]->to_i64_vector();
-  for (auto& x : v) x = std::min(std::max(x, lo), hi);
-  out[0] = Tensor::from_i64(v, in[0]->shape()).cast(out[0].dtype());
 }
 
 double apply_binary(OpType op, double a, double b, bool is_int) {
@@ -113,26 +100,9 @@ void binary_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vec
   out[0] = r.cast(out[0].dtype());
 }
 
-}  // namespace
+const bool activations_registered = register_for_activations(register_kernel, activation_kernel);
 
-SEGRT_REF_KERNEL(Relu, unary_kernel);
-SEGRT_REF_KERNEL(LeakyRelu, unary_kernel);
-SEGRT_REF_KERNEL(Elu, unary_kernel);
-SEGRT_REF_KERNEL(Selu, unary_kernel);
-SEGRT_REF_KERNEL(Sigmoid, unary_kernel);
-SEGRT_REF_KERNEL(HardSigmoid, unary_kernel);
-SEGRT_REF_KERNEL(HardSwish, unary_kernel);
-SEGRT_REF_KERNEL(Tanh, unary_kernel);
-SEGRT_REF_KERNEL(Softplus, unary_kernel);
-SEGRT_REF_KERNEL(Softsign, unary_kernel);
-SEGRT_REF_KERNEL(Gelu, unary_kernel);
-SEGRT_REF_KERNEL(Erf, unary_kernel);
-SEGRT_REF_KERNEL(Exp, unary_kernel);
-SEGRT_REF_KERNEL(Sqrt, unary_kernel);
-SEGRT_REF_KERNEL(Clip, clip_kernel);
-SEGRT_REF_KERNEL(ThresholdedRelu, unary_kernel);
-SEGRT_REF_KERNEL(Neg, sign_kernel);
-SEGRT_REF_KERNEL(Abs, sign_kernel);
+}  // namespace
 
 SEGRT_REF_KERNEL(Add, binary_kernel);
 SEGRT_REF_KERNEL(Sub, binary_kernel);

@@ -58,7 +58,7 @@ void range_kernel(const Node&, const std::vector<const Tensor*>& in, std::vector
 void tile_kernel(const Node&, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
   const Shape& is = in[0]->shape();
   const Shape& os = out[0].shape();
-  const auto ist = strides_of(is);
+  const auto ist = row_major_strides(is);
   const size_t es = dtype_size(out[0].dtype());
   for (int64_t i = 0; i < out[0].numel(); ++i) {
     auto c = unravel(i, os);
@@ -69,7 +69,7 @@ void tile_kernel(const Node&, const std::vector<const Tensor*>& in, std::vector<
 
 void gather_elements_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
   const int axis = normalize_axis(n.attrs.i("axis", 0), in[0]->rank());
-  const auto dst = strides_of(in[0]->shape());
+  const auto dst = row_major_strides(in[0]->shape());
   const auto idx = in[1]->to_i64_vector();
   const size_t es = dtype_size(out[0].dtype());
   for (int64_t i = 0; i < out[0].numel(); ++i) {
@@ -83,7 +83,7 @@ void gather_nd_kernel(const Node& n, const std::vector<const Tensor*>& in, std::
   const Shape& ds = in[0]->shape();
   const Shape& is = in[1]->shape();
   const int64_t b = n.attrs.i("batch_dims", 0), last = is.back();
-  const auto dst = strides_of(ds);
+  const auto dst = row_major_strides(ds);
   int64_t slice = 1;
   for (size_t d = static_cast<size_t>(b + last); d < ds.size(); ++d) slice *= ds[d];
   const Shape tuples(is.begin(), is.end() - 1);
@@ -127,7 +127,7 @@ struct Scatter {
 void scatter_elements_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
   Scatter s(n, *in[0], *in[2], out[0]);
   const int axis = normalize_axis(n.attrs.i("axis", 0), in[0]->rank());
-  const auto dst = strides_of(in[0]->shape());
+  const auto dst = row_major_strides(in[0]->shape());
   const auto idx = in[1]->to_i64_vector();
   const auto u = s.red == "none" ? std::vector<double>{} : s.upd_f64();
   for (int64_t i = 0; i < in[1]->numel(); ++i) {
@@ -145,7 +145,7 @@ void scatter_nd_kernel(const Node& n, const std::vector<const Tensor*>& in, std:
   const Shape& ds = in[0]->shape();
   const Shape& is = in[1]->shape();
   const int64_t k = is.back();
-  const auto dst = strides_of(ds);
+  const auto dst = row_major_strides(ds);
   int64_t slice = 1;
   for (size_t d = static_cast<size_t>(k); d < ds.size(); ++d) slice *= ds[d];
   const auto idx = in[1]->to_i64_vector();
@@ -181,7 +181,7 @@ void one_hot_kernel(const Node& n, const std::vector<const Tensor*>& in, std::ve
   const int axis = normalize_axis(n.attrs.i("axis", -1), static_cast<int>(os.size()));
   const int64_t depth = os[axis];
   const auto idx = in[0]->to_f64_vector();
-  const auto ist = strides_of(in[0]->shape());
+  const auto ist = row_major_strides(in[0]->shape());
   const size_t es = dtype_size(out[0].dtype());
   for (int64_t i = 0; i < out[0].numel(); ++i) {
     auto c = unravel(i, os);

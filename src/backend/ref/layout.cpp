@@ -13,7 +13,7 @@ Tensor permute_bytes(const Tensor& t, const std::vector<int>& perm) {
   Shape os(s.size());
   for (size_t i = 0; i < s.size(); ++i) os[i] = s[perm[i]];
   Tensor out(t.dtype(), os, t.layout());
-  auto in_st = strides_of(s);
+  auto in_st = row_major_strides(s);
   const size_t es = dtype_size(t.dtype());
   const auto* src = static_cast<const uint8_t*>(t.raw());
   auto* dst = static_cast<uint8_t*>(out.raw());

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "backend/ref/ref.h"
+#include "ir/ops/shape_util.h"
 
 namespace segrt::ref {
 
@@ -34,12 +35,7 @@ void constant_kernel(const Node& n, const std::vector<const Tensor*>&, std::vect
 }
 
 void shape_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
-  const Shape& s = in[0]->shape();
-  int64_t r = static_cast<int64_t>(s.size());
-  int64_t start = n.attrs.i("start", 0);
-  if (start < 0) start += r;
-  start = std::clamp<int64_t>(start, 0, r);
-  for (int64_t i = 0; i < out[0].numel(); ++i) out[0].data<int64_t>()[i] = s[start + i];
+  out[0] = shape_op_value(n.attrs, in[0]->shape());
 }
 
 }  // namespace

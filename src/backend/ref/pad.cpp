@@ -34,7 +34,7 @@ void pad_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector
   const auto* src = static_cast<const uint8_t*>(x.raw());
   auto* dst = static_cast<uint8_t*>(y.raw());
   const Shape& os = y.shape();
-  auto in_st = strides_of(x.shape());
+  auto in_st = row_major_strides(x.shape());
   std::vector<int64_t> o(static_cast<size_t>(r), 0);
   for (int64_t e = 0; e < y.numel(); ++e) {
     int64_t off = 0;

@@ -5,22 +5,18 @@
 
 #include "backend/backend.h"
 #include "backend/ref/ref.h"
+#include "core/registry.h"
 
 namespace segrt::ref {
 
 namespace {
-std::array<Kernel, kNumOps>& table() {
-  static std::array<Kernel, kNumOps> t{};
-  return t;
-}
+struct KernelTag;
+using Kernels = Registry<OpType, Kernel, KernelTag>;
 }  // namespace
 
-bool register_kernel(OpType op, Kernel k) {
-  table()[static_cast<int>(op)] = k;
-  return true;
-}
+bool register_kernel(OpType op, Kernel k) { return Kernels::add(op, k); }
 
-Kernel kernel(OpType op) { return table()[static_cast<int>(op)]; }
+Kernel kernel(OpType op) { return Kernels::get(op); }
 
 std::vector<Tensor> run_node(const Graph& g, const Node& n, const std::vector<const Tensor*>& in) {
   Kernel k = kernel(n.op);

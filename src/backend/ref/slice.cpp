@@ -16,7 +16,7 @@ std::vector<int64_t> ints_or_empty(const std::vector<const Tensor*>& in, size_t 
 void slice_kernel(const Node&, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
   auto ranges = slice_ranges(in[0]->shape(), ints_or_empty(in, 1), ints_or_empty(in, 2), ints_or_empty(in, 3),
                              ints_or_empty(in, 4));
-  auto st = strides_of(in[0]->shape());
+  auto st = row_major_strides(in[0]->shape());
   int64_t base = 0;
   for (size_t d = 0; d < ranges.size(); ++d) {
     base += ranges[d].start * st[d];

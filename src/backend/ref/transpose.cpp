@@ -10,7 +10,7 @@ namespace {
 
 void transpose_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
   auto perm = transpose_perm(n.attrs, in[0]->rank());
-  auto st = strides_of(in[0]->shape());
+  auto st = row_major_strides(in[0]->shape());
   std::vector<int64_t> out_st;
   for (int64_t p : perm) out_st.push_back(st[p]);
   strided_copy(out[0], *in[0], out_st);

@@ -1,15 +1,13 @@
 // LayerContext helpers and the Keras class -> translator table.
 #include "import/keras/keras_translate.h"
 
-#include <map>
+#include "core/registry.h"
 
 namespace segrt::keras {
 
 namespace {
-std::map<std::string, LayerTranslator>& table() {
-  static std::map<std::string, LayerTranslator> t;
-  return t;
-}
+struct LayerTag;
+using Layers = Registry<std::string, LayerTranslator, LayerTag>;
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -18,15 +16,9 @@ std::string join(const std::vector<std::string>& v) {
 }
 }  // namespace
 
-bool register_layer(const char* keras_class, LayerTranslator t) {
-  table()[keras_class] = t;
-  return true;
-}
+bool register_layer(const char* keras_class, LayerTranslator t) { return Layers::add(keras_class, t); }
 
-LayerTranslator find_layer(const std::string& keras_class) {
-  auto it = table().find(keras_class);
-  return it == table().end() ? nullptr : it->second;
-}
+LayerTranslator find_layer(const std::string& keras_class) { return Layers::get(keras_class); }
 
 void LayerContext::unsupported(const std::string& what) const {
   Error e(ErrorKind::Unsupported, "Keras layer '" + layer.name + "' (" + layer.class_name + "): " + what);

@@ -1,7 +1,7 @@
 // Reader of HDF5 files of named arrays, such as the Keras-side
 // `*_inputs_and_outputs.h5` files (groups `inputs`, `activations/<layer>`,
 // `outputs`, `predictions`). It registers itself with the tensor-file registry
-// (runtime/tensor_file.h), so `segrt compare --reference x.h5` needs nothing
+// (core/tensor_file.h), so `segrt compare --reference x.h5` needs nothing
 // from this header; it is here for tests and tools that want it directly.
 //
 //   TensorGroups g = read_hdf5_tensor_groups("ReLU_0_inputs_and_outputs.h5");
@@ -9,7 +9,7 @@
 #pragma once
 #include <string>
 
-#include "runtime/tensor_file.h"
+#include "core/tensor_file.h"
 
 namespace segrt {
 

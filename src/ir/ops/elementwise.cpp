@@ -7,15 +7,12 @@ namespace segrt {
 
 namespace {
 
-void infer_unary(InferContext& c) {
-  SEGRT_CHECK(dtype_is_float(c.dtype(0)), Unsupported, op_name(c.node().op), " on ", dtype_name(c.dtype(0)),
-              " tensors (float tensors only)");
-  infer_same_as_input0(c);
-}
-
-// Clip (opset 12+) also bounds integer tensors.
-void infer_clip(InferContext& c) {
-  SEGRT_CHECK(c.dtype(0) != DType::boolean, Unsupported, "Clip on bool tensors");
+// Activations keep the input's shape; only some also take integer tensors.
+void infer_activation(InferContext& c) {
+  OpType op = c.node().op;
+  bool ints = activation_takes_integers(op);
+  SEGRT_CHECK(ints ? c.dtype(0) != DType::boolean : dtype_is_float(c.dtype(0)), Unsupported, op_name(op), " on ",
+              dtype_name(c.dtype(0)), ints ? " tensors" : " tensors (float tensors only)");
   infer_same_as_input0(c);
 }
 
@@ -33,26 +30,9 @@ void infer_broadcast(InferContext& c) {
   c.set_output(0, t, s, l);
 }
 
-}  // namespace
+const bool activations_registered = register_for_activations(register_shape_fn, infer_activation);
 
-SEGRT_SHAPE_FN(Relu, infer_unary);
-SEGRT_SHAPE_FN(LeakyRelu, infer_unary);
-SEGRT_SHAPE_FN(Elu, infer_unary);
-SEGRT_SHAPE_FN(Selu, infer_unary);
-SEGRT_SHAPE_FN(Sigmoid, infer_unary);
-SEGRT_SHAPE_FN(HardSigmoid, infer_unary);
-SEGRT_SHAPE_FN(HardSwish, infer_unary);
-SEGRT_SHAPE_FN(Tanh, infer_unary);
-SEGRT_SHAPE_FN(Softplus, infer_unary);
-SEGRT_SHAPE_FN(Softsign, infer_unary);
-SEGRT_SHAPE_FN(Gelu, infer_unary);
-SEGRT_SHAPE_FN(Erf, infer_unary);
-SEGRT_SHAPE_FN(Exp, infer_unary);
-SEGRT_SHAPE_FN(Sqrt, infer_unary);
-SEGRT_SHAPE_FN(Clip, infer_clip);
-SEGRT_SHAPE_FN(ThresholdedRelu, infer_unary);
-SEGRT_SHAPE_FN(Neg, infer_same_as_input0);
-SEGRT_SHAPE_FN(Abs, infer_same_as_input0);
+}  // namespace
 
 SEGRT_SHAPE_FN(Add, infer_broadcast);
 SEGRT_SHAPE_FN(Sub, infer_broadcast);

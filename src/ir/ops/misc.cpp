@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "ir/shape.h"
+#include "ir/ops/shape_util.h"
 
 namespace segrt {
 
@@ -31,13 +32,8 @@ void infer_constant(InferContext& c) {
 }
 
 void infer_shape(InferContext& c) {
-  int64_t r = c.rank(0);
-  int64_t start = c.attrs().i("start", 0), end = c.attrs().i("end", r);
-  if (start < 0) start += r;
-  if (end < 0) end += r;
-  start = std::clamp<int64_t>(start, 0, r);
-  end = std::clamp<int64_t>(end, start, r);
-  c.set_output(0, DType::i64, {end - start});
+  DimRange r = shape_op_range(c.attrs(), c.rank(0));
+  c.set_output(0, DType::i64, {r.end - r.start});
 }
 
 }  // namespace

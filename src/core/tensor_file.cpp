@@ -1,23 +1,21 @@
 // Reader registry for files of named tensors, plus the built-in .npz reader.
-#include "runtime/tensor_file.h"
+#include "core/tensor_file.h"
 
 #include <filesystem>
 #include <fstream>
+
+#include "core/registry.h"
 
 namespace segrt {
 
 namespace {
 
 struct Reader {
-  const char* name;
   TensorFileProbe probe;
   TensorFileReader read;
 };
-
-std::vector<Reader>& readers() {
-  static std::vector<Reader> r;
-  return r;
-}
+struct ReaderTag;
+using Readers = Registry<std::string, Reader, ReaderTag>;  // probed in name order
 
 bool is_zip(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -33,8 +31,7 @@ const bool npz_registered = register_tensor_file_reader("npz", is_zip, read_npz_
 }  // namespace
 
 bool register_tensor_file_reader(const char* name, TensorFileProbe probe, TensorFileReader reader) {
-  readers().push_back({name, probe, reader});
-  return true;
+  return Readers::add(name, {probe, reader});
 }
 
 TensorGroups group_by_folder(const std::vector<NamedTensor>& flat) {
@@ -60,7 +57,7 @@ const std::vector<NamedTensor>& tensor_group(const TensorGroups& groups, const s
 TensorGroups read_tensor_groups(const std::string& path) {
   SEGRT_CHECK(std::filesystem::is_regular_file(path), Io, "cannot read '", path, "': no such file");
   std::string known;
-  for (const auto& r : readers()) {
+  for (const auto& [name, r] : Readers::all()) {
     if (r.probe(path)) {
       try {
         return r.read(path);
@@ -68,7 +65,7 @@ TensorGroups read_tensor_groups(const std::string& path) {
         throw e.with_file(path);
       }
     }
-    known += std::string(known.empty() ? "" : ", ") + r.name;
+    known += (known.empty() ? "" : ", ") + name;
   }
   SEGRT_FAIL(Unsupported, "'", path, "' is not a tensor file this build reads (", known, ")");
 }

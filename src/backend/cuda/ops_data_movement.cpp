@@ -1,23 +1,14 @@
 // CUDA builders for data-movement ops: Concat (row copies into the joined
 // buffer), reshapes (a copy in logical order), Transpose, Slice,
-// Split, Expand, DepthToSpace / SpaceToDepth, Cast between every type, and
-// Softmax / LogSoftmax (both axis semantics) / ArgMax along one axis.
+// Split, Expand, DepthToSpace / SpaceToDepth and Cast between every type.
 #include "backend/cuda/cast.cuh"
 #include "backend/cuda/copy.cuh"
 #include "backend/cuda/cuda_exec.h"
-#include "backend/cuda/softmax.cuh"
-#include "backend/cuda/softmax_rows.cuh"
-#include "ir/ops/softmax_util.h"
+#include "core/strides.h"
 
 namespace segrt::cuda {
 
 namespace {
-
-std::vector<int64_t> row_major_strides(const Shape& s) {
-  std::vector<int64_t> st(s.size(), 1);
-  for (size_t d = s.size(); d-- > 1;) st[d - 1] = st[d] * s[d];
-  return st;
-}
 
 bool float_only(BuildCtx& c) {
   for (int id : c.n.inputs)
@@ -209,7 +200,7 @@ int shuffle_destination(BuildCtx& c, Fmt f, bool into_concat, int64_t own_channe
   }
   DevValue& y = ex.val(yv);
   y.shape = c.g.value(yv).shape;
-  y.dtype = c.act();
+  y.dtype = c.compute_dtype();
   y.fmt = f;
   y.bytes = 0;
   y.defined = true;
@@ -246,7 +237,7 @@ bool build_depth_space(BuildCtx& c) {
       auto& ex = c.ex();
       int64_t offset, pitch;
       int dst = shuffle_destination(c, f, !nhwc_attr, Co, &offset, &pitch);
-      DevType t = c.act_dev();
+      DevType t = c.compute_dev();
       size_t es = esize(t);
       c.step([&ex, x, dst, t, N, H, W, Co, b, pitch, offset, es](cudaStream_t s) {
         launch_pixel_shuffle_nhwc(ex.ptr(x), static_cast<char*>(ex.ptr(dst)) + offset * es, t, N, H, W, Co, b, pitch, s);
@@ -285,7 +276,7 @@ bool build_depth_space(BuildCtx& c) {
     int dst = shuffle_destination(c, Fmt::Logical, true, Co, &offset, &pitch);
     offset *= plane;  // in elements: channels of whole output planes
     pitch *= plane;
-    DevType t = c.act_dev();
+    DevType t = c.compute_dev();
     size_t es = esize(t);
     c.step([&ex, x, dst, t, N, H, W, Co, b, pitch, offset, es](cudaStream_t s) {
       launch_pixel_shuffle_nchw(ex.ptr(x), static_cast<char*>(ex.ptr(dst)) + offset * es, t, N, H, W, Co, b, pitch, s);
@@ -335,72 +326,6 @@ bool build_cast(BuildCtx& c) {
   return true;
 }
 
-void axis_split(const Shape& phys, int pa, int64_t* outer, int64_t* len, int64_t* inner) {
-  *outer = 1;
-  *inner = 1;
-  for (int d = 0; d < pa; ++d) *outer *= phys[d];
-  *len = phys[pa];
-  for (size_t d = pa + 1; d < phys.size(); ++d) *inner *= phys[d];
-}
-
-bool build_softmax(BuildCtx& c) {
-  if (!float_only(c)) return false;
-  const Shape& is = c.in_value(0).shape;
-  if (c.n.attrs.i("legacy_flatten", 0) != 0) {  // opset < 13: over everything from `axis` on, in logical order
-    SoftmaxGeometry sg = softmax_geometry(c.n.attrs, is);
-    int x = c.input(0, Fmt::Logical);
-    int y = c.output(0, Fmt::Logical);
-    bool log = c.n.op == OpType::LogSoftmax;
-    DevType t = c.act_dev();
-    auto& ex = c.ex();
-    c.step([&ex, x, y, t, sg, log](cudaStream_t s) {
-      // Rows of a few classes: a thread per row; long flattened rows: a block per row.
-      if (sg.n > 64) launch_softmax_rows(ex.ptr(x), ex.ptr(y), t, sg.outer, sg.n, log, s);
-      else launch_softmax(ex.ptr(x), ex.ptr(y), t, sg.outer, sg.n, sg.inner, log, s);
-    });
-    return true;
-  }
-  int r = static_cast<int>(is.size());
-  int axis = static_cast<int>(c.n.attrs.i("axis", -1));
-  if (axis < 0) axis += r;
-  Fmt f = c.input_fmt(0);
-  int x = c.input(0, f);
-  int y = c.output(0, f);
-  Shape phys = c.ex().val(x).phys();
-  int64_t outer, len, inner;
-  axis_split(phys, phys_axis(axis, r, f), &outer, &len, &inner);
-  bool log = c.n.op == OpType::LogSoftmax;
-  DevType t = c.act_dev();
-  auto& ex = c.ex();
-  c.step([&ex, x, y, t, outer, len, inner, log](cudaStream_t s) {
-    launch_softmax(ex.ptr(x), ex.ptr(y), t, outer, len, inner, log, s);
-  });
-  return true;
-}
-
-// ArgMax over the channels of NHWC data reads each pixel's classes
-// contiguously, and its int64 result is already in logical order.
-bool build_argmax(BuildCtx& c) {
-  const Value& in = c.in_value(0);
-  if (!dtype_is_float(in.dtype)) return false;
-  int r = static_cast<int>(in.shape.size());
-  int axis = static_cast<int>(c.n.attrs.i("axis", 0));
-  if (axis < 0) axis += r;
-  Fmt f = r == 4 && axis == 1 ? c.input_fmt(0) : Fmt::Logical;
-  int x = c.input(0, f);
-  int y = c.output(0, Fmt::Logical);
-  Shape phys = c.ex().val(x).phys();
-  int64_t outer, len, inner;
-  axis_split(phys, phys_axis(axis, r, f), &outer, &len, &inner);
-  bool last = c.n.attrs.i("select_last_index", 0) != 0;
-  DevType t = c.act_dev();
-  auto& ex = c.ex();
-  c.step([&ex, x, y, t, outer, len, inner, last](cudaStream_t s) {
-    launch_argmax(ex.ptr(x), t, static_cast<int64_t*>(ex.ptr(y)), outer, len, inner, last, s);
-  });
-  return true;
-}
-
 }  // namespace
 
 SEGRT_CUDA_OP(Concat, build_concat);
@@ -417,8 +342,5 @@ SEGRT_CUDA_OP(Expand, build_expand);
 SEGRT_CUDA_OP(DepthToSpace, build_depth_space);
 SEGRT_CUDA_OP(SpaceToDepth, build_depth_space);
 SEGRT_CUDA_OP(Cast, build_cast);
-SEGRT_CUDA_OP(Softmax, build_softmax);
-SEGRT_CUDA_OP(LogSoftmax, build_softmax);
-SEGRT_CUDA_OP(ArgMax, build_argmax);
 
 }  // namespace segrt::cuda

@@ -2,10 +2,13 @@
 // format the input has, blocked included) and binary arithmetic (binary
 // primitive: same-shape operands in the first operand's format, or plain
 // operands with numpy broadcasting of the second), with a fused activation
-// as post-op. Activations oneDNN does not compute (Selu, Softsign, Erf,
-// HardSigmoid, ThresholdedRelu) run as an own loop over Activation, in any format.
+// as post-op. Activations dnnl_eltwise() does not map (Selu, Softsign, Erf,
+// HardSigmoid, ThresholdedRelu, Mish...) run as an own loop over Activation (the
+// formulas of ir/activation_math.h), in any format. Every activation of ops.def
+// is registered here.
 #include "backend/cpu/cpu.h"
 #include "ir/activation.h"
+#include "core/strides.h"
 
 namespace segrt::cpu {
 
@@ -132,9 +135,7 @@ bool lower_binary(Compiler& c, const Node& n, std::string* why) {
     ia = c.as_plain(a);
     ma = c.plain_md(a);
     dims_t d = padded_dims(g.value(b).shape, out.shape.size());
-    dims_t st(d.size(), 1);
-    for (size_t i = d.size(); i-- > 1;) st[i - 1] = st[i] * d[i];
-    mb = md_t(d, dnnl::memory::data_type::f32, st);
+    mb = md_t(d, dnnl::memory::data_type::f32, row_major_strides(d));
     if (!b_const) ib = c.as_plain(b);
   }
   dnnl::binary::desc d(alg, ma, mb, ma);
@@ -156,26 +157,10 @@ bool lower_binary(Compiler& c, const Node& n, std::string* why) {
   return true;
 }
 
+const bool activations_registered = register_for_activations(register_lowering, lower_activation);
+
 }  // namespace
 
-SEGRT_CPU_LOWERING(Relu, lower_activation);
-SEGRT_CPU_LOWERING(LeakyRelu, lower_activation);
-SEGRT_CPU_LOWERING(Elu, lower_activation);
-SEGRT_CPU_LOWERING(Selu, lower_activation);
-SEGRT_CPU_LOWERING(Sigmoid, lower_activation);
-SEGRT_CPU_LOWERING(HardSigmoid, lower_activation);
-SEGRT_CPU_LOWERING(HardSwish, lower_activation);
-SEGRT_CPU_LOWERING(Tanh, lower_activation);
-SEGRT_CPU_LOWERING(Softplus, lower_activation);
-SEGRT_CPU_LOWERING(Softsign, lower_activation);
-SEGRT_CPU_LOWERING(Gelu, lower_activation);
-SEGRT_CPU_LOWERING(Erf, lower_activation);
-SEGRT_CPU_LOWERING(Exp, lower_activation);
-SEGRT_CPU_LOWERING(Sqrt, lower_activation);
-SEGRT_CPU_LOWERING(Clip, lower_activation);
-SEGRT_CPU_LOWERING(Neg, lower_activation);
-SEGRT_CPU_LOWERING(Abs, lower_activation);
-SEGRT_CPU_LOWERING(ThresholdedRelu, lower_activation);
 SEGRT_CPU_LOWERING(Add, lower_binary);
 SEGRT_CPU_LOWERING(Sub, lower_binary);
 SEGRT_CPU_LOWERING(Mul, lower_binary);
