@@ -157,7 +157,8 @@ intptr_t resolve_stream(pyb::handle stream, pyb::handle first_cuda_array) {
     else throw pyb::type_error("stream: an int (cudaStream_t), a torch.cuda.Stream or a cupy Stream");
   } else if (first_cuda_array) {
     pyb::handle a = first_cuda_array;
-    pyb::object cai = has(a, "__cuda_array_interface__") ? a.attr("__cuda_array_interface__") : pyb::none();
+    pyb::object cai = pyb::none();
+    if (has(a, "__cuda_array_interface__")) cai = a.attr("__cuda_array_interface__");
     std::string mod = pyb::str(pyb::type::handle_of(a).attr("__module__"));
     if (!cai.is_none() && cai.contains("stream") && !cai["stream"].is_none()) {
       s = cai["stream"].cast<intptr_t>();

@@ -1,5 +1,6 @@
 // segrt's errors as Python exceptions: one class per segrt::ErrorKind under a
-// common segrt.Error, each also a subclass of the built-in exception Python
+// common segrt.Error (.kind: "invalid_model", "unsupported", "invalid_input", "io",
+// "device", "out_of_memory", "internal"), each also a subclass of the built-in exception Python
 // code would catch for it (InvalidInput is a ValueError, FileError an
 // OSError, OutOfMemory a MemoryError). The instance carries the engine's
 // message and its parts: kind, detail, file, node, op.
@@ -14,18 +15,19 @@ namespace {
 struct ErrorClass {
   ErrorKind kind;
   const char* name;
+  const char* id;   // the instance's .kind
   const char* doc;
   PyObject* cls = nullptr;
 };
 
 std::array<ErrorClass, 7> g_classes{{
-    {ErrorKind::InvalidModel, "InvalidModel", "Malformed or inconsistent model file."},
-    {ErrorKind::Unsupported, "Unsupported", "A well-formed model using an op, attribute or dtype segrt lacks."},
-    {ErrorKind::InvalidInput, "InvalidInput", "Wrong input data: dtype, shape, image, option value."},
-    {ErrorKind::Io, "FileError", "A file cannot be read or written."},
-    {ErrorKind::Device, "DeviceError", "No usable GPU, or a CUDA / cuDNN / oneDNN failure."},
-    {ErrorKind::OutOfMemory, "OutOfMemory", "A host or device allocation failed."},
-    {ErrorKind::Internal, "InternalError", "A bug in segrt: please report it."},
+    {ErrorKind::InvalidModel, "InvalidModel", "invalid_model", "Malformed or inconsistent model file."},
+    {ErrorKind::Unsupported, "Unsupported", "unsupported", "A well-formed model using an op, attribute or dtype segrt lacks."},
+    {ErrorKind::InvalidInput, "InvalidInput", "invalid_input", "Wrong input data: dtype, shape, image, option value."},
+    {ErrorKind::Io, "FileError", "io", "A file cannot be read or written."},
+    {ErrorKind::Device, "DeviceError", "device", "No usable GPU, or a CUDA / cuDNN / oneDNN failure."},
+    {ErrorKind::OutOfMemory, "OutOfMemory", "out_of_memory", "A host or device allocation failed."},
+    {ErrorKind::Internal, "InternalError", "internal", "A bug in segrt: please report it."},
 }};
 PyObject* g_base = nullptr;
 
@@ -35,12 +37,18 @@ PyObject* class_of(ErrorKind kind) {
   return g_base;
 }
 
+const char* id_of(ErrorKind kind) {
+  for (const auto& c : g_classes)
+    if (c.kind == kind) return c.id;
+  return "internal";
+}
+
 // Raises cls(message) with the error's parts as attributes.
 void set_python_error(ErrorKind kind, const std::string& message, const Error* err) {
   PyObject* cls = class_of(kind);
   pyb::object inst = pyb::reinterpret_steal<pyb::object>(PyObject_CallFunction(cls, "s", message.c_str()));
   if (!inst) return;  // the constructor raised: that error stands
-  inst.attr("kind") = error_kind_name(kind);
+  inst.attr("kind") = id_of(kind);
   inst.attr("detail") = err ? err->detail() : message;
   inst.attr("file") = err ? err->file() : std::string();
   inst.attr("node") = err ? err->node() : std::string();
