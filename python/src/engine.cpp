@@ -248,7 +248,7 @@ void register_engine(pyb::module_& m) {
       .def_property_readonly("layout", [](const TensorInfo& t) { return layout_str(t.layout); })
       .def("__repr__", [](const TensorInfo& t) {
         std::string s = "TensorInfo(name='" + t.name + "', dtype=" + dtype_name(t.dtype) + ", shape=" +
-                        std::string(pyb::str(shape_tuple(t.shape)));
+                        (t.shape_known ? std::string(pyb::str(shape_tuple(t.shape))) : "None");
         return s + (t.layout == Layout::Plain ? "" : ", layout=" + layout_str(t.layout)) + ")";
       });
 

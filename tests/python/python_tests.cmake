@@ -4,7 +4,7 @@
 if(NOT TARGET segrt_python)
   return()
 endif()
-set(SEGRT_PY_ENV "PYTHONPATH=${PROJECT_BINARY_DIR}/python;SEGRT_CLI=$<TARGET_FILE:segrt>;SEGRT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+set(SEGRT_PY_ENV "PYTHONPATH=${PROJECT_BINARY_DIR}/python;SEGRT_CLI=$<TARGET_FILE:segrt>;SEGRT_SOURCE_DIR=${PROJECT_SOURCE_DIR};SEGRT_BUILD_DIR=${PROJECT_BINARY_DIR}")
 set(SEGRT_PYTEST ${Python3_EXECUTABLE} -m pytest -q -p no:cacheprovider -rs ${CMAKE_CURRENT_SOURCE_DIR}/python)
 add_test(NAME python COMMAND ${SEGRT_PYTEST} -k "not test_two_threads_overlap")
 add_test(NAME python_threads_overlap COMMAND ${SEGRT_PYTEST} -s -k test_two_threads_overlap)
