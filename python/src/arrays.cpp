@@ -92,15 +92,16 @@ DType dtype_from_dlpack(DLDataType t, const std::string& what) {
                                                       int(t.bits), " is not one segrt takes"));
 }
 
-BoundArray bind_dlpack_cuda(pyb::handle obj, const BindSpec& spec) {
-  // The producer orders its pending work before `stream` (DLPack's contract).
-  pyb::object cap = obj.attr("__dlpack__")(pyb::arg("stream") = spec.stream);
+// A "dltensor" capsule, consumed: ours to release (BoundArray's destructor).
+BoundArray bind_capsule(pyb::handle cap, pyb::handle owner, const BindSpec& spec) {
   auto* m = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(cap.ptr(), "dltensor"));
   if (!m) throw pyb::error_already_set();
-  PyCapsule_SetName(cap.ptr(), "used_dltensor");  // ours now: the capsule's destructor leaves it alone
+  PyCapsule_SetName(cap.ptr(), "used_dltensor");  // the capsule's destructor leaves it alone now
   BoundArray b;
   b.managed = m;
   const DLTensor& t = m->dl_tensor;
+  SEGRT_CHECK(t.device.device_type == kDLCUDA || t.device.device_type == kDLCPU, InvalidInput, spec.what,
+              ": DLPack device type ", int(t.device.device_type), " is neither the CPU nor CUDA");
   b.view.dtype = dtype_from_dlpack(t.dtype, spec.what);
   b.view.shape.assign(t.shape, t.shape + t.ndim);
   if (t.strides) {
@@ -110,10 +111,23 @@ BoundArray bind_dlpack_cuda(pyb::handle obj, const BindSpec& spec) {
                 ": the DLPack tensor is not dense and row-major (make it contiguous first)");
   }
   b.view.data = static_cast<char*>(t.data) + t.byte_offset;
-  b.view.memory = Memory::Device;
-  b.device = t.device.device_id;
-  b.owner = pyb::reinterpret_borrow<pyb::object>(obj);
+  b.view.memory = t.device.device_type == kDLCUDA ? Memory::Device : Memory::Host;
+  if (t.device.device_type == kDLCUDA) b.device = t.device.device_id;
+  b.owner = pyb::reinterpret_borrow<pyb::object>(owner);
   return b;
+}
+
+BoundArray bind_dlpack_cuda(pyb::handle obj, const BindSpec& spec) {
+  // The producer orders its pending work before `stream` (DLPack's contract);
+  // producers older than the stream argument are asked without it.
+  pyb::object cap;
+  try {
+    cap = obj.attr("__dlpack__")(pyb::arg("stream") = spec.stream);
+  } catch (pyb::error_already_set& e) {
+    if (!e.matches(PyExc_TypeError)) throw;
+    cap = obj.attr("__dlpack__")();
+  }
+  return bind_capsule(cap, obj, spec);
 }
 
 int dlpack_device_type(pyb::handle obj) {
@@ -133,13 +147,20 @@ BoundArray::~BoundArray() {
   if (managed && managed->deleter) managed->deleter(managed);
 }
 
+bool is_capsule(pyb::handle obj) { return PyCapsule_IsValid(obj.ptr(), "dltensor") == 1; }
+
 bool is_cuda_array(pyb::handle obj) {
   if (pyb::isinstance<pyb::array>(obj)) return false;
+  if (is_capsule(obj)) {
+    auto* m = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(obj.ptr(), "dltensor"));
+    return m->dl_tensor.device.device_type == kDLCUDA;
+  }
   return has(obj, "__cuda_array_interface__") || dlpack_device_type(obj) == kDLCUDA;
 }
 
 BoundArray bind_array(pyb::handle obj, const BindSpec& spec) {
   if (pyb::isinstance<pyb::array>(obj)) return bind_numpy(obj, spec);
+  if (is_capsule(obj)) return bind_capsule(obj, obj, spec);  // a capsule (torch.utils.dlpack.to_dlpack): consumed
   if (has(obj, "__cuda_array_interface__")) return bind_cai(obj, spec);
   int dl = dlpack_device_type(obj);
   if (dl == kDLCUDA) return bind_dlpack_cuda(obj, spec);

@@ -84,3 +84,14 @@ def test_torch_cpu_tensor_through_dlpack(rng):
     x = rng.rand(1, 1, 64, 64).astype(np.float32)
     (ref,) = engine.run([x])
     assert np.array_equal(engine.run([torch.from_numpy(x)])[0], ref)
+
+
+def test_dlpack_capsules_in_and_out(rng):
+    torch = pytest.importorskip("torch", reason="python3-torch not installed")
+    from torch.utils.dlpack import to_dlpack
+    engine = segrt.Engine(UNET, backend="cpu", threads=1)
+    x = rng.rand(1, 1, 64, 64).astype(np.float32)
+    (ref,) = engine.run([x])
+    out = torch.zeros(ref.shape)
+    engine.run([to_dlpack(torch.from_numpy(x))], outputs=[to_dlpack(out)])  # capsules are consumed
+    assert np.array_equal(out.numpy(), ref)
