@@ -34,7 +34,27 @@ PyEngine::PyEngine(Engine engine, std::string model_path, std::shared_ptr<pyb::o
     : engine_(std::move(engine)), model_path_(std::move(model_path)), log_sink_(std::move(log_sink)) {
   inputs_ = engine_.inputs();
   outputs_ = engine_.outputs();
+  max_runs_ = engine_.options().max_contexts;
 }
+
+// Waits (GIL released by the caller) for a free slot when max_contexts caps the runs.
+struct PyEngine::Slot {
+  PyEngine& e;
+  explicit Slot(PyEngine& engine) : e(engine) {
+    if (e.max_runs_ <= 0) return;
+    std::unique_lock<std::mutex> lock(e.slots_mu_);
+    e.slots_cv_.wait(lock, [&] { return e.running_ < e.max_runs_; });
+    ++e.running_;
+  }
+  ~Slot() {
+    if (e.max_runs_ <= 0) return;
+    {
+      std::lock_guard<std::mutex> lock(e.slots_mu_);
+      --e.running_;
+    }
+    e.slots_cv_.notify_one();
+  }
+};
 
 PyEngine::~PyEngine() {
   // Stop calling into Python before the Python objects go.
@@ -105,9 +125,11 @@ pyb::list PyEngine::run(pyb::object inputs, pyb::object outputs, pyb::object str
                 "' is on CUDA device ", in.back().device, ", the engine on device ", device);
     shapes.push_back(in.back().view.shape);
   }
-  std::optional<Context> ctx;
+  std::optional<Slot> slot;
+  std::optional<Context> ctx;  // destroyed before the slot: back in the pool first
   {
-    pyb::gil_scoped_release nogil;  // may compile for new shapes
+    pyb::gil_scoped_release nogil;  // may wait for a slot, may compile for new shapes
+    slot.emplace(*this);
     ctx.emplace(engine_.create_context(shapes));
   }
   for (size_t i = 0; i < in.size(); ++i) ctx->bind_input(i, in[i].view);

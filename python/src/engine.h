@@ -2,6 +2,7 @@
 // the GIL released for loading and running, the observer callback and its
 // errors, and device arrays that keep the engine alive.
 #pragma once
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,7 @@ class PyEngine : public std::enable_shared_from_this<PyEngine> {
  private:
   std::vector<pyb::object> input_list(pyb::object inputs) const;
   void raise_observer_error();
+  struct Slot;  // one of max_runs_, held for a run
 
   Engine engine_;
   std::string model_path_;
@@ -57,6 +59,11 @@ class PyEngine : public std::enable_shared_from_this<PyEngine> {
   // Runs hold it shared, observe() exclusively: set_observer must not race with runs.
   std::shared_mutex observer_mu_;
   pyb::object observer_;
+  // Options::max_contexts for run(): explicit contexts are not capped by the
+  // engine, so runs wait here for a slot (0: no cap).
+  int max_runs_ = 0, running_ = 0;
+  std::mutex slots_mu_;
+  std::condition_variable slots_cv_;
   std::mutex errors_mu_;
   std::map<std::thread::id, pyb::error_already_set> observer_errors_;  // per running thread
 };

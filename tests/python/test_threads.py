@@ -43,6 +43,15 @@ def test_eight_threads_identical(rng):
             assert np.array_equal(got[k][i], want[(k + i) % 4]), f"thread {k} run {i}"
 
 
+def test_max_contexts_one_serialises_without_deadlock(rng):
+    engine = segrt.Engine(UNET, backend="cpu", threads=1, max_contexts=1)
+    x = rng.rand(1, 1, 32, 32).astype(np.float32)
+    (want,) = engine.run([x])
+    got = []
+    run_threads(4, lambda k: got.extend(engine.run([x])[0] for _ in range(3)))
+    assert len(got) == 12 and all(np.array_equal(g, want) for g in got)
+
+
 def test_runs_in_flight_together():
     """With the GIL released two threads' runs are inside the engine at once, busy machine or not:
     the time-average number of runs in flight is near 2 (it would be near 1 if run() held the GIL)."""
