@@ -12,6 +12,15 @@ namespace segrt::py {
 
 namespace {
 
+// Set while this thread runs a model: observe() from an observer callback
+// would wait for its own run to end.
+thread_local bool t_in_run = false;
+
+struct InRun {
+  InRun() { t_in_run = true; }
+  ~InRun() { t_in_run = false; }
+};
+
 bool interpreter_alive() { return Py_IsInitialized() && !_Py_IsFinalizing(); }
 
 // ONNX files have no magic; HDF5 and zip (.keras) files do.
@@ -159,6 +168,7 @@ pyb::list PyEngine::run(pyb::object inputs, pyb::object outputs, pyb::object str
   {
     pyb::gil_scoped_release nogil;
     std::shared_lock<std::shared_mutex> lock(observer_mu_);
+    InRun in_run;
     ctx->enqueue(s ? reinterpret_cast<void*>(s) : nullptr);
     ctx->wait();
   }
@@ -168,12 +178,14 @@ pyb::list PyEngine::run(pyb::object inputs, pyb::object outputs, pyb::object str
 
 std::vector<Tensor> PyEngine::run_tensors(const std::vector<Tensor>& in) {
   std::shared_lock<std::shared_mutex> lock(observer_mu_);
+  InRun in_run;
   return engine_.run(in);
 }
 
 void PyEngine::observe(pyb::object callback) {
   SEGRT_CHECK(callback.is_none() || PyCallable_Check(callback.ptr()), InvalidInput,
               "observe() takes a callable(name, op, array) or None");
+  SEGRT_CHECK(!t_in_run, InvalidInput, "observe() cannot be called from inside a run (an observer callback)");
   std::unique_lock<std::shared_mutex> lock(observer_mu_, std::defer_lock);
   {
     pyb::gil_scoped_release nogil;  // runs in flight may be calling the old observer

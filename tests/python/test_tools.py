@@ -37,6 +37,13 @@ def test_observe_callback_error_is_raised_by_run(rng):
     engine.run([rng.rand(1, 1, 32, 32).astype(np.float32)])  # the engine is fine afterwards
 
 
+def test_observe_from_the_callback_is_refused(rng):
+    engine = segrt.Engine(UNET, backend="cpu", threads=1)
+    engine.observe(lambda name, op, a: engine.observe(None))
+    with pytest.raises(segrt.InvalidInput, match="inside a run"):
+        engine.run([rng.rand(1, 1, 32, 32).astype(np.float32)])
+
+
 def test_segment_equals_cli(cli, tmp_path):
     Image = pytest.importorskip("PIL.Image", reason="python3-pil not installed")
     run_cli(cli, "segment", UNET, IMAGE, "-o", tmp_path, "--probs", "-b", "cpu", "--no-cache")
