@@ -57,8 +57,9 @@ def thread_scaling(segrt, model, seconds, threads):
     return ratio >= 2
 
 
-def device_io(segrt, torch, model, cli, iterations):
-    engine = segrt.Engine(model, backend="cuda", precision="fp16")
+def device_io(segrt, torch, model, cli, iterations, cache_dir):
+    # One tuning cache for both sides: the bench reuses the algorithms this engine chose.
+    engine = segrt.Engine(model, backend="cuda", precision="fp16", cache_dir=cache_dir)
     shape = (16, 1, 512, 512)
     host = np.random.RandomState(1).rand(*shape).astype(np.float32)
     x = torch.from_numpy(host).cuda()
@@ -92,7 +93,7 @@ def device_io(segrt, torch, model, cli, iterations):
         engine.run([x])
         alloc.append(time.perf_counter() - t)
     p = subprocess.run([cli, "bench", model, "-b", "cuda", "-p", "fp16", "--batch", "16", "--shape", "512x512",
-                        "--device-io", "--iterations", str(iterations), "--json"], capture_output=True, text=True)
+                        "--device-io", "--iterations", str(iterations), "--json", "--cache-dir", cache_dir], capture_output=True, text=True)
     if p.returncode != 0:
         print(f"FAIL segrt bench --device-io: exit {p.returncode}: {p.stderr.strip()[-500:]}")
         return False
@@ -117,10 +118,15 @@ def main():
     a = ap.parse_args()
     import torch  # first: the machine's CUDA libraries as PyTorch loads them
     import segrt
+    if not torch.cuda.is_available():
+        print(f"SKIP: torch {torch.__version__} sees no CUDA device")
+        return 77
     print(f"INFO python {sys.version.split()[0]}, torch {torch.__version__}, segrt {segrt.__version__} "
           f"({segrt.build_parts}), {torch.cuda.get_device_name(0)}")
     ok = thread_scaling(segrt, a.model, a.seconds, a.threads)
-    ok &= device_io(segrt, torch, a.model, a.cli, a.iterations)
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="segrt-py-cache-") as cache_dir:
+        ok &= device_io(segrt, torch, a.model, a.cli, a.iterations, cache_dir)
     return 0 if ok else 1
 
 
