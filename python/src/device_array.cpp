@@ -111,6 +111,17 @@ copy; it stays valid while any of them (or this object) lives. to_numpy() copies
         a.memory->buffer.copy_to_host(dst, bytes);
         return out;
       })
+      .def("copy_from", [](DeviceArray& a, pyb::array src) {
+             pyb::array c = pyb::module_::import("numpy").attr("ascontiguousarray")(src);
+             SEGRT_CHECK(dtype_from_numpy(c.dtype(), "copy_from") == a.dtype && c.nbytes() == shape_numel(a.shape) *
+                             static_cast<int64_t>(dtype_size(a.dtype)), InvalidInput, "copy_from: the array is ",
+                         std::string(pyb::str(c.dtype().attr("name"))), " of ", c.size(), " elements, the device array ",
+                         dtype_name(a.dtype), shape_str(a.shape));
+             const void* p = c.data();
+             size_t bytes = static_cast<size_t>(c.nbytes());
+             pyb::gil_scoped_release nogil;
+             a.memory->buffer.copy_from_host(p, bytes);
+           }, pyb::arg("array"), "Copies a host array of the same dtype and size into it.")
       .def("__repr__", [](const DeviceArray& a) {
         return "segrt.DeviceArray(" + std::string(dtype_name(a.dtype)) + shape_str(a.shape) + ", cuda:" +
                std::to_string(a.device) + ")";

@@ -319,6 +319,17 @@ torch.cuda.Stream, cupy Stream); default: the arrays' current stream. Returns th
              e.engine().precompile(shapes);
            },
            pyb::arg("shapes"), "Compiles for each list of input shapes now, so the first run is fast.")
+      .def("device_array",
+           [](PyEngine& e, const Shape& shape, pyb::object dtype) {
+             DType dt = dtype_from_numpy(pyb::dtype::from_args(dtype), "device_array");
+             auto mem = std::make_shared<DeviceMemory>();
+             mem->engine = e.shared_from_this();
+             mem->buffer = e.engine().allocate_device(static_cast<size_t>(shape_numel(shape)) * dtype_size(dt));
+             return DeviceArray{mem, dt, shape, e.engine().options().device};
+           },
+           pyb::arg("shape"), pyb::arg("dtype") = "float32",
+           R"(Uninitialised device memory from the engine (cuda backend; DeviceError on host backends),
+for device I/O without PyTorch or CuPy: fill it with copy_from(ndarray), pass it to run().)")
       .def("observe", &PyEngine::observe, pyb::arg("callback"),
            R"(callback(name, op, array) is called for every tensor of the following runs (array:
 a float32 copy), from the running thread; None stops. An exception in it is raised by run().)")

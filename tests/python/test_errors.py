@@ -72,15 +72,21 @@ def test_cuda_array_on_host_backend():
         engine.run([FakeCudaArray()])
 
 
-def test_cuda_backend_without_gpu_is_device_error():
+def test_device_memory_on_host_backend_is_device_error():
+    engine = segrt.Engine(UNET, backend="cpu")
+    with pytest.raises(segrt.DeviceError) as e:
+        engine.device_array((1, 1, 64, 64))
+    assert e.value.kind == "device"
+
+
+def test_cuda_without_gpu_falls_back_with_a_notice():
     if "cuda" not in segrt.build_parts.split():
-        pytest.skip("built without the CUDA backend: backend='cuda' cannot be asked for")
-    try:
-        segrt.Engine(UNET, backend="cuda")
-    except segrt.DeviceError as e:
-        assert e.kind == "device"
-    else:
-        pytest.skip("a usable GPU is present: no device error to see")
+        pytest.skip("built without the CUDA backend")
+    seen = []
+    engine = segrt.Engine(UNET, backend="cuda", log=lambda level, message: seen.append((level, message)))
+    if engine.backend == "cuda":
+        pytest.skip("a usable GPU is present: no fallback to see")
+    assert engine.backend == "cpu" and any(level == "notice" and "falling back" in m for level, m in seen), seen
 
 
 def test_out_of_memory():
