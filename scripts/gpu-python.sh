@@ -33,10 +33,15 @@ if [ "$built" != "$ext" ]; then
     log "SKIP: the module is built for ${built}, this python3 ($have) needs $ext; no C++ compiler (${CXX:-none}) or no $inc/Python.h to rebuild it here"
     exit 77
   fi
-  log "rebuilding the module for python $have with $CXX (the bundle's is for ${built})"
+  # PyTorch ships pybind11's headers (for its C++ extensions), newer than Debian's and made for
+  # this python: they come first when present.
+  torch_inc=$($PY -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "include"))' 2>/dev/null || true)
+  pyb_inc=""
+  [ -f "$torch_inc/pybind11/pybind11.h" ] && pyb_inc="-I$torch_inc"
+  log "rebuilding the module for python $have with $CXX (the bundle's is for ${built}), pybind11 from ${pyb_inc:-the bundle}"
   rm -f "$W"/segrt/_segrt.*.so
-  if ! "$CXX" -O2 -std=c++17 -shared -fPIC -fvisibility=hidden "$B"/python-src/src/*.cpp -I"$B/python-src/include" \
-      -I"$inc" "$B"/lib/libsegrt.so.* -o "$W/segrt/_segrt$ext" > "$R/python-build.log" 2>&1; then
+  if ! "$CXX" -O2 -std=c++17 -shared -fPIC -fvisibility=hidden "$B"/python-src/src/*.cpp $pyb_inc \
+      -I"$B/python-src/include" -I"$inc" "$B"/lib/libsegrt.so.* -o "$W/segrt/_segrt$ext" > "$R/python-build.log" 2>&1; then
     log "FAIL: rebuilding the module failed (python-build.log)"; tail -20 "$R/python-build.log"; exit 1
   fi
 fi

@@ -21,7 +21,13 @@ struct InRun {
   ~InRun() { t_in_run = false; }
 };
 
-bool interpreter_alive() { return Py_IsInitialized() && !_Py_IsFinalizing(); }
+bool interpreter_alive() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsInitialized() && !Py_IsFinalizing();  // public from 3.13
+#else
+  return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
+}
 
 // ONNX files have no magic; HDF5 and zip (.keras) files do.
 std::string detect_format(const std::string& bytes) {
