@@ -9,7 +9,7 @@
 # there from the bundled sources if a C++ compiler and Python's headers exist;
 # otherwise the script says so and exits 77 (skipped). Results also go to $OUT.
 set -uo pipefail
-B=${BUNDLE:-.bundle}
+B=$(cd "${BUNDLE:-.bundle}" && pwd)
 R=${OUT:-/tmp/segrt-gpu}
 W=$(mktemp -d)
 mkdir -p "$R"
@@ -23,7 +23,7 @@ built=$(ls "$B"/python/segrt/_segrt.*.so | sed 's/.*_segrt//')
 log "python3 $($PY -c 'import sys; print(sys.version.split()[0])') ($(command -v $PY)), extension suffix $ext; bundle module built for ${built}"
 log "torch $($PY -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda)' 2>&1 | tail -1)"
 CUDNN_LIB=$($PY -c "import nvidia.cudnn as m; print(list(m.__path__)[0] + '/lib')" 2>/dev/null || true)
-export LD_LIBRARY_PATH="$PWD/$B/lib:${CUDNN_LIB}:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH="$B/lib:${CUDNN_LIB}:/usr/local/cuda/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 cp -r "$B/python/segrt" "$W/segrt"
 if [ "$built" != "$ext" ]; then
   # Another Python ABI: rebuild the extension here from the bundled sources (public headers, pybind11, DLPack).
@@ -45,8 +45,8 @@ if [ "$built" != "$ext" ]; then
     log "FAIL: rebuilding the module failed (python-build.log)"; tail -20 "$R/python-build.log"; exit 1
   fi
 fi
-printf 'CLI = "%s"\nCLI_RELATIVE = False\n' "$PWD/$B/bin/segrt" > "$W/segrt/_paths.py"
-export PYTHONPATH="$W${PYTHONPATH:+:$PYTHONPATH}" SEGRT_CLI="$PWD/$B/bin/segrt"
+printf 'CLI = "%s"\nCLI_RELATIVE = False\n' "$B/bin/segrt" > "$W/segrt/_paths.py"
+export PYTHONPATH="$W${PYTHONPATH:+:$PYTHONPATH}" SEGRT_CLI="$B/bin/segrt"
 if ! $PY -c "import segrt" > "$W/import.log" 2>&1; then
   log "FAIL: import segrt: $(tail -3 "$W/import.log")"; exit 1
 fi
