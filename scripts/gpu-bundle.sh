@@ -16,7 +16,10 @@ if [ "${CONFIGURE:-1}" != 0 ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSEGRT_CUDA=ON -DSEGRT_CPU=OFF \
     ${CUDA_ARCHS:+-DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHS} > /dev/null
 fi
-cmake --build "$BUILD" -j "${JOBS:-2}" --target segrt segrt_tests
+# The Python module too when configured in (python3-dev, pybind11-dev): scripts/gpu-python.sh.
+TARGETS="segrt segrt_tests"
+ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^segrt_python:' && TARGETS="$TARGETS segrt_python"
+cmake --build "$BUILD" -j "${JOBS:-2}" --target $TARGETS
 mkdir -p "$DEST/bin" "$DEST/lib" "$DEST/models" "$DEST/shared" "$DEST/bench"
 for b in "$BUILD/tools/segrt/segrt" "$BUILD/tests/segrt_tests"; do
   cp "$b" "$DEST/bin/"
@@ -27,6 +30,18 @@ for b in "$DEST"/bin/*; do
     | while read -r lib; do cp -L "$lib" "$DEST/lib/"; done
 done
 cp "$ROOT/scripts/gpu-test.sh" "$ROOT/scripts/gpu_models.py" "$DEST/"
+# The Python package as built (for Debian's python3), and what rebuilding it for
+# another python3 there needs: its sources, segrt's public headers, pybind11's and DLPack's.
+if [ -d "$BUILD/python/segrt" ]; then
+  rm -rf "$DEST/python" "$DEST/python-src"
+  mkdir -p "$DEST/python/segrt" "$DEST/python-src/include"
+  cp "$BUILD"/python/segrt/*.py "$BUILD"/python/segrt/_segrt.*.so "$DEST/python/segrt/"
+  strip "$DEST"/python/segrt/_segrt.*.so
+  cp -r "$ROOT/python/src" "$DEST/python-src/"
+  cp -r "$ROOT/include/segrt" /usr/include/pybind11 /usr/include/dlpack "$DEST/python-src/include/"
+  cp "$BUILD/include/segrt/version.h" "$DEST/python-src/include/segrt/"
+  cp "$ROOT/scripts/gpu-python.sh" "$ROOT/scripts/gpu_python.py" "$DEST/"
+fi
 cp "$ROOT/bench/peer_unet.py" "$ROOT/bench/gpu_summary.py" "$DEST/bench/"
 SHARED=$ROOT/../shared
 # Third-party models the CUDA tests read (never committed: see ../shared/models/SOURCES.md).
