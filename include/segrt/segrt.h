@@ -12,4 +12,5 @@
 #if SEGRT_WITH_APP
 #include "segrt/image.h"
 #include "segrt/segment.h"
+#include "segrt/stream.h"
 #endif
