@@ -5,8 +5,8 @@
 // pyramidal BigTIFF class map (a GeoTIFF with the input's CRS and
 // geotransform for georeferenced inputs). Reading, inference, stitching and
 // writing run in their own threads joined by bounded queues, so memory
-// depends on the tile size, batch, queue depths and the image *width* (one
-// band of tile rows), never on the image area. docs/stream.md has the details.
+// depends on the tile size, batch, queue depths and stripe width, not on the
+// image size. docs/stream.md has the details.
 //
 //   segrt::Engine engine = segrt::Engine::load("unet.onnx");
 //   segrt::app::SegmentConfig cfg;   // sidecar, flags, then resolve_config as for Segmenter
@@ -82,6 +82,11 @@ struct StreamOptions {
   int queue_batches = 4;    // batches waiting between reading and inference, and after it
   int out_tile = 256;       // output TIFF tile size (a multiple of 16)
   bool pyramid = true;      // write reduced levels (every 2x until one tile) after level 0
+  // The image runs in vertical stripes of this many columns (a multiple of
+  // out_tile; 0 = the whole width), each top to bottom, so memory does not
+  // grow with the width either. Tiles straddling a stripe border run twice
+  // (~tile / stripe_width more compute); the class map is the same.
+  int64_t stripe_width = 4096;
   // Empty tiles: a tile whose fraction of "tissue" pixels (read at the
   // lowest-resolution level with downsample <= tissue_downsample) is at most
   // min_tissue is not run; its pixels get class 0. A pixel is not tissue when

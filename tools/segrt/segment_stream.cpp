@@ -1,6 +1,7 @@
 // segrt segment for gigapixel images: see segment_stream.h and docs/stream.md.
 #include "segment_stream.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -24,6 +25,9 @@ void StreamFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--min-tissue", options.min_tissue, "skip tiles whose tissue fraction is at most this (class 0)");
   cmd->add_option("--tissue-downsample", options.tissue_downsample, "read the tissue test at this downsample or less");
   cmd->add_option("--out-tile", options.out_tile, "output TIFF tile size")->capture_default_str();
+  cmd->add_option("--stripe", options.stripe_width,
+                  "run the image in vertical stripes this wide (multiple of --out-tile; 0 = whole width)")
+      ->capture_default_str();
   cmd->add_flag("--no-pyramid", no_pyramid, "write level 0 only");
   cmd->add_flag("--no-resume", no_resume, "start over even when OUTPUT.segrt-partial/ holds a matching checkpoint");
   cmd->add_option("--stop-after-rows", options.stop_after_rows, "stop (resumably) after this many tile rows")
@@ -54,6 +58,12 @@ bool segment_streamed(const app::SegmentConfig& cfg, const app::Runner& run, con
                       const std::string& path, const std::string& out_base, const std::string& run_key, bool progress,
                       bool quiet) {
   std::string out = out_base + "_mask.tif";
+  // The pipeline frees tile-sized buffers (MBs) on other threads than it
+  // allocated them; glibc's sliding mmap threshold would then keep them in
+  // per-thread heaps, and resident memory would creep up with the stages'
+  // churn. A fixed threshold hands them back to the OS on free. This is the
+  // CLI's process: a library user makes that choice for theirs (docs/stream.md).
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   app::StreamOptions o = f.options;
   o.resume = !f.no_resume;
   o.pyramid = !f.no_pyramid;

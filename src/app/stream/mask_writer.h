@@ -3,10 +3,14 @@
 // (deflate) and appended to a spool file; at the end the spools become the
 // TIFF's directories (level 0 first, then each 2x reduction, as the generic
 // pyramidal layout OpenSlide, QuPath and GDAL read) by raw tile copies.
-// Memory: one band of `tile` rows per level (~2 x tile x width bytes in all).
+// The mask arrives in vertical stripes (stitcher.h), each top to bottom.
+// Memory: a band of `tile` rows of the stripe per level, plus the levels
+// too coarse to cut into the stripes (under 1/4096 of the image at 4096-px
+// stripes), held whole.
 //
-//   MaskWriter w(spool_dir, width, height, 256, true, 2);
-//   w.add_rows(rows, n);                 // level-0 rows, top to bottom
+//   MaskWriter w(spool_dir, width, height, 256, true, 2, 4096);
+//   w.begin_stripe(0, 4096);
+//   w.add_rows(rows, n);                 // level-0 rows of the stripe, top to bottom
 //   w.save(checkpoint); ... w.load(checkpoint);   // resume
 //   w.assemble("mask.tif", description);
 #pragma once
@@ -21,13 +25,20 @@ namespace segrt::app::stream {
 
 class MaskWriter {
  public:
-  MaskWriter(std::string spool_dir, int64_t width, int64_t height, int tile, bool pyramid, int encoders);
+  // stripe_width: a multiple of `tile` (0: the whole width).
+  MaskWriter(std::string spool_dir, int64_t width, int64_t height, int tile, bool pyramid, int encoders,
+             int64_t stripe_width);
   ~MaskWriter();
   int levels() const { return static_cast<int>(levels_.size()); }
 
-  // The next `count` rows of level 0 (width bytes each).
+  // Level-0 columns [x_begin, x_end) come next (x_begin a multiple of the stripe width).
+  void begin_stripe(int64_t x_begin, int64_t x_end);
+  // The next `count` rows of the stripe (x_end - x_begin bytes each).
   void add_rows(const uint8_t* rows, int64_t count);
-  int64_t rows_written() const;
+  // Level-0 pixels received so far (all stripes).
+  int64_t pixels_written() const { return pixels_; }
+  // After the last stripe: encodes the coarse levels held whole.
+  void finish();
 
   // The state a resumed run needs (spools are flushed first); load() truncates
   // the spools back to what the checkpoint saw.
@@ -39,11 +50,13 @@ class MaskWriter {
 
  private:
   struct Level;
-  void add_row(size_t level, const uint8_t* row);
+  void add_row(size_t level, const uint8_t* row, int64_t x_begin, int64_t x_end);
   void flush_band(Level& l);
+  void encode_tiles(Level& l, const uint8_t* src, int64_t stride, int64_t first_index, int64_t count);
 
   std::string dir_;
   int tile_, encoders_;
+  int64_t stripe_width_, pixels_ = 0;
   std::vector<std::unique_ptr<Level>> levels_;
 };
 

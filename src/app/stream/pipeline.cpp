@@ -46,7 +46,7 @@ using stream::RasterSource;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct Job {
-  int64_t row = 0, col = 0, count = 0;
+  int64_t stripe = 0, row = 0, col = 0, count = 0;
   bool last_of_row = false;
 };
 
@@ -82,7 +82,7 @@ std::string run_identity(const SegmentConfig& cfg, const StreamOptions& o, const
     << '|' << cfg.tile_overlap << '|' << cfg.multiple_of << '|' << cfg.batch << '|' << cfg.scale << '|'
     << to_string(cfg.pad_mode) << '|' << to_string(cfg.head) << '|' << cfg.threshold << '|' << cfg.channels << '|'
     << static_cast<int>(cfg.layout) << '|' << cfg.to_gray << '|' << channels << '|' << o.out_tile << '|' << o.pyramid
-    << '|' << o.background << '|' << o.min_tissue << '|' << o.tissue_downsample << '|' << o.run_key;
+    << '|' << o.stripe_width << '|' << o.background << '|' << o.min_tissue << '|' << o.tissue_downsample << '|' << o.run_key;
   for (double m : cfg.mean) k << "|m" << m;
   for (double s : cfg.std) k << "|s" << s;
   return k.str();
@@ -132,7 +132,8 @@ class Pipeline {
   void read_tile(RasterSource& src, Batch& b, int64_t i, int64_t y0, int64_t x0);
   void engine_loop();
   bool resume();
-  void checkpoint(int64_t next_row);
+  void checkpoint(int64_t stripe, int64_t next_row);
+  void begin_stripe(int64_t s);
   std::string description() const;
   void fail(std::exception_ptr e);
 
@@ -145,10 +146,11 @@ class Pipeline {
   int level_ = 0, tissue_level_ = 0;
   TissueTest tissue_;
   stream::TileGrid grid_;
+  std::vector<stream::Stripe> stripes_;
   int64_t channels_ = 0;  // of the model's output
   std::string identity_;
   std::vector<Job> jobs_;
-  int64_t start_row_ = 0, first_job_ = 0, tiles_ = 0, skipped_ = 0;
+  int64_t start_stripe_ = 0, start_row_ = 0, first_job_ = 0, tiles_ = 0, skipped_ = 0;
   std::unique_ptr<stream::Stitcher> stitcher_;
   std::unique_ptr<stream::MaskWriter> writer_;
   std::unique_ptr<stream::OrderedQueue<Batch>> read_q_, done_q_;
@@ -193,14 +195,24 @@ void Pipeline::setup() {
   TileProbs p = output_probs(cfg_, run_(make_batch(1)).to_f32(), 0, grid_.tile_h, grid_.tile_w);
   channels_ = p.c;
   complete_classes(cfg_, static_cast<int>(channels_));
-  for (int64_t r = 0; r < grid_.rows(); ++r)
-    for (int64_t c = 0; c < grid_.cols(); c += cfg_.batch) {
-      int64_t n = std::min<int64_t>(cfg_.batch, grid_.cols() - c);
-      jobs_.push_back({r, c, n, c + n == grid_.cols()});
-    }
+  int64_t sw = o_.stripe_width;
+  SEGRT_CHECK(sw >= 0 && sw % o_.out_tile == 0, InvalidInput, "stripe width ", sw,
+              " is not a multiple of the output tile ", o_.out_tile);
+  stripes_ = stream::make_stripes(grid_, sw);
+  for (int64_t s = 0; s < static_cast<int64_t>(stripes_.size()); ++s)
+    for (int64_t r = 0; r < grid_.rows(); ++r)
+      for (int64_t c = stripes_[s].c_first; c <= stripes_[s].c_last; c += cfg_.batch) {
+        int64_t n = std::min<int64_t>(cfg_.batch, stripes_[s].c_last + 1 - c);
+        jobs_.push_back({s, r, c, n, c + n == stripes_[s].c_last + 1});
+      }
   identity_ = run_identity(cfg_, o_, info_, level_, channels_);
   spool_ = output_ + ".segrt-partial";
-  stitcher_ = std::make_unique<stream::Stitcher>(cfg_, grid_, channels_);
+}
+
+void Pipeline::begin_stripe(int64_t s) {
+  stitcher_.reset();  // before the next one: two at once would double the peak
+  stitcher_ = std::make_unique<stream::Stitcher>(cfg_, grid_, stripes_[s], channels_);
+  writer_->begin_stripe(stripes_[s].x_begin, stripes_[s].x_end);
 }
 
 void Pipeline::fail(std::exception_ptr e) {
@@ -289,13 +301,13 @@ void Pipeline::engine_loop() {
 }
 
 // Checkpoint layout: magic, identity, next row, counters, stitcher, writer.
-void Pipeline::checkpoint(int64_t next_row) {
+void Pipeline::checkpoint(int64_t stripe, int64_t next_row) {
   std::string tmp = spool_ + "/checkpoint.tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     SEGRT_CHECK(f, Io, "cannot write '", tmp, "'");
     f << "SEGRTCK1\n" << identity_ << '\n';
-    int64_t head[3] = {next_row, tiles_, skipped_};
+    int64_t head[4] = {stripe, next_row, tiles_, skipped_};
     f.write(reinterpret_cast<const char*>(head), sizeof head);
     stitcher_->save(f);
     writer_->save(f);
@@ -314,14 +326,19 @@ bool Pipeline::resume() {
     if (o_.log) o_.log("a checkpoint in '" + spool_ + "' belongs to another run (input, model or settings differ): starting over");
     return false;
   }
-  int64_t head[3];
+  int64_t head[4];
   f.read(reinterpret_cast<char*>(head), sizeof head);
-  SEGRT_CHECK(f, Io, "checkpoint in '", spool_, "' is truncated");
+  SEGRT_CHECK(f && head[0] >= 0 && head[0] < static_cast<int64_t>(stripes_.size()), Io, "checkpoint in '", spool_,
+              "' is truncated");
+  begin_stripe(head[0]);
   stitcher_->load(f);
   writer_->load(f);
-  start_row_ = head[0], tiles_ = head[1], skipped_ = head[2];
-  if (o_.log) o_.log("resuming '" + output_ + "' at tile row " + std::to_string(start_row_) + " of " +
-                     std::to_string(grid_.rows()));
+  start_stripe_ = head[0], start_row_ = head[1], tiles_ = head[2], skipped_ = head[3];
+  if (o_.log)
+    o_.log("resuming '" + output_ + "' at tile row " + std::to_string(start_row_) + " of " +
+           std::to_string(grid_.rows()) + (stripes_.size() > 1 ? " of stripe " + std::to_string(start_stripe_ + 1) + " of " +
+                                                                     std::to_string(stripes_.size())
+                                                               : std::string()));
   return true;
 }
 
@@ -336,6 +353,7 @@ std::string Pipeline::description() const {
   d["input_level"] = level_;
   d["tile"] = cfg_.tile_size;
   d["overlap"] = cfg_.tile_overlap;
+  d["stripes"] = stripes_.size();
   d["tiles"] = tiles_;
   d["skipped_tiles"] = skipped_;
   d["tissue"] = {{"background", o_.background}, {"min_tissue", o_.min_tissue}, {"level", tissue_level_},
@@ -350,18 +368,24 @@ StreamStats Pipeline::go() {
   bool resumed = false;
   if (o_.resume && fs::exists(spool_ + "/checkpoint")) {
     // The writer appends to the spools it finds; load() cuts them back to the checkpoint.
-    writer_ = std::make_unique<stream::MaskWriter>(spool_ + "/spool", W, H, o_.out_tile, o_.pyramid, o_.encoders);
+    writer_ = std::make_unique<stream::MaskWriter>(spool_ + "/spool", W, H, o_.out_tile, o_.pyramid, o_.encoders,
+                                                   o_.stripe_width);
     resumed = resume();
   }
   if (!resumed) {
     std::error_code ec;
     fs::remove_all(spool_, ec);
-    writer_ = std::make_unique<stream::MaskWriter>(spool_ + "/spool", W, H, o_.out_tile, o_.pyramid, o_.encoders);
-    stitcher_ = std::make_unique<stream::Stitcher>(cfg_, grid_, channels_);
-    start_row_ = tiles_ = skipped_ = 0;
+    writer_ = std::make_unique<stream::MaskWriter>(spool_ + "/spool", W, H, o_.out_tile, o_.pyramid, o_.encoders,
+                                                   o_.stripe_width);
+    begin_stripe(0);
+    start_stripe_ = start_row_ = tiles_ = skipped_ = 0;
   }
+  int64_t current_stripe = start_stripe_;
   first_job_ = 0;
-  while (first_job_ < static_cast<int64_t>(jobs_.size()) && jobs_[first_job_].row < start_row_) ++first_job_;
+  auto before_start = [&](const Job& j) {
+    return j.stripe < start_stripe_ || (j.stripe == start_stripe_ && j.row < start_row_);
+  };
+  while (first_job_ < static_cast<int64_t>(jobs_.size()) && before_start(jobs_[first_job_])) ++first_job_;
   next_job_ = first_job_;
   int64_t queue = std::max(1, o_.queue_batches);
   read_q_ = std::make_unique<stream::OrderedQueue<Batch>>(queue);
@@ -379,12 +403,14 @@ StreamStats Pipeline::go() {
 
   StreamStats s;
   s.finished = true;
-  int64_t px_start = writer_->rows_written() * W;
+  int64_t px_start = writer_->pixels_written();
+  int64_t rows_total = grid_.rows() * static_cast<int64_t>(stripes_.size()), rows_done = 0;
   try {
     for (int64_t j = first_job_; j < static_cast<int64_t>(jobs_.size()); ++j) {
       std::optional<Batch> b = done_q_->pop();
       if (!b) break;
       const Job& job = jobs_[j];
+      if (job.stripe != current_stripe) begin_stripe(current_stripe = job.stripe);
       for (int64_t i = 0; i < job.count; ++i) {
         ++tiles_;
         if (b->skip[i]) {
@@ -398,18 +424,20 @@ StreamStats Pipeline::go() {
       if (!job.last_of_row) continue;
       std::vector<uint8_t> mask = stitcher_->finish_row(job.row);
       writer_->add_rows(mask.data(), grid_.row_end(job.row) - grid_.row_begin(job.row));
-      checkpoint(job.row + 1);
+      checkpoint(job.stripe, job.row + 1);
+      rows_done = job.stripe * grid_.rows() + job.row + 1;
       if (o_.progress) {
         StreamProgress p;
-        p.rows_done = job.row + 1, p.rows_total = grid_.rows();
-        p.pixels_done = writer_->rows_written() * W, p.pixels_total = W * H;
+        p.rows_done = rows_done, p.rows_total = rows_total;
+        p.pixels_done = writer_->pixels_written(), p.pixels_total = W * H;
         p.seconds = since(t0);
         double run_px = static_cast<double>(p.pixels_done - px_start);
         p.mpx_per_s = p.seconds > 0 ? run_px / 1e6 / p.seconds : 0;
         p.eta_seconds = run_px > 0 ? (p.pixels_total - p.pixels_done) * p.seconds / run_px : 0;
         o_.progress(p);
       }
-      if (o_.stop_after_rows > 0 && job.row + 1 - start_row_ >= o_.stop_after_rows && job.row + 1 < grid_.rows()) {
+      int64_t rows_start = start_stripe_ * grid_.rows() + start_row_;
+      if (o_.stop_after_rows > 0 && rows_done - rows_start >= o_.stop_after_rows && rows_done < rows_total) {
         s.finished = false;
         break;
       }
@@ -425,10 +453,11 @@ StreamStats Pipeline::go() {
   s.input = info_;
   s.level = level_;
   s.width = W, s.height = H;
-  s.rows_total = grid_.rows();
-  s.resumed_from_row = start_row_;
+  s.rows_total = rows_total;
+  s.resumed_from_row = start_stripe_ * grid_.rows() + start_row_;
   s.output_levels = writer_->levels();
   if (s.finished) {
+    writer_->finish();
     writer_->assemble(output_, description());
 #if SEGRT_HAVE_GDAL
     if (info_.georeferenced) {
@@ -446,7 +475,7 @@ StreamStats Pipeline::go() {
   s.tiles = tiles_, s.skipped_tiles = skipped_;
   s.seconds = since(t0);
   s.engine_seconds = engine_seconds_;
-  s.mpx_per_s = s.seconds > 0 ? static_cast<double>(writer_->rows_written() * W - px_start) / 1e6 / s.seconds : 0;
+  s.mpx_per_s = s.seconds > 0 ? static_cast<double>(writer_->pixels_written() - px_start) / 1e6 / s.seconds : 0;
   return s;
 }
 

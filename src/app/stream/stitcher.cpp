@@ -27,9 +27,26 @@ TileGrid make_grid(const SegmentConfig& cfg, int64_t width, int64_t height) {
 int64_t TileGrid::row_begin(int64_t r) const { return r == 0 ? 0 : std::min(ys[r], height); }
 int64_t TileGrid::row_end(int64_t r) const { return r + 1 < rows() ? std::min(ys[r + 1], height) : height; }
 
-Stitcher::Stitcher(const SegmentConfig& cfg, const TileGrid& grid, int64_t channels)
-    : cfg_(cfg), g_(grid), C_(channels) {
-  acc_.assign(static_cast<size_t>(C_ * g_.tile_h * g_.padded_w), 0.f);
+std::vector<Stripe> make_stripes(const TileGrid& g, int64_t width) {
+  if (width <= 0 || width >= g.width) width = g.width;
+  std::vector<Stripe> out;
+  for (int64_t x = 0; x < g.width; x += width) {
+    Stripe s{x, std::min(x + width, g.width), -1, -1};
+    for (int64_t c = 0; c < g.cols(); ++c)
+      if (g.xs[c] < s.x_end && g.xs[c] + g.tile_w > s.x_begin) {
+        if (s.c_first < 0) s.c_first = c;
+        s.c_last = c;
+      }
+    out.push_back(s);
+  }
+  return out;
+}
+
+Stitcher::Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe& stripe, int64_t channels)
+    : cfg_(cfg), g_(grid), st_(stripe), C_(channels) {
+  x0_ = g_.xs[st_.c_first];
+  width_ = g_.xs[st_.c_last] + g_.tile_w - x0_;
+  acc_.assign(static_cast<size_t>(C_ * g_.tile_h * width_), 0.f);
   wy_total_.assign(static_cast<size_t>(g_.padded_h), 0.f);
   wx_total_.assign(static_cast<size_t>(g_.padded_w), 0.f);
   wx_.resize(static_cast<size_t>(g_.cols() * g_.tile_w));
@@ -48,8 +65,9 @@ Stitcher::Stitcher(const SegmentConfig& cfg, const TileGrid& grid, int64_t chann
 }
 
 void Stitcher::add(int64_t r, int64_t c, const TileProbs* probs) {
-  int64_t th = g_.tile_h, tw = g_.tile_w, Wp = g_.padded_w, y0 = g_.ys[r], x0 = g_.xs[c];
-  SEGRT_CHECK(y0 == base_, Internal, "stitcher: tile row ", r, " out of order");
+  int64_t th = g_.tile_h, tw = g_.tile_w, Wp = width_, y0 = g_.ys[r], x0 = g_.xs[c] - x0_;
+  SEGRT_CHECK(y0 == base_ && c >= st_.c_first && c <= st_.c_last, Internal, "stitcher: tile ", r, ",", c,
+              " out of order or outside the stripe");
   SEGRT_CHECK(!probs || (probs->c == C_ && probs->h == th && probs->w == tw), Internal, "stitcher: a tile of ",
               probs ? probs->c : 0, "x", probs ? probs->h : 0, "x", probs ? probs->w : 0, " for ", C_, "x", th, "x", tw);
   const float* p = probs ? probs->v.data() : zero_.data();
@@ -65,7 +83,7 @@ void Stitcher::add(int64_t r, int64_t c, const TileProbs* probs) {
 }
 
 std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
-  int64_t th = g_.tile_h, Wp = g_.padded_w, W = g_.width;
+  int64_t th = g_.tile_h, Wp = width_, W = st_.x_end - st_.x_begin, xa = st_.x_begin - x0_;
   // Rows [base_, next) are final: no later tile row reaches above `next`.
   int64_t next = r + 1 < g_.rows() ? g_.ys[r + 1] : base_ + th;
   int64_t d = next - base_;
@@ -77,8 +95,8 @@ std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
     float wy = wy_total_[y];
     uint8_t* out = &mask[(y - y_begin) * W];
     for (int64_t x = 0; x < W; ++x) {
-      float w = wy * wx_total_[x];
-      for (int64_t k = 0; k < C_; ++k) p[k] = acc_[(k * th + i) * Wp + x] / w;
+      float w = wy * wx_total_[st_.x_begin + x];
+      for (int64_t k = 0; k < C_; ++k) p[k] = acc_[(k * th + i) * Wp + xa + x] / w;
       out[x] = decide_class(cfg_, p.data(), C_);
     }
   }

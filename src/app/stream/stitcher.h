@@ -3,7 +3,15 @@
 // weights (tiling.h blend_weight). Only rows still waiting for a later tile
 // row are held, as weighted sums; weights are separable (every tile row has
 // the same tile columns), so their sum is wy_total(y) * wx_total(x) and is not
-// stored. Memory: C x tile height x padded width floats.
+// stored.
+//
+// Stripes keep that memory independent of the image width: the image's
+// columns are cut into stripes (multiples of the output tile), each run top
+// to bottom on its own with the tile columns that reach into it (tiles that
+// straddle a stripe border run for both stripes). Every pixel still gets
+// exactly the global grid's tiles with the global weights, so the class map
+// is the one Segmenter would give. Memory: C x tile height x (stripe + ~2
+// tiles) floats.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -29,14 +37,22 @@ struct TileGrid {
 // The geometry Segmenter::segment_tiled uses for an image of this size.
 TileGrid make_grid(const SegmentConfig& cfg, int64_t width, int64_t height);
 
+// Image columns [x_begin, x_end) and the tile columns [c_first, c_last] covering them.
+struct Stripe {
+  int64_t x_begin = 0, x_end = 0;
+  int64_t c_first = 0, c_last = 0;
+};
+// Stripes of `width` columns (0: one stripe of the whole image).
+std::vector<Stripe> make_stripes(const TileGrid& g, int64_t width);
+
 class Stitcher {
  public:
-  Stitcher(const SegmentConfig& cfg, const TileGrid& grid, int64_t channels);
+  Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe& stripe, int64_t channels);
 
   // Adds tile (r, c); nullptr: a skipped tile, all class 0. Tile rows come in order.
   void add(int64_t r, int64_t c, const TileProbs* probs);
   // After the last tile of row r: the class ids of the rows now final,
-  // [grid.row_begin(r), grid.row_end(r)) x width, row-major.
+  // [grid.row_begin(r), grid.row_end(r)) x [stripe.x_begin, x_end), row-major.
   std::vector<uint8_t> finish_row(int64_t r);
 
   // The rows still accumulating (after finish_row), for checkpoints.
@@ -46,9 +62,11 @@ class Stitcher {
  private:
   const SegmentConfig& cfg_;
   TileGrid g_;
+  Stripe st_;
   int64_t C_;
+  int64_t x0_ = 0, width_ = 0;       // padded columns held: [x0_, x0_ + width_)
   int64_t base_ = 0;                 // padded row held at acc_ row 0
-  std::vector<float> acc_;           // [C][tile_h][padded_w] weighted sums
+  std::vector<float> acc_;           // [C][tile_h][width_] weighted sums
   std::vector<float> wy_total_, wx_total_;
   std::vector<float> wx_;            // per tile column: its weights
   std::vector<float> zero_;          // a skipped tile's probabilities
