@@ -2,6 +2,8 @@
 // public probing functions of segrt/stream.h.
 #include "app/stream/raster_source.h"
 
+#include "app/stream/tiff_handle.h"
+
 #include <cstring>
 #include <fstream>
 
@@ -21,6 +23,19 @@ bool is_tiff(const std::string& path) {
          (m[0] == 'M' && m[1] == 'M' && m[2] == 0 && (m[3] == 42 || m[3] == 43));
 }
 
+#if SEGRT_HAVE_GDAL
+// Whether the TIFF carries GeoTIFF tags (GeoKeyDirectory, ModelTiepoint,
+// ModelTransformation): only those go to GDAL, which installs process-wide
+// libtiff handlers when it starts, so plain TIFFs never wake it.
+bool has_geotiff_tags(const std::string& path) {
+  TiffHandle t(path, "rm");
+  if (!t) return false;
+  for (uint32_t tag : {34735u, 33922u, 34264u})
+    if (TIFFFindField(t.get(), tag, TIFF_ANY)) return true;
+  return false;
+}
+#endif
+
 }  // namespace
 
 std::unique_ptr<RasterSource> open_raster(const std::string& path) {
@@ -33,7 +48,7 @@ std::unique_ptr<RasterSource> open_raster(const std::string& path) {
 #if SEGRT_HAVE_GDAL
   // A georeferenced TIFF goes through GDAL so its CRS reaches the output;
   // other formats libtiff and the codecs do not read (JPEG 2000, ...) too.
-  if (tiff && gdal_is_georeferenced(path)) return open_gdal_raster(path);
+  if (tiff && has_geotiff_tags(path) && gdal_is_georeferenced(path)) return open_gdal_raster(path);
 #endif
   if (tiff) return open_tiff_raster(path);
   if (is_image_path(path)) return open_image_raster(path);
