@@ -5,6 +5,8 @@
 //   OrderedQueue (queue_batches)
 //   engine thread                runs the model on each batch, timed
 //   OrderedQueue (queue_batches)
+//   post thread                  output -> per-tile class probabilities (head, layout)
+//   OrderedQueue (queue_batches)
 //   this thread                  blends tiles (Stitcher); each finished tile row's
 //                                mask rows go to the MaskWriter (encoder threads
 //                                compress tiles), then a checkpoint
@@ -12,12 +14,16 @@
 // Jobs are batches of up to cfg.batch tiles of one tile row, numbered in
 // order; a tile row is never split across a resume boundary, so a resumed run
 // runs exactly the batches the uninterrupted one would.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +60,7 @@ struct Batch {
   int64_t job = 0;
   std::vector<char> skip;  // per tile
   Tensor input, output;    // empty when every tile was skipped
+  std::vector<TileProbs> probs;  // per tile (empty for skipped ones), from the post thread
 };
 
 int choose_level(const RasterInfo& info, const StreamOptions& o) {
@@ -131,6 +138,7 @@ class Pipeline {
   void read_loop(std::unique_ptr<RasterSource> src);
   void read_tile(RasterSource& src, Batch& b, int64_t i, int64_t y0, int64_t x0);
   void engine_loop();
+  void post_loop();
   bool resume();
   void checkpoint(int64_t stripe, int64_t next_row);
   void begin_stripe(int64_t s);
@@ -153,7 +161,7 @@ class Pipeline {
   int64_t start_stripe_ = 0, start_row_ = 0, first_job_ = 0, tiles_ = 0, skipped_ = 0;
   std::unique_ptr<stream::Stitcher> stitcher_;
   std::unique_ptr<stream::MaskWriter> writer_;
-  std::unique_ptr<stream::OrderedQueue<Batch>> read_q_, done_q_;
+  std::unique_ptr<stream::OrderedQueue<Batch>> read_q_, done_q_, post_q_;
   std::atomic<int64_t> next_job_{0};
   double engine_seconds_ = 0;
   std::mutex err_m_;
@@ -222,6 +230,7 @@ void Pipeline::fail(std::exception_ptr e) {
   }
   read_q_->close();
   done_q_->close();
+  post_q_->close();
 }
 
 void Pipeline::read_tile(RasterSource& src, Batch& b, int64_t i, int64_t y0, int64_t x0) {
@@ -300,6 +309,22 @@ void Pipeline::engine_loop() {
   }
 }
 
+void Pipeline::post_loop() {
+  try {
+    for (int64_t j = first_job_; j < static_cast<int64_t>(jobs_.size()); ++j) {
+      std::optional<Batch> b = done_q_->pop();
+      if (!b) return;
+      b->probs.resize(b->skip.size());
+      for (size_t i = 0; i < b->skip.size(); ++i)
+        if (!b->skip[i]) b->probs[i] = output_probs(cfg_, b->output, static_cast<int64_t>(i), grid_.tile_h, grid_.tile_w);
+      b->output = Tensor();
+      if (!post_q_->push(j, std::move(*b))) return;
+    }
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
 // Checkpoint layout: magic, identity, next row, counters, stitcher, writer.
 void Pipeline::checkpoint(int64_t stripe, int64_t next_row) {
   std::string tmp = spool_ + "/checkpoint.tmp";
@@ -361,9 +386,33 @@ std::string Pipeline::description() const {
   return d.dump();
 }
 
+// One run per output at a time: a second one would interleave the spools.
+class OutputLock {
+ public:
+  explicit OutputLock(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    SEGRT_CHECK(fd_ >= 0, Io, "cannot create '", path, "': ", std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      SEGRT_FAIL(Io, "another run is writing this output (", path, " is locked)");
+    }
+  }
+  ~OutputLock() {
+    if (remove_) ::unlink(path_.c_str());
+    ::close(fd_);
+  }
+  void remove_on_exit() { remove_ = true; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool remove_ = false;
+};
+
 StreamStats Pipeline::go() {
   auto t0 = Clock::now();
   setup();
+  OutputLock lock(spool_ + ".lock");
   int64_t W = grid_.width, H = grid_.height;
   bool resumed = false;
   if (o_.resume && fs::exists(spool_ + "/checkpoint")) {
@@ -390,6 +439,8 @@ StreamStats Pipeline::go() {
   int64_t queue = std::max(1, o_.queue_batches);
   read_q_ = std::make_unique<stream::OrderedQueue<Batch>>(queue);
   done_q_ = std::make_unique<stream::OrderedQueue<Batch>>(queue);
+  post_q_ = std::make_unique<stream::OrderedQueue<Batch>>(queue);
+  post_q_->start_at(first_job_);
   read_q_->start_at(first_job_);
   done_q_->start_at(first_job_);
 
@@ -400,6 +451,7 @@ StreamStats Pipeline::go() {
   std::vector<std::thread> threads;
   for (auto& src : sources) threads.emplace_back(&Pipeline::read_loop, this, std::move(src));
   threads.emplace_back(&Pipeline::engine_loop, this);
+  threads.emplace_back(&Pipeline::post_loop, this);
 
   StreamStats s;
   s.finished = true;
@@ -407,7 +459,7 @@ StreamStats Pipeline::go() {
   int64_t rows_total = grid_.rows() * static_cast<int64_t>(stripes_.size()), rows_done = 0;
   try {
     for (int64_t j = first_job_; j < static_cast<int64_t>(jobs_.size()); ++j) {
-      std::optional<Batch> b = done_q_->pop();
+      std::optional<Batch> b = post_q_->pop();
       if (!b) break;
       const Job& job = jobs_[j];
       if (job.stripe != current_stripe) begin_stripe(current_stripe = job.stripe);
@@ -417,8 +469,7 @@ StreamStats Pipeline::go() {
           ++skipped_;
           stitcher_->add(job.row, job.col + i, nullptr);
         } else {
-          TileProbs p = output_probs(cfg_, b->output, i, grid_.tile_h, grid_.tile_w);
-          stitcher_->add(job.row, job.col + i, &p);
+          stitcher_->add(job.row, job.col + i, &b->probs[i]);
         }
       }
       if (!job.last_of_row) continue;
@@ -447,6 +498,7 @@ StreamStats Pipeline::go() {
   }
   read_q_->close();
   done_q_->close();
+  post_q_->close();
   for (auto& t : threads) t.join();
   if (error_) std::rethrow_exception(error_);
 
@@ -471,6 +523,7 @@ StreamStats Pipeline::go() {
 #endif
     std::error_code ec;
     fs::remove_all(spool_, ec);
+    lock.remove_on_exit();
   }
   s.tiles = tiles_, s.skipped_tiles = skipped_;
   s.seconds = since(t0);
