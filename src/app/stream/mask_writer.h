@@ -5,8 +5,8 @@
 // pyramidal layout OpenSlide, QuPath and GDAL read) by raw tile copies.
 // The mask arrives in vertical stripes (stitcher.h), each top to bottom.
 // Memory: a band of `tile` rows of the stripe per level, plus the levels
-// too coarse to cut into the stripes (under 1/4096 of the image at 4096-px
-// stripes), held whole.
+// too coarse to cut into the stripes (1/768 of the image area in all at
+// 4096-px stripes), held whole.
 //
 //   MaskWriter w(spool_dir, width, height, 256, true, 2, 4096);
 //   w.begin_stripe(0, 4096);
