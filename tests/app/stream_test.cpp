@@ -217,6 +217,27 @@ TEST(Stream, EmptyTilesAreSkippedAndRecorded) {
   EXPECT_NE(bytes.find("\"skipped_tiles\":" + std::to_string(s.skipped_tiles)), std::string::npos);
 }
 
+TEST(Stream, ReadsTheLevelTheSidecarOrOptionsAsk) {
+  TempDir dir;
+  write_image(dir / "in.tif", noisy_blobs(1000, 800, 9));
+  Runner net = [](const Tensor& x) { return box_net(x, 2); };
+  // A streamed mask is a pyramidal TIFF: read it back as an input, at level 1.
+  segment_stream(gray_config(), net, dir / "in.tif", dir / "pyr.tif", small_options());
+  RasterInfo info = probe_raster(dir / "pyr.tif");
+  EXPECT_EQ(info.reader, "tiff");
+  ASSERT_GE(info.levels.size(), 3u);
+  EXPECT_DOUBLE_EQ(info.levels[1].downsample, 2.0);
+  SegmentConfig cfg = gray_config();
+  cfg.level = 1;  // as a sidecar's "input": {"level": 1}
+  StreamStats s = segment_stream(cfg, net, dir / "pyr.tif", dir / "l1.tif", small_options());
+  EXPECT_EQ(s.level, 1);
+  EXPECT_EQ(s.width, 500);
+  EXPECT_EQ(s.height, 400);
+  StreamOptions o = small_options();
+  o.level = 2;  // options override the sidecar
+  EXPECT_EQ(segment_stream(cfg, net, dir / "pyr.tif", dir / "l2.tif", o).width, 250);
+}
+
 TEST(Stream, BadInputsAreRefusedByName) {
   TempDir dir;
   std::ofstream(dir / "junk.tif") << "II*\0garbage";

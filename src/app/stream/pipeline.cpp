@@ -63,18 +63,20 @@ struct Batch {
   std::vector<TileProbs> probs;  // per tile (empty for skipped ones), from the post thread
 };
 
-int choose_level(const RasterInfo& info, const StreamOptions& o) {
-  if (o.target_mpp > 0 && info.mpp > 0) {
+// The options' level / mpp, else the sidecar's (cfg); mpp needs a file that states its own.
+int choose_level(const RasterInfo& info, const StreamOptions& o, const SegmentConfig& cfg) {
+  double mpp = o.target_mpp > 0 ? o.target_mpp : cfg.mpp;
+  if (mpp > 0 && info.mpp > 0) {
     int best = 0;
     for (size_t l = 1; l < info.levels.size(); ++l)
-      if (std::abs(info.mpp * info.levels[l].downsample - o.target_mpp) <
-          std::abs(info.mpp * info.levels[best].downsample - o.target_mpp))
+      if (std::abs(info.mpp * info.levels[l].downsample - mpp) < std::abs(info.mpp * info.levels[best].downsample - mpp))
         best = static_cast<int>(l);
     return best;
   }
-  SEGRT_CHECK(o.level >= 0 && o.level < static_cast<int>(info.levels.size()), InvalidInput, "'", info.path,
-              "' has no level ", o.level, " (levels 0..", info.levels.size() - 1, ")");
-  return o.level;
+  int level = o.level > 0 ? o.level : cfg.level;
+  SEGRT_CHECK(level >= 0 && level < static_cast<int>(info.levels.size()), InvalidInput, "'", info.path,
+              "' has no level ", level, " (levels 0..", info.levels.size() - 1, ")");
+  return level;
 }
 
 // Everything a checkpoint must agree with to be resumed.
@@ -178,7 +180,7 @@ Tensor Pipeline::make_batch(int64_t count) const {
 
 void Pipeline::setup() {
   info_ = src_->info();
-  level_ = choose_level(info_, o_);
+  level_ = choose_level(info_, o_, cfg_);
   int64_t W = info_.levels[level_].width, H = info_.levels[level_].height;
   // Streaming always tiles; a fixed-size model runs on tiles of exactly its size.
   if (cfg_.fixed_height > 0) {
