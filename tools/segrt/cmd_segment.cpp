@@ -89,6 +89,8 @@ int segment(SegmentArgs a) {
   app::RunSummary s;
   if (!whole.empty()) s = app::segment_files(seg, whole, a.run, std::cout, std::cerr);
   if (!streamed.empty()) {
+    if (a.run.write_probs || !a.run.label_suffix.empty())
+      std::fprintf(stderr, "segrt: streamed inputs get a tiled class map only (no --probs, no scoring)\n");
     // A checkpoint is resumed only by the same model file, backend and precision.
     std::error_code ec;
     std::string key = std::filesystem::absolute(a.model).string() + "|" +

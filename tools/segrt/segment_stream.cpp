@@ -4,6 +4,7 @@
 #include <malloc.h>
 #include <sys/resource.h>
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 
@@ -37,6 +38,11 @@ void StreamFlags::add_to(CLI::App* cmd) {
 bool wants_stream(const StreamFlags& f, const std::string& path) {
   if (f.never) return false;
   if (f.force) return true;
+  // PNG, JPEG and BMP are never pyramidal or georeferenced, and probing them
+  // would decode them: they stay on the in-memory path.
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp") return false;
   try {
     return app::should_stream(app::probe_raster(path), f.above);
   } catch (const Error&) {
