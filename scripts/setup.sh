@@ -11,6 +11,8 @@ PACKAGES=(
   libcli11-dev                                        # command line
   libxxhash-dev                                       # model content hash (tuning cache key)
   libstb-dev libpng-dev libjpeg-dev libtiff-dev       # image I/O
+  libopenslide-dev libgdal-dev zlib1g-dev             # streamed gigapixel images: whole-slide formats, GeoTIFF (docs/stream.md)
+  gdal-bin openslide-tools python3-gdal               # streaming tests: gdalinfo, OpenSlide's tools, test data (scripts/make_giga_data.py)
   libgtest-dev libgmock-dev                           # tests
   clang-14 libclang-rt-14-dev                         # sanitizer build and libFuzzer harnesses (scripts/sanitize.sh, fuzz.sh)
   libonnx-testdata                                    # ONNX backend conformance data

@@ -73,6 +73,11 @@ struct SegmentConfig {
   int multiple_of = 0;            // 0: the model's total stride
   int64_t fixed_height = 0, fixed_width = 0;  // model input size for Resize (from the model)
   PadMode pad_mode = PadMode::Reflect;
+  // Pyramidal inputs streamed by segment_stream (segrt/stream.h): the level
+  // to read, or the microns per pixel the model expects (the nearest level
+  // wins; whole-slide images that state their mpp). StreamOptions override.
+  double mpp = 0;
+  int level = 0;
   // Output.
   Head head = Head::Auto;
   double threshold = 0.5;         // sigmoid heads: class 1 where P > threshold

@@ -15,4 +15,5 @@
 #include "segrt/batch.h"
 #include "segrt/image.h"
 #include "segrt/segment.h"
+#include "segrt/stream.h"
 #endif

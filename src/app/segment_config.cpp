@@ -78,7 +78,7 @@ std::optional<std::array<uint8_t, 3>> parse_color(const json& v, const std::stri
 
 void apply_input(SegmentConfig& cfg, const json& in, const std::string& where) {
   check_keys(in, {"name", "layout", "channels", "channel_order", "scale", "mean", "std", "size_policy", "multiple_of",
-                  "pad_mode", "to_gray"},
+                  "pad_mode", "to_gray", "mpp", "level"},
              where);
   if (in.contains("name")) cfg.input_name = in["name"].get<std::string>();
   if (in.contains("layout")) cfg.layout = parse_layout(in["layout"].get<std::string>());
@@ -91,6 +91,8 @@ void apply_input(SegmentConfig& cfg, const json& in, const std::string& where) {
   if (in.contains("multiple_of")) cfg.multiple_of = in["multiple_of"].get<int>();
   if (in.contains("pad_mode")) cfg.pad_mode = parse_pad_mode(in["pad_mode"].get<std::string>());
   if (in.contains("to_gray")) cfg.to_gray = in["to_gray"].get<bool>();
+  if (in.contains("mpp")) cfg.mpp = in["mpp"].get<double>();
+  if (in.contains("level")) cfg.level = in["level"].get<int>();
 }
 
 void apply_output(SegmentConfig& cfg, const json& out, const std::string& where) {

@@ -4,12 +4,15 @@
 // then from flags; --label-suffix scores masks against label images.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "segrt/batch.h"
 #include "commands.h"
+#include "segment_stream.h"
 
 namespace segrt::cli {
 
@@ -32,6 +35,7 @@ struct SegmentArgs {
   int tile = 0;
   bool to_gray = false, no_overlay = false;
   std::optional<double> min_accuracy, min_dice;
+  StreamFlags stream;
 };
 
 app::SegmentConfig build_config(const SegmentArgs& a) {
@@ -71,13 +75,34 @@ int segment(SegmentArgs a) {
   app::ModelInfo info = app::describe_model(engine, cfg.output_name);
   app::resolve_config(cfg, info);
   int out_index = info.output_index;
-  app::Segmenter seg(cfg, [&engine, out_index](const Tensor& x) { return engine.run({x})[out_index]; });
+  app::Runner runner = [&engine, out_index](const Tensor& x) { return engine.run({x})[out_index]; };
+  app::Segmenter seg(cfg, runner);
 
   a.run.write_overlay = !a.no_overlay;
   a.run.progress = isatty(fileno(stderr)) && !a.run.quiet;
   auto files = app::collect_inputs(a.inputs, a.run);
   SEGRT_CHECK(!files.empty(), InvalidInput, "no images found in the inputs given");
-  app::RunSummary s = app::segment_files(seg, files, a.run, std::cout, std::cerr);
+  // Gigapixel, pyramidal, whole-slide and georeferenced inputs are streamed
+  // (tiled BigTIFF mask); the rest are decoded whole.
+  std::vector<app::InputFile> whole, streamed;
+  for (auto& f : files) (wants_stream(a.stream, f.path) ? streamed : whole).push_back(f);
+  app::RunSummary s;
+  if (!whole.empty()) s = app::segment_files(seg, whole, a.run, std::cout, std::cerr);
+  if (!streamed.empty()) {
+    if (a.run.write_probs || !a.run.label_suffix.empty())
+      std::fprintf(stderr, "segrt: streamed inputs get a tiled class map only (no --probs, no scoring)\n");
+    // A checkpoint is resumed only by the same model file, backend and precision.
+    std::error_code ec;
+    std::string key = std::filesystem::absolute(a.model).string() + "|" +
+                      std::to_string(std::filesystem::file_size(a.model, ec)) + "|" + engine.backend() + "|" +
+                      a.flags.precision;
+    auto t0 = std::chrono::steady_clock::now();
+    for (const auto& f : streamed) {
+      ++s.images;
+      if (!segment_streamed(cfg, runner, a.stream, f.path, f.out_base, key, a.run.progress, a.run.quiet)) ++s.failed;
+    }
+    s.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
 
   int ok = s.images - s.failed;
   std::printf("%d image%s, %d failed, %.2f s, %.3g images/s (backend %s)\n", s.images, s.images == 1 ? "" : "s",
@@ -137,6 +162,7 @@ void add_segment_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--tile-above", a->max_pixels, "tile images with more pixels than this (0 = never)");
   cmd->add_option("--batch", a->batch, "images or tiles per model run");
   a->flags.add_to(cmd);
+  a->stream.add_to(cmd);
   cmd->callback([a, exit_code] { *exit_code = segment(*a); });
 }
 

@@ -1,0 +1,123 @@
+// Tile blending for the streaming pipeline (see stitcher.h).
+#include "app/stream/stitcher.h"
+
+#include <algorithm>
+#include <cstring>
+#include <istream>
+#include <ostream>
+
+#include "app/tiling.h"
+#include "segrt/error.h"
+
+namespace segrt::app::stream {
+
+TileGrid make_grid(const SegmentConfig& cfg, int64_t width, int64_t height) {
+  TileGrid g;
+  int64_t s = std::max(1, cfg.multiple_of), T = cfg.tile_size;
+  g.width = width, g.height = height;
+  g.padded_h = round_up(height, s), g.padded_w = round_up(width, s);
+  if (cfg.fixed_height > 0) g.padded_h = std::max(g.padded_h, T), g.padded_w = std::max(g.padded_w, T);
+  g.tile_h = std::min(T, g.padded_h), g.tile_w = std::min(T, g.padded_w);
+  g.overlap = cfg.tile_overlap;
+  g.ys = tile_starts(g.padded_h, g.tile_h, g.overlap, s);
+  g.xs = tile_starts(g.padded_w, g.tile_w, g.overlap, s);
+  return g;
+}
+
+int64_t TileGrid::row_begin(int64_t r) const { return r == 0 ? 0 : std::min(ys[r], height); }
+int64_t TileGrid::row_end(int64_t r) const { return r + 1 < rows() ? std::min(ys[r + 1], height) : height; }
+
+std::vector<Stripe> make_stripes(const TileGrid& g, int64_t width) {
+  if (width <= 0 || width >= g.width) width = g.width;
+  std::vector<Stripe> out;
+  for (int64_t x = 0; x < g.width; x += width) {
+    Stripe s{x, std::min(x + width, g.width), -1, -1};
+    for (int64_t c = 0; c < g.cols(); ++c)
+      if (g.xs[c] < s.x_end && g.xs[c] + g.tile_w > s.x_begin) {
+        if (s.c_first < 0) s.c_first = c;
+        s.c_last = c;
+      }
+    out.push_back(s);
+  }
+  return out;
+}
+
+Stitcher::Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe& stripe, int64_t channels)
+    : cfg_(cfg), g_(grid), st_(stripe), C_(channels) {
+  x0_ = g_.xs[st_.c_first];
+  width_ = g_.xs[st_.c_last] + g_.tile_w - x0_;
+  acc_.assign(static_cast<size_t>(C_ * g_.tile_h * width_), 0.f);
+  wy_total_.assign(static_cast<size_t>(g_.padded_h), 0.f);
+  wx_total_.assign(static_cast<size_t>(g_.padded_w), 0.f);
+  wx_.resize(static_cast<size_t>(g_.cols() * g_.tile_w));
+  for (int64_t r = 0; r < g_.rows(); ++r)
+    for (int64_t i = 0; i < g_.tile_h; ++i)
+      wy_total_[g_.ys[r] + i] += blend_weight(i, g_.tile_h, g_.overlap, g_.ys[r] > 0, g_.ys[r] + g_.tile_h < g_.padded_h);
+  for (int64_t c = 0; c < g_.cols(); ++c)
+    for (int64_t j = 0; j < g_.tile_w; ++j) {
+      float w = blend_weight(j, g_.tile_w, g_.overlap, g_.xs[c] > 0, g_.xs[c] + g_.tile_w < g_.padded_w);
+      wx_[c * g_.tile_w + j] = w;
+      wx_total_[g_.xs[c] + j] += w;
+    }
+  // Skipped tiles: P(class 1) = 0 for one channel, one-hot class 0 for several.
+  zero_.assign(static_cast<size_t>(C_ * g_.tile_h * g_.tile_w), 0.f);
+  if (C_ > 1) std::fill(zero_.begin(), zero_.begin() + g_.tile_h * g_.tile_w, 1.f);
+}
+
+void Stitcher::add(int64_t r, int64_t c, const TileProbs* probs) {
+  int64_t th = g_.tile_h, tw = g_.tile_w, Wp = width_, y0 = g_.ys[r], x0 = g_.xs[c] - x0_;
+  SEGRT_CHECK(y0 == base_ && c >= st_.c_first && c <= st_.c_last, Internal, "stitcher: tile ", r, ",", c,
+              " out of order or outside the stripe");
+  SEGRT_CHECK(!probs || (probs->c == C_ && probs->h == th && probs->w == tw), Internal, "stitcher: a tile of ",
+              probs ? probs->c : 0, "x", probs ? probs->h : 0, "x", probs ? probs->w : 0, " for ", C_, "x", th, "x", tw);
+  const float* p = probs ? probs->v.data() : zero_.data();
+  const float* wx = &wx_[c * tw];
+  for (int64_t i = 0; i < th; ++i) {
+    float wy = blend_weight(i, th, g_.overlap, y0 > 0, y0 + th < g_.padded_h);
+    for (int64_t k = 0; k < C_; ++k) {
+      float* dst = &acc_[(k * th + i) * Wp + x0];
+      const float* src = p + (k * th + i) * tw;
+      for (int64_t j = 0; j < tw; ++j) dst[j] += wy * wx[j] * src[j];
+    }
+  }
+}
+
+std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
+  int64_t th = g_.tile_h, Wp = width_, W = st_.x_end - st_.x_begin, xa = st_.x_begin - x0_;
+  // Rows [base_, next) are final: no later tile row reaches above `next`.
+  int64_t next = r + 1 < g_.rows() ? g_.ys[r + 1] : base_ + th;
+  int64_t d = next - base_;
+  int64_t y_begin = g_.row_begin(r), y_end = g_.row_end(r);
+  std::vector<uint8_t> mask(static_cast<size_t>((y_end - y_begin) * W));
+  std::vector<float> p(static_cast<size_t>(C_));
+  for (int64_t y = y_begin; y < y_end; ++y) {
+    int64_t i = y - base_;
+    float wy = wy_total_[y];
+    uint8_t* out = &mask[(y - y_begin) * W];
+    for (int64_t x = 0; x < W; ++x) {
+      float w = wy * wx_total_[st_.x_begin + x];
+      for (int64_t k = 0; k < C_; ++k) p[k] = acc_[(k * th + i) * Wp + xa + x] / w;
+      out[x] = decide_class(cfg_, p.data(), C_);
+    }
+  }
+  for (int64_t k = 0; k < C_; ++k) {  // shift the band up by d rows
+    float* plane = &acc_[k * th * Wp];
+    std::memmove(plane, plane + d * Wp, static_cast<size_t>((th - d) * Wp) * sizeof(float));
+    std::fill(plane + (th - d) * Wp, plane + th * Wp, 0.f);
+  }
+  base_ = next;
+  return mask;
+}
+
+void Stitcher::save(std::ostream& out) const {
+  out.write(reinterpret_cast<const char*>(&base_), sizeof base_);
+  out.write(reinterpret_cast<const char*>(acc_.data()), static_cast<std::streamsize>(acc_.size() * sizeof(float)));
+}
+
+void Stitcher::load(std::istream& in) {
+  in.read(reinterpret_cast<char*>(&base_), sizeof base_);
+  in.read(reinterpret_cast<char*>(acc_.data()), static_cast<std::streamsize>(acc_.size() * sizeof(float)));
+  SEGRT_CHECK(in, Io, "checkpoint: the stitching state is truncated");
+}
+
+}  // namespace segrt::app::stream
