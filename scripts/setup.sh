@@ -18,6 +18,7 @@ PACKAGES=(
   python3-grpcio python3-yaml wrk                     # segrt serve tests (gRPC client, deploy/ manifests) and HTTP load
   python3 python3-numpy python3-torch python3-onnx python3-h5py  # reference outputs in tests
   python3-torchvision                                 # torchvision model exports (tests/models/torchvision_*)
+  python3-pil                                         # class masks read back in tests/int8/membrane_int8.test.sh
 )
 
 missing=()
