@@ -159,6 +159,9 @@ void report(const CalibrateArgs& a, const CalibrationTable& t, const std::vector
   std::vector<Tensor> ref;
   for (size_t i = 0; i < n; ++i) ref.push_back(fp.run({samples[i]})[0].to_f32());
   // Agreement of class decisions: argmax over channels, or > 0.5 for a one-channel (sigmoid) output.
+  // Keras models are channels-last (their outputs may carry no layout tag: then the input's decides).
+  const bool nhwc = fp.outputs()[0].layout == Layout::NHWC ||
+                    (fp.outputs()[0].layout == Layout::Plain && fp.inputs()[0].layout == Layout::NHWC);
   auto drift = [&](Engine& q, double* max_abs, double* agree) {
     double agree_n = 0, total = 0;
     *max_abs = 0;
@@ -167,14 +170,16 @@ void report(const CalibrateArgs& a, const CalibrationTable& t, const std::vector
       const float *p = y.data<float>(), *r = ref[i].data<float>();
       for (int64_t k = 0; k < y.numel(); ++k) *max_abs = std::max<double>(*max_abs, std::fabs(p[k] - r[k]));
       const Shape& s = y.shape();
-      const int64_t C = s.size() == 4 ? s[1] : 1, HW = C ? y.numel() / (s[0] * C) : 0;
+      const int64_t C = s.size() == 4 ? (nhwc ? s[3] : s[1]) : 1, HW = C ? y.numel() / (s[0] * C) : 0;
+      // Element (b, c, px) in either layout.
+      auto at = [&](int64_t b, int64_t c, int64_t px) { return nhwc ? (b * HW + px) * C + c : (b * C + c) * HW + px; };
       for (int64_t b = 0; b < s[0]; ++b)
         for (int64_t px = 0; px < HW; ++px) {
           auto cls = [&](const float* d) -> int64_t {
-            if (C == 1) return d[b * HW + px] > 0.5f;
+            if (C == 1) return d[at(b, 0, px)] > 0.5f;
             int64_t best = 0;
             for (int64_t c = 1; c < C; ++c)
-              if (d[(b * C + c) * HW + px] > d[(b * C + best) * HW + px]) best = c;
+              if (d[at(b, c, px)] > d[at(b, best, px)]) best = c;
             return best;
           };
           agree_n += cls(p) == cls(r);
