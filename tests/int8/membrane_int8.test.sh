@@ -101,6 +101,6 @@ echo "$out" | grep -q "int8/fp8" || fail "compare --calibration: no header namin
 
 for cal in "" "--calibration $T/m.calib.json"; do
   l=$("$SEGRT" bench "$MODEL" -b cpu --shape 512x512 -n 5 --warmup 1 --json $cal 2>/dev/null | tail -n 1)
-  echo "bench 512x512 ${cal:+int8}${cal:-fp32}: $l" | cut -c1-200
+  echo "bench 512x512 $([ -n "$cal" ] && echo int8 || echo fp32): median $("$PY" -c "import json,sys; print(json.loads(sys.argv[1])['median_ms'])" "$l") ms"
 done
 echo "OK"
