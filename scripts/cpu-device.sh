@@ -11,7 +11,9 @@
 # segrt fp32, segrt bf16 and ONNX Runtime fp32 (the Python package there,
 # bench/ort_bench.py) on the classic U-Net of ../shared/peers/torch_unet.py
 # (base 64 at 256x256, base 16 at 512x512) in interleaved rounds at
-# THREADS (default "2 all"), checks the outputs agree and prints ratios.
+# THREADS (default "2 all"), checks the outputs agree and prints ratios;
+# then int8 (calibrated tables) against fp32 and ORT on those and the bundled
+# membrane U-Net, with the int8 / fp32 class agreement (SKIP_INT8=1 skips).
 set -uo pipefail
 mode=${1:-}
 if [ "$mode" = bundle ]; then
@@ -63,7 +65,7 @@ log "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc)
 log "segrt: $($SEGRT bench models/membrane_unet.onnx -b cpu --shape 64x64 -n 1 --json 2>/dev/null | tail -n 1 | $PY -c 'import json,sys; print(json.loads(sys.stdin.read()).get("device_name"))')"
 
 # 1. Tests: the CPU backend's own (fp32 and bf16) and the bundled model in bf16.
-"$X/bin/segrt_tests" --gtest_filter='Cpu*:MembraneModelCpuBf16*' 2>&1 | tee "$R/cpu-tests.txt" | grep -E '^\[  (PASSED|FAILED|SKIPPED) |agreement|variant|Skipped' | tail -n 20
+"$X/bin/segrt_tests" --gtest_filter='Cpu*:MembraneModelCpuBf16*:InsertQdq*:FuseQdqConv*:QuantizeLinear*:Float8*' 2>&1 | tee "$R/cpu-tests.txt" | grep -E '^\[  (PASSED|FAILED|SKIPPED) |agreement|variant|Skipped' | tail -n 20
 rc_tests=${PIPESTATUS[0]}
 log "CPU tests exit $rc_tests"
 [ -n "${SKIP_BENCH:-}" ] && exit "$rc_tests"
@@ -107,6 +109,53 @@ f,b,o,g=map(float, ['$(med "${f32[@]}")', '$(med "${b16[@]}")', '$(med "${ort[@]
 print(f'| $name ${size}x${size} | $t | {f:.1f} | {b:.1f} | {o:.1f} | {o/f:.2f} | {o/b:.2f} | {2*g/f*1e3:.0f} / {2*g/b*1e3:.0f} / {2*g/o*1e3:.0f} | $diff |')")")
   done
 done
+# 3. int8 (issue 17, docs/int8.md): calibrate on random inputs of the model's range
+# (membrane: examples/membrane/26.png), then segrt int8 against segrt fp32 and
+# ORT fp32 at the same sizes, with the class agreement int8 vs fp32.
+I8ROWS=()
+if [ -z "${SKIP_INT8:-}" ]; then
+  $SEGRT calibrate models/membrane_unet.onnx --images examples/membrane/26.png -b cpu -o "$X/membrane.calib.json" > /dev/null
+  for t in $THREADS; do
+    [ "$t" = all ] && t=$(nproc)
+    for m in "membrane 512" "unet64 256" "unet16 512"; do
+      read -r name size <<<"$m"
+      if [ "$name" = membrane ]; then
+        model=models/membrane_unet.onnx; cal=$X/membrane.calib.json
+        $PY -c "import numpy as np; x=np.random.default_rng(1).random((1,1,$size,$size),dtype=np.float32); np.save('$X/x.npy',x); x.tofile('$X/x.bin')"
+      else
+        model=$M/$name.onnx; cal=$X/$name.calib.json
+        $PY -c "import numpy as np; [np.save(f'$X/c{i}.npy', np.random.default_rng(10+i).random((1,1,$size,$size),dtype=np.float32)) for i in range(4)]; x=np.random.default_rng(0).random((1,1,$size,$size),dtype=np.float32); np.save('$X/x.npy',x); x.tofile('$X/x.bin')"
+        $SEGRT calibrate "$model" --inputs "$X"/c?.npy -b cpu --threads "$t" -o "$cal" > /dev/null
+      fi
+      f32=() i8=() ort=()
+      for r in $(seq "$ROUNDS"); do
+        l=$($SEGRT bench "$model" -b cpu --threads "$t" --shape "${size}x${size}" -n "$ITERS" --warmup 1 --json 2>&1 | tail -n 1)
+        f32+=("$(jf "$l" median_ms)")
+        l=$($SEGRT bench "$model" -b cpu --threads "$t" --shape "${size}x${size}" -n "$ITERS" --warmup 1 --json --calibration "$cal" 2>&1 | tail -n 1)
+        i8+=("$(jf "$l" median_ms)")
+        l=$($PY "$X/ort_bench.py" "$model" "$X/x.bin" "1,1,$size,$size" "$t" "$ITERS" 1 "$X/ort.bin" | tail -n 1)
+        ort+=("$(jf "$l" median_ms)")
+        echo "  $name t=$t round $r: segrt fp32 ${f32[-1]} ms, int8 ${i8[-1]} ms, ORT fp32 ${ort[-1]} ms"
+      done
+      $SEGRT run "$model" -b cpu --threads "$t" -i "$X/x.npy" -o "$X/f32.npy" > /dev/null
+      $SEGRT run "$model" -b cpu --threads "$t" -i "$X/x.npy" -o "$X/i8.npy" --calibration "$cal" > /dev/null
+      agree=$($PY -c "
+import numpy as np
+a, b = np.load('$X/f32.npy'), np.load('$X/i8.npy')
+c = (a > 0.5) == (b > 0.5) if a.shape[1] == 1 else a.argmax(1) == b.argmax(1)
+print(f'{100 * c.mean():.3f}%')")
+      I8ROWS+=("$($PY -c "
+f,q,o=map(float, ['$(med "${f32[@]}")', '$(med "${i8[@]}")', '$(med "${ort[@]}")'])
+print(f'| $name ${size}x${size} | $t | {f:.1f} | {q:.1f} | {o:.1f} | {f/q:.2f} | {o/q:.2f} | $agree |')")")
+    done
+  done
+fi
+{
+  echo
+  echo "| model | threads | segrt fp32 ms | segrt int8 ms | ORT fp32 ms | int8 speed-up over segrt fp32 | over ORT fp32 | class agreement int8 vs fp32 |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${I8ROWS[@]}"
+} | tee -a "$R/cpu-summary.txt"
 {
   echo
   echo "| model | threads | segrt fp32 ms | segrt bf16 ms | ORT fp32 ms | ORT/segrt fp32 | ORT fp32/segrt bf16 | GFLOP/s fp32 / bf16 / ORT | max abs vs ORT |"

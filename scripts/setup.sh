@@ -21,7 +21,7 @@ PACKAGES=(
   python3 python3-numpy python3-torch python3-onnx python3-h5py  # reference outputs in tests
   python3-torchvision                                 # torchvision model exports (tests/models/torchvision_*)
   python3-dev pybind11-dev libdlpack-dev              # the Python module (python/)
-  python3-pytest python3-pil                          # its tests (tests/python)
+  python3-pytest python3-pil                          # its tests (tests/python); masks read back (tests/int8)
 )
 
 missing=()

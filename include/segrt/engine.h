@@ -35,6 +35,14 @@ namespace segrt {
 struct Options {
   std::string backend = "auto";    // auto | ref | cpu | cuda
   std::string precision = "fp32";  // fp32 | tf32 | fp16 | bf16
+  // Calibration table written by `segrt calibrate` (docs/int8.md): its
+  // QuantizeLinear / DequantizeLinear pairs are inserted before each
+  // convolution, which then runs in int8 (or is simulated in fp8) on every
+  // backend. "" = none.
+  std::string calibration;
+  // Layers (node or source layer names) the calibration leaves in float:
+  // "NAME=fp32" or "NAME=fp16" (the float path of the backend's precision).
+  std::vector<std::string> layer_precision;
   int device = 0;                  // CUDA device ordinal
   int threads = 0;                 // CPU threads per run, 0 = all cores
   std::string weights;             // separate weights file (Keras JSON + weights)

@@ -60,6 +60,9 @@ struct ModelInfo {
 
 struct SegmentConfig {
   std::string output_name;        // which model output holds the class map ("" = the first)
+  // Calibration table the sidecar names ("calibration": path relative to the
+  // sidecar), for Options::calibration when the caller gives none (docs/int8.md).
+  std::string calibration;
   // Input.
   std::string input_name;         // checked against the model's input when set
   Layout layout = Layout::Plain;  // Plain: from the model (NHWC when its last dim looks like channels)

@@ -17,7 +17,9 @@
 
 namespace segrt {
 
-enum class DType : uint8_t { f32, f16, bf16, f64, i64, i32, i8, u8, boolean };
+// f8e4m3fn / f8e5m2: ONNX's FLOAT8E4M3FN and FLOAT8E5M2 (opset 19+), one byte each;
+// they appear as QuantizeLinear outputs and DequantizeLinear inputs.
+enum class DType : uint8_t { f32, f16, bf16, f64, i64, i32, i8, u8, boolean, f8e4m3fn, f8e5m2 };
 
 const char* dtype_name(DType t);           // "float32", "float16", ...
 size_t dtype_size(DType t);                // bytes per element
@@ -110,6 +112,12 @@ uint16_t f32_to_f16(float f);
 float f16_to_f32(uint16_t h);
 uint16_t f32_to_bf16(float f);
 float bf16_to_f32(uint16_t b);
+// 8-bit float conversions (t is f8e4m3fn or f8e5m2; round to nearest even).
+// Out of range (and infinite) values become the largest finite value when
+// `saturate`, else NaN (e4m3fn, which has no infinity) or infinity (e5m2),
+// as ONNX's Cast and QuantizeLinear define.
+uint8_t f32_to_f8(float f, DType t, bool saturate = true);
+float f8_to_f32(uint8_t b, DType t);
 
 }  // namespace segrt
 

@@ -173,8 +173,13 @@ void apply_sidecar(SegmentConfig& cfg, const std::string& json_text, const std::
   }
   try {
     // "serving" belongs to segrt serve (src/server/model_repository.h).
-    check_keys(j, {"model", "description", "input", "output", "classes", "overlay", "tiling", "serving"},
+    check_keys(j, {"model", "description", "input", "output", "classes", "overlay", "tiling", "serving", "calibration"},
                "sidecar '" + what + "'");
+    if (j.contains("calibration")) {
+      SEGRT_CHECK(j["calibration"].is_string(), InvalidInput, "sidecar '", what, "': calibration must be a file name");
+      std::filesystem::path p(j["calibration"].get<std::string>());
+      cfg.calibration = p.is_absolute() ? p.string() : (std::filesystem::path(what).parent_path() / p).string();
+    }
     if (j.contains("input")) apply_input(cfg, j["input"], what + ": input");
     if (j.contains("output")) apply_output(cfg, j["output"], what + ": output");
     if (j.contains("classes")) apply_classes(cfg, j["classes"], what + ": classes");

@@ -21,13 +21,15 @@ constexpr DTypeInfo kDTypes[] = {
     {DType::f32, "float32", 4}, {DType::f16, "float16", 2}, {DType::bf16, "bfloat16", 2},
     {DType::f64, "float64", 8}, {DType::i64, "int64", 8},   {DType::i32, "int32", 4},
     {DType::i8, "int8", 1},     {DType::u8, "uint8", 1},    {DType::boolean, "bool", 1},
+    {DType::f8e4m3fn, "float8e4m3fn", 1}, {DType::f8e5m2, "float8e5m2", 1},
 };
 }  // namespace
 
 const char* dtype_name(DType t) { return kDTypes[static_cast<int>(t)].name; }
 size_t dtype_size(DType t) { return kDTypes[static_cast<int>(t)].size; }
 bool dtype_is_float(DType t) {
-  return t == DType::f32 || t == DType::f16 || t == DType::bf16 || t == DType::f64;
+  return t == DType::f32 || t == DType::f16 || t == DType::bf16 || t == DType::f64 || t == DType::f8e4m3fn ||
+         t == DType::f8e5m2;
 }
 bool dtype_from_name(const std::string& name, DType* out) {
   for (const auto& d : kDTypes)
@@ -158,6 +160,7 @@ double load_f64(DType t, const void* p, int64_t i) {
     case DType::i8: return static_cast<const int8_t*>(p)[i];
     case DType::u8: return static_cast<const uint8_t*>(p)[i];
     case DType::boolean: return static_cast<const uint8_t*>(p)[i] ? 1.0 : 0.0;
+    case DType::f8e4m3fn: case DType::f8e5m2: return f8_to_f32(static_cast<const uint8_t*>(p)[i], t);
   }
   return 0;
 }
@@ -179,6 +182,8 @@ void store_f64(DType t, void* p, int64_t i, double v) {  // float and bool targe
     case DType::f16: static_cast<uint16_t*>(p)[i] = f32_to_f16(static_cast<float>(v)); break;
     case DType::bf16: static_cast<uint16_t*>(p)[i] = f32_to_bf16(static_cast<float>(v)); break;
     case DType::f64: static_cast<double*>(p)[i] = v; break;
+    // Cast's default (saturate = 1); QuantizeLinear with saturate = 0 converts itself.
+    case DType::f8e4m3fn: case DType::f8e5m2: static_cast<uint8_t*>(p)[i] = f32_to_f8(static_cast<float>(v), t); break;
     default: static_cast<uint8_t*>(p)[i] = v != 0 ? 1 : 0; break;  // bool
   }
 }

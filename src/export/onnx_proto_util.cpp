@@ -17,6 +17,8 @@ int onnx_dtype(DType t) {
     case DType::i8: return onnx::TensorProto::INT8;
     case DType::u8: return onnx::TensorProto::UINT8;
     case DType::boolean: return onnx::TensorProto::BOOL;
+    case DType::f8e4m3fn: return static_cast<onnx::TensorProto::DataType>(17);  // FLOAT8E4M3FN (opset 19)
+    case DType::f8e5m2: return static_cast<onnx::TensorProto::DataType>(19);    // FLOAT8E5M2
   }
   SEGRT_FAIL(Internal, "dtype ", static_cast<int>(t), " has no ONNX code");
 }

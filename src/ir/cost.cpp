@@ -7,8 +7,9 @@ int64_t node_macs(const Graph& g, const Node& n) {
   auto shape = [&](int i) -> const Shape& { return g.value(n.inputs.at(i)).shape; };
   const Shape& out = g.value(n.outputs.at(0)).shape;
   switch (n.op) {
-    case OpType::Conv: {  // every output element: (Cin/group) * prod(kernel) MACs
-      const Shape& w = shape(1);
+    case OpType::Conv: case OpType::ConvInteger: case OpType::QLinearConv: {
+      // every output element: (Cin/group) * prod(kernel) MACs
+      const Shape& w = shape(n.op == OpType::QLinearConv ? 3 : 1);
       int64_t per = 1;
       for (size_t d = 1; d < w.size(); ++d) per *= w[d];
       return shape_numel(out) * per;

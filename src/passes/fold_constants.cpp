@@ -33,7 +33,10 @@ void fold_constants(Graph& g, PassLog& log) {
   int folded = 0;
   for (auto& n : g.nodes) {
     infer_node(g, n);
-    bool foldable = all_inputs_constant(g, n) || fold_shape_of_runtime_value(g, n);
+    // DequantizeLinear of constant (quantized) weights stays: the int8 pass
+    // (fuse_qdq_conv) needs the integer weights and folds the ones it leaves.
+    bool foldable = (all_inputs_constant(g, n) && n.op != OpType::DequantizeLinear) ||
+                    fold_shape_of_runtime_value(g, n);
     if (!foldable || !ref::kernel(n.op)) {
       kept.push_back(std::move(n));
       continue;

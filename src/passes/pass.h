@@ -46,6 +46,9 @@ void fuse_residual_add(Graph& g, PassLog& log);
 // An activation after Conv / ConvTranspose / Gemm / MatMul / Add: fused_activation
 // attributes, where `fusible` (when set) says the backend computes it there.
 void fuse_activation(Graph& g, PassLog& log, const ActivationFusible& fusible = nullptr);
+// DequantizeLinear -> Conv (-> QuantizeLinear): one 8-bit QLinearConv (QDQ and
+// calibrated models); leftover DequantizeLinear of constants are folded.
+void fuse_qdq_conv(Graph& g, PassLog& log);
 // Nearest 2x upsample + 2x2 'same' Conv -> sub-pixel Conv + DepthToSpace (exact;
 // run by the CUDA backend on its own graph copy, not in the default pipeline).
 void fold_upsample_conv(Graph& g, PassLog& log);

@@ -7,6 +7,7 @@
 
 #include "import/importer.h"
 #include "ir/shape.h"
+#include "runtime/calibration.h"
 #include "runtime/engine_impl.h"
 #include "runtime/tuning_cache.h"
 
@@ -200,6 +201,11 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
   for (const auto& [id, t] : bound)
     p->log.note("specialize", "input '" + model.value(id).name + "' " + shape_str(t.shape()) +
                                   " sets shapes, so this plan holds for its current value only");
+  if (quant) {  // a calibrated model: Q/DQ before the convolutions, for every backend (the oracle included)
+    fold_batchnorm(p->graph, p->log);  // first: the weights quantized are the folded ones
+    insert_qdq(p->graph, *quant, p->log);
+    verify_graph(p->graph);
+  }
   if (backend_name != "ref") {  // the oracle runs the canonical graph untouched
     run_optimization_passes(p->graph, p->log, backend->pass_options());
     verify_graph(p->graph);
@@ -313,6 +319,14 @@ Engine::Impl* finish_load(Engine::Impl& impl, std::future<void>& backend) {
     verify_graph(impl.model);
   } catch (Error& e) {
     throw e.with_file(impl.model.source_file);
+  }
+  if (!impl.options.calibration.empty()) {
+    SEGRT_CHECK(impl.backend_name != "cuda", Unsupported, "--calibration: int8 / fp8 runs on the ref and cpu backends "
+                "(CUDA int8 is not implemented yet, docs/int8.md); use --backend cpu");
+    impl.quant = std::make_shared<QuantSpec>(
+        quant_spec(read_calibration(impl.options.calibration), impl.options.layer_precision));
+  } else {
+    SEGRT_CHECK(impl.options.layer_precision.empty(), InvalidInput, "--layer-precision needs a --calibration table");
   }
   if (!impl.options.cache_dir.empty()) {
     impl.model_hash = graph_content_hash(impl.model);

@@ -9,6 +9,7 @@
 #include "backend/backend.h"
 #include "runtime/output_pool.h"
 #include "import/importer.h"
+#include "passes/insert_qdq.h"
 #include "passes/pass.h"
 #include "runtime/tuning_cache.h"
 #include "segrt/engine.h"
@@ -56,6 +57,9 @@ struct Engine::Impl {
   // Graph inputs whose values shape inference needs (model.inputs indices).
   std::vector<size_t> bound_inputs;
   Observer observer;
+  // From Options::calibration and layer_precision: applied by every plan
+  // (insert_qdq after specialisation), null without a calibration.
+  std::shared_ptr<const QuantSpec> quant;
 
   // Specialised graph for the given inputs' shapes (and the values of the
   // bound inputs), built and compiled on first use. Thread-safe; the Plan

@@ -463,8 +463,82 @@ def more_cases(rng):
     idx = np.array([[[[0, 3], [9, 14]], [[16, 19], [25, 30]]]], np.int64)
     yield single("MaxUnpool", 11, [("x", xp, False), ("i", idx, True)], kernel_shape=[2, 2], strides=[2, 2])
 
+def f8_const(name, code, shape=()):
+    """A zero float8 initializer (FLOAT8E4M3FN = 17, FLOAT8E5M2 = 19): numpy and onnx 1.12 lack the types."""
+    t = TensorProto()
+    t.name, t.data_type = name, code
+    t.dims.extend(shape)
+    t.raw_data = bytes(int(np.prod(shape)) if shape else 1)
+    return t
 
-GROUPS = [more_cases, unary_cases, compare_cases, reduce_cases, index_cases, norm_cases, spatial_cases, opset_cases]
+
+def qdq_convnet(rng, x_zp):
+    """A small QDQ-quantized conv net, as ONNX Runtime's quantize_static writes them: per-tensor uint8
+    activations (zero point x_zp), per-channel int8 weights, int32 biases, Relu between Q/DQ pairs."""
+    nodes, inits = [], []
+    def const(name, a):
+        inits.append(numpy_helper.from_array(a, name))
+        return name
+    def qdq(x, scale, tag):
+        s, z = const(f"{tag}_s", np.array(scale, np.float32)), const(f"{tag}_z", np.array(x_zp, np.uint8))
+        nodes.append(helper.make_node("QuantizeLinear", [x, s, z], [f"{tag}_q"]))
+        nodes.append(helper.make_node("DequantizeLinear", [f"{tag}_q", s, z], [f"{tag}_dq"]))
+        return f"{tag}_dq", scale
+    def conv(x, xscale, cin, cout, k, tag, relu):
+        w = rng.uniform(-1, 1, size=(cout, cin, k, k)).astype(np.float32)
+        ws = (np.abs(w).reshape(cout, -1).max(1) / 127).astype(np.float32)
+        wq = np.clip(np.round(w / ws[:, None, None, None]), -127, 127).astype(np.int8)
+        nodes.append(helper.make_node("DequantizeLinear", [const(f"{tag}_wq", wq), const(f"{tag}_ws", ws),
+                                                           const(f"{tag}_wz", np.zeros(cout, np.int8))],
+                                      [f"{tag}_w"], axis=0))
+        bs = (xscale * ws).astype(np.float32)
+        bq = rng.integers(-200, 200, size=cout).astype(np.int32)
+        nodes.append(helper.make_node("DequantizeLinear", [const(f"{tag}_bq", bq), const(f"{tag}_bs", bs),
+                                                           const(f"{tag}_bz", np.zeros(cout, np.int32))],
+                                      [f"{tag}_b"], axis=0))
+        out = f"{tag}_y"
+        nodes.append(helper.make_node("Conv", [x, f"{tag}_w", f"{tag}_b"], [out + ("_pre" if relu else "")],
+                                      pads=[k // 2] * 4))
+        if relu:
+            nodes.append(helper.make_node("Relu", [out + "_pre"], [out]))
+        return out
+    x = rnd(rng, (1, 3, 13, 11), 0.0, 1.0)
+    h, s = qdq("x", 1 / 255, "in")
+    h = conv(h, s, 3, 8, 3, "c1", True)
+    h, s = qdq(h, 0.02, "a1")
+    h = conv(h, s, 8, 8, 3, "c2", True)
+    h, s = qdq(h, 0.02, "a2")
+    nodes.append(helper.make_node("MaxPool", [h], ["p"], kernel_shape=[2, 2], strides=[2, 2]))
+    h, s = qdq("p", 0.02, "a3")
+    h = conv(h, s, 8, 4, 1, "c3", False)
+    nodes.append(helper.make_node("Identity", [h], ["y0"]))
+    return Case(f"qdq_convnet_zp{x_zp}_op13", 13, nodes, [("x", x)], ["y0"], inits)
+
+
+def quant_cases(rng):
+    """QDQ beyond Debian's test data: float8 (opset 19+, both saturations), blocked scales (opset 21) and a
+    QDQ conv net (the int8 pass fuses it into QLinearConv on the fast backends)."""
+    x = rnd(rng, (2, 3, 4)) * 100
+    x[0, 0, :2] = [1e6, -1e6]  # beyond both formats' range
+    for v in [19, 21]:
+        for code, tag in [(17, "e4m3fn"), (19, "e5m2")]:
+            for sat in [1, 0]:
+                nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], saturate=sat),
+                         helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y0"])]
+                inits = [numpy_helper.from_array(np.array(0.5, np.float32), "s"), f8_const("z", code)]
+                yield Case(f"qdq_{tag}_sat{sat}_op{v}", v, nodes, [("x", x)], ["y0"], inits)
+    xb = rnd(rng, (2, 6, 4))
+    sb = rng.uniform(0.01, 0.05, size=(2, 2, 4)).astype(np.float32)  # axis 1 in blocks of 3
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], axis=1, block_size=3),
+             helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y0"], axis=1, block_size=3)]
+    zb = numpy_helper.from_array(rng.integers(-5, 5, size=(2, 2, 4)).astype(np.int8), "z")
+    yield Case("qdq_blocked_op21", 21, nodes, [("x", xb)], ["y0"],
+               [numpy_helper.from_array(sb, "s"), zb])
+    for zp in [0, 128]:
+        yield qdq_convnet(rng, zp)
+
+
+GROUPS = [more_cases, unary_cases, compare_cases, reduce_cases, index_cases, norm_cases, spatial_cases, opset_cases, quant_cases]
 
 
 def write(case, out_dir):

@@ -196,7 +196,9 @@ void bench(const BenchArgs& a) {
   std::string shape_s = shape_str(shapes.at(0));
 
   std::printf("model      %s\nbackend    %s (%s), precision %s, input %s\n", a.model.c_str(), e.backend().c_str(),
-              e.device_name().c_str(), a.flags.precision.c_str(), shape_s.c_str());
+              e.device_name().c_str(),
+              (a.flags.precision + (a.flags.calibration.empty() ? "" : " + int8/fp8 table " + a.flags.calibration)).c_str(),
+              shape_s.c_str());
   std::printf("first run  %.1f ms (specialise + compile + run)\n", first_ms);
   std::printf("latency    median %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d iterations)\n", median, p90, p99,
               percentile(ms, 0), a.iterations);

@@ -60,6 +60,8 @@ std::vector<Observation> run_reference_engine(const CompareArgs& a, const std::v
   auto colon = a.against.find(':');
   o.backend = a.against.substr(0, colon);
   o.precision = precision_of(a.against);
+  o.calibration.clear();  // the reference is the float model: a calibrated run is compared with it, layer by layer
+  o.layer_precision.clear();
   Engine ref = Engine::load(a.reference_model.empty() ? a.model : a.reference_model, o);
   std::vector<Observation> seen;
   observe(ref, [&](const Observation& obs) { seen.push_back(obs); });
@@ -89,7 +91,8 @@ CompareReport compare(const CompareArgs& a, std::string* header) {
     return compare_files(a);
   }
   Engine e = Engine::load(a.model, a.flags.options());
-  h << " on " << e.backend() << ":" << a.flags.precision << " against ";
+  const std::string precision = a.flags.calibration.empty() ? a.flags.precision : "int8/fp8 (" + a.flags.calibration + ")";
+  h << " on " << e.backend() << ":" << precision << " against ";
   std::vector<Observation> ref;
   std::vector<Tensor> inputs;
   std::string ref_file = a.reference.empty() ? a.reference_model : a.reference;
@@ -106,7 +109,8 @@ CompareReport compare(const CompareArgs& a, std::string* header) {
   }
   double tol = a.tolerance;
   if (tol <= 0) {
-    tol = default_tolerance(a.flags.precision);
+    // int8: a step is 1/127 of a tensor's range, compounded over the layers.
+    tol = a.flags.calibration.empty() ? default_tolerance(a.flags.precision) : 1e-1;
     if (a.reference.empty()) tol = std::max(tol, default_tolerance(precision_of(a.against)));
   }
   h << " (tolerance " << tol << ")";
@@ -138,7 +142,7 @@ void add_compare_command(CLI::App& app, int* exit_code) {
       ->excludes(against)
       ->excludes(model);
   cmd->add_option("--tolerance,-t", args->tolerance,
-                  "|a-b| <= tol + tol*|ref| counts as equal (default: 1e-4 at fp32, 1e-2 at tf32/fp16, 5e-2 at bf16)")
+                  "|a-b| <= tol + tol*|ref| counts as equal (default: 1e-4 at fp32, 1e-2 at tf32/fp16, 5e-2 at bf16, 1e-1 with --calibration)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", args->json, "print the report as JSON");
   cmd->add_flag("--all", args->all, "list every row (default: stop 5 rows after the first divergence)");

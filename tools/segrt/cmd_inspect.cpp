@@ -17,6 +17,8 @@ struct InspectArgs {
   int batch = 1;
   std::string weights;
   bool trusted = false;
+  bool verbose = false;             // also compile for --backend and print the passes' rewrites
+  std::string backend = "auto", calibration;
 };
 
 std::string human(int64_t v) {
@@ -92,6 +94,15 @@ void inspect(const InspectArgs& a) {
   std::printf("\ntotal: %zu layers, %lld parameters (%s), %lld multiply-adds (%s) per run at %s\n", m.layers.size(),
               static_cast<long long>(m.params), human(m.params).c_str(), static_cast<long long>(m.macs),
               human(m.macs).c_str(), shape_str(shapes.empty() ? Shape{} : shapes[0]).c_str());
+  if (a.verbose) {  // what the fast backend makes of it (e.g. fuse_qdq_conv's 8-bit convolutions)
+    Options v = o;
+    v.backend = a.backend;
+    v.calibration = a.calibration;
+    v.verbose = true;
+    v.log = stderr_log(true);
+    std::cout << std::flush;
+    Engine::load(a.model, v).precompile({shapes});
+  }
 }
 
 }  // namespace
@@ -104,6 +115,9 @@ void add_inspect_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch", args->batch, "batch size for a dynamic batch dimension")->capture_default_str();
   cmd->add_option("--weights", args->weights, "weights file for a Keras architecture JSON");
   cmd->add_flag("--trusted", args->trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
+  cmd->add_flag("--verbose,-v", args->verbose, "also compile for --backend and log every pass's rewrites (stderr)");
+  cmd->add_option("--backend,-b", args->backend, "backend --verbose compiles for")->capture_default_str();
+  cmd->add_option("--calibration", args->calibration, "calibration table (segrt calibrate) applied before the passes");
   cmd->callback([args, exit_code] {
     inspect(*args);
     *exit_code = 0;

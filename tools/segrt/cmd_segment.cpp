@@ -71,7 +71,9 @@ app::SegmentConfig build_config(const SegmentArgs& a) {
 
 int segment(SegmentArgs a) {
   app::SegmentConfig cfg = build_config(a);
-  Engine engine = Engine::load(a.model, a.flags.options());
+  Options options = a.flags.options();
+  if (options.calibration.empty()) options.calibration = cfg.calibration;  // the sidecar's table, unless --calibration
+  Engine engine = Engine::load(a.model, options);
   app::ModelInfo info = app::describe_model(engine, cfg.output_name);
   app::resolve_config(cfg, info);
   int out_index = info.output_index;

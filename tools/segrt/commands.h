@@ -16,6 +16,7 @@ void add_compare_command(CLI::App& app, int* exit_code);
 void add_segment_command(CLI::App& app, int* exit_code);
 void add_export_command(CLI::App& app, int* exit_code);
 void add_serve_command(CLI::App& app, int* exit_code);
+void add_calibrate_command(CLI::App& app, int* exit_code);
 
 // Flags shared by the commands that execute a model.
 struct EngineFlags {
@@ -28,6 +29,8 @@ struct EngineFlags {
   std::string cache_dir;  // default: $XDG_CACHE_HOME/segrt (or ~/.cache/segrt)
   bool no_cache = false;
   bool trusted = false;
+  std::string calibration;                  // --calibration TABLE (segrt calibrate)
+  std::vector<std::string> layer_precision; // --layer-precision NAME=fp16 (repeatable)
   void add_to(CLI::App* cmd);
   // Also reads the SEGRT_CUDA_* / SEGRT_CPU_* knob variables (docs/library.md)
   // and logs to stderr: the library itself does neither.

@@ -18,6 +18,9 @@ void EngineFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--cache-dir", cache_dir, "tuning cache folder (default $XDG_CACHE_HOME/segrt or ~/.cache/segrt)");
   cmd->add_flag("--no-cache", no_cache, "neither read nor write the tuning cache");
   cmd->add_flag("--trusted", trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
+  cmd->add_option("--calibration", calibration, "calibration table from `segrt calibrate`: convolutions run in int8 "
+                                                "(fp8 tables: simulated), on the ref and cpu backends");
+  cmd->add_option("--layer-precision", layer_precision, "NAME=fp16|fp32: keep this layer in float (repeatable)");
 }
 
 namespace {
@@ -60,6 +63,8 @@ Options EngineFlags::options() const {
   if (const char* sp = std::getenv("SEGRT_CPU_SPLIT")) k.cpu_split_upsample = std::string(sp) != "0";
   k.cpu_profile = env_set("SEGRT_CPU_PROFILE");
   o.isolate_import = !trusted;
+  o.calibration = calibration;
+  o.layer_precision = layer_precision;
   return o;
 }
 
@@ -113,6 +118,7 @@ int main(int argc, char** argv) {
 #endif
   segrt::cli::add_export_command(app, &exit_code);
   segrt::cli::add_serve_command(app, &exit_code);
+  segrt::cli::add_calibrate_command(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

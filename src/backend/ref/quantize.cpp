@@ -1,5 +1,6 @@
 // Reference linear (de)quantization: q = saturate(round_half_even(x / scale)
-// + zero_point); x = (q - zero_point) * scale; DynamicQuantizeLinear picks
+// + zero_point) (float8: the float8 conversion of x / scale + zero_point,
+// saturating unless saturate = 0); x = (q - zero_point) * scale; DynamicQuantizeLinear picks
 // scale and zero point from the data's range (always including 0). The
 // integer MatMul / Conv ops subtract the zero points and run the reference
 // MatMul / Conv kernels on the exact (small integer) differences.
@@ -8,48 +9,46 @@
 
 #include "backend/ref/ref.h"
 #include "backend/ref/store.h"
+#include "ir/activation.h"
+#include "ir/ops/quantize_util.h"
 #include "ir/shape.h"
 
 namespace segrt::ref {
 
 namespace {
 
-// Index into a per-axis parameter for flat element i (0 for per-tensor).
-struct PerAxis {
-  int64_t inner = 1, len = 1;
-  bool per_axis = false;
-  PerAxis(const Node& n, const Tensor& x, const Tensor& scale) {
-    per_axis = scale.rank() == 1 && scale.numel() > 1;
-    if (!per_axis) return;
-    const int axis = normalize_axis(n.attrs.i("axis", 1), x.rank());
-    len = x.shape()[axis];
-    for (int d = axis + 1; d < x.rank(); ++d) inner *= x.shape()[d];
-  }
-  int64_t operator()(int64_t i) const { return per_axis ? i / inner % len : 0; }
-};
+// Zero point element for scale element k (absent: 0).
+double zero_point(const std::vector<double>& zp, int64_t k) { return zp.empty() ? 0.0 : zp[zp.size() > 1 ? k : 0]; }
 
 void quantize_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
-  const PerAxis at(n, *in[0], *in[1]);
+  const ScaleIndex at(n.attrs, in[0]->shape(), in[1]->shape());
   auto x = in[0]->to_f64_vector(), scale = in[1]->to_f64_vector();
-  const auto zp = in.size() > 2 && in[2] ? in[2]->to_f64_vector() : std::vector<double>{0.0};
-  const bool is_signed = out[0].dtype() == DType::i8;
-  const double lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
+  const auto zp = in.size() > 2 && in[2] ? in[2]->to_f64_vector() : std::vector<double>{};
+  const DType t = out[0].dtype();
   // x / scale is one float32 division in ONNX's reference and ONNX Runtime; a
   // double quotient can round to the other side of a .5 tie.
   const bool f32 = in[0]->dtype() == DType::f32 && in[1]->dtype() == DType::f32;
-  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
-    const double q = f32 ? static_cast<float>(x[i]) / static_cast<float>(scale[at(i)]) : x[i] / scale[at(i)];
-    x[i] = std::clamp(std::nearbyint(q) + zp[zp.size() > 1 ? at(i) : 0], lo, hi);
+  auto quotient = [&](int64_t i) {
+    return f32 ? static_cast<float>(x[i]) / static_cast<float>(scale[at(i)]) : x[i] / scale[at(i)];
+  };
+  if (is_fp8(t)) {  // no integer rounding: the float8 conversion rounds (saturate: attribute, default 1)
+    const bool saturate = n.attrs.i("saturate", 1) != 0;
+    auto* q = static_cast<uint8_t*>(out[0].raw());
+    for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i)
+      q[i] = f32_to_f8(static_cast<float>(quotient(i) + zero_point(zp, at(i))), t, saturate);
+    return;
   }
+  const double lo = t == DType::i8 ? -128 : 0, hi = t == DType::i8 ? 127 : 255;
+  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i)
+    x[i] = std::clamp(std::nearbyint(quotient(i)) + zero_point(zp, at(i)), lo, hi);
   store_f64(out[0], x);
 }
 
 void dequantize_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
-  const PerAxis at(n, *in[0], *in[1]);
+  const ScaleIndex at(n.attrs, in[0]->shape(), in[1]->shape());
   auto x = in[0]->to_f64_vector(), scale = in[1]->to_f64_vector();
-  const auto zp = in.size() > 2 && in[2] ? in[2]->to_f64_vector() : std::vector<double>{0.0};
-  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i)
-    x[i] = (x[i] - zp[zp.size() > 1 ? at(i) : 0]) * scale[at(i)];
+  const auto zp = in.size() > 2 && in[2] ? in[2]->to_f64_vector() : std::vector<double>{};
+  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) x[i] = (x[i] - zero_point(zp, at(i))) * scale[at(i)];
   store_f64(out[0], x);
 }
 
@@ -87,6 +86,7 @@ Tensor minus_zero_point(const Tensor& x, const Tensor* zp, int axis) {
 Tensor run_float(OpType op, const Node& n, std::vector<const Tensor*> in, const Shape& out_shape) {
   Node tmp = n;
   tmp.op = op;
+  for (const char* k : {"fused_activation", "fused_alpha", "fused_beta"}) tmp.attrs.erase(k);  // applied after dequantizing
   std::vector<Tensor> out{Tensor(DType::f64, out_shape)};
   kernel(op)(tmp, in, out);
   return out[0];
@@ -136,9 +136,23 @@ void qlinear_conv_kernel(const Node& n, const std::vector<const Tensor*>& in, st
     auto bias = in[8]->to_f64_vector();
     for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); ++i) acc[i] += bias[i / inner % channels];
   }
-  const double xs = in[1]->to_f64_vector()[0], ys = in[6]->to_f64_vector()[0];
+  const double xs = in[1]->to_f64_vector()[0];
+  const auto ws = in[4]->to_f64_vector();
+  const bool quantized_out = in.size() > 6 && in[6];
+  const Activation act = Activation::from_fused_attrs(n.attrs);
+  if (!quantized_out || !act.none()) {  // segrt's forms: dequantize, activate, requantize if asked
+    const double ys = quantized_out ? in[6]->to_f64_vector()[0] : 1.0;
+    for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); ++i) {
+      double v = acc[i] * (xs * ws[ws.size() == 1 ? 0 : i / inner % channels]);
+      if (!act.none()) v = act(static_cast<float>(v));
+      acc[i] = v / ys;
+    }
+    if (!quantized_out) return store_f64(out[0], acc);
+    return store_requantized(acc, {1.0}, inner, channels, in[7]->to_f64_vector()[0], out[0]);
+  }
+  const double ys = in[6]->to_f64_vector()[0];  // ONNX's form: one multiplier per channel
   std::vector<double> mult;
-  for (double s : in[4]->to_f64_vector()) mult.push_back(xs * s / ys);
+  for (double s : ws) mult.push_back(xs * s / ys);
   store_requantized(acc, mult, inner, channels, in[7]->to_f64_vector()[0], out[0]);
 }
 

@@ -30,6 +30,9 @@ bool dtype_from_onnx(int t, DType* out) {
     case onnx::TensorProto::INT8: *out = DType::i8; return true;
     case onnx::TensorProto::UINT8: *out = DType::u8; return true;
     case onnx::TensorProto::BOOL: *out = DType::boolean; return true;
+    // FLOAT8E4M3FN = 17, FLOAT8E5M2 = 19 (opset 19): newer than Debian's onnx.proto names.
+    case 17: *out = DType::f8e4m3fn; return true;
+    case 19: *out = DType::f8e5m2; return true;
     default: return false;
   }
 }
@@ -140,6 +143,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
           case DType::i8: r.data<int8_t>()[i] = static_cast<int8_t>(v); break;
           case DType::u8: r.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
           case DType::boolean: static_cast<uint8_t*>(r.raw())[i] = v ? 1 : 0; break;
+          case DType::f8e4m3fn: case DType::f8e5m2: static_cast<uint8_t*>(r.raw())[i] = static_cast<uint8_t>(v); break;
           default: r.data_u16()[i] = static_cast<uint16_t>(v); break;  // f16 / bf16 bits
         }
       }

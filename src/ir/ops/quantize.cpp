@@ -1,10 +1,13 @@
 // Shapes of QuantizeLinear (float -> uint8/int8, the zero point's type),
 // DequantizeLinear (-> the scale's type) and DynamicQuantizeLinear (-> uint8
-// plus scalar scale and zero point). Scales are per tensor (a scalar) or per
-// `axis` (1-D); opset 21's blocked quantization (block_size) is refused.
+// plus scalar scale and zero point). Scales are per tensor (a scalar), per
+// `axis` (1-D) or, opset 21, blocked: the scale has x's rank and x's `axis`
+// dimension is ceil-divided by `block_size`. Quantized types: int8, uint8 and
+// (opset 19) float8 e4m3fn / e5m2, chosen by the zero point or `output_dtype`.
 // Also the integer arithmetic ops: MatMulInteger / ConvInteger (int32
 // results) and QLinearMatMul / QLinearConv (requantized to y's zero point type).
 #include "ir/ops/conv_util.h"
+#include "ir/ops/quantize_util.h"
 #include "ir/shape.h"
 
 namespace segrt {
@@ -13,17 +16,40 @@ namespace {
 
 void check_scale(InferContext& c, int i) {
   const Shape& s = c.shape(i);
-  SEGRT_CHECK(s.size() <= 1 && c.attrs().i("block_size", 0) == 0, Unsupported, op_name(c.node().op), " scale ",
-              shape_str(s), " (per-tensor or per-axis only, no block_size)");
+  const Shape& x = c.shape(0);
+  const int64_t block = c.attrs().i("block_size", 0);
+  const char* op = op_name(c.node().op);
+  if (block > 0) {
+    SEGRT_CHECK(s.size() == x.size(), InvalidModel, op, " block_size ", block, ": scale ", shape_str(s),
+                " must have the rank of x ", shape_str(x));
+    const int axis = normalize_axis(c.attrs().i("axis", 1), c.rank(0));
+    for (int d = 0; d < c.rank(0); ++d)
+      SEGRT_CHECK(d == axis ? s[d] == (x[d] + block - 1) / block : s[d] == x[d], InvalidModel, op, " block_size ",
+                  block, ": scale ", shape_str(s), " does not tile x ", shape_str(x), " along axis ", axis);
+    return;
+  }
+  SEGRT_CHECK(s.size() <= 1, InvalidModel, op, " scale ", shape_str(s), " (per-tensor, per-axis or blocked only)");
   if (s.size() == 1 && s[0] != 1)
-    SEGRT_CHECK(s[0] == c.shape(0)[normalize_axis(c.attrs().i("axis", 1), c.rank(0))], InvalidModel,
-                op_name(c.node().op), " scale ", shape_str(s), " does not match axis ", c.attrs().i("axis", 1));
+    SEGRT_CHECK(s[0] == x[normalize_axis(c.attrs().i("axis", 1), c.rank(0))], InvalidModel, op, " scale ",
+                shape_str(s), " does not match axis ", c.attrs().i("axis", 1));
+}
+
+// The quantized type: the zero point's, else opset 21's output_dtype (an ONNX type code), else uint8.
+DType quantized_type(InferContext& c) {
+  if (c.has_input(2)) return c.dtype(2);
+  switch (c.attrs().i("output_dtype", 0)) {
+    case 0: case 2: return DType::u8;
+    case 3: return DType::i8;
+    case 17: return DType::f8e4m3fn;
+    case 19: return DType::f8e5m2;
+    default: SEGRT_FAIL(Unsupported, "QuantizeLinear output_dtype ", c.attrs().i("output_dtype", 0), " (element type)");
+  }
 }
 
 void infer_quantize(InferContext& c) {
   check_scale(c, 1);
-  const DType t = c.has_input(2) ? c.dtype(2) : DType::u8;
-  SEGRT_CHECK(t == DType::u8 || t == DType::i8, Unsupported, "QuantizeLinear to ", dtype_name(t));
+  const DType t = quantized_type(c);
+  SEGRT_CHECK(is_quantized_type(t), Unsupported, "QuantizeLinear to ", dtype_name(t), " (element type)");
   c.set_output(0, t, c.shape(0));
 }
 
@@ -75,10 +101,18 @@ void infer_conv_integer(InferContext& c) {
   c.set_output(0, DType::i32, conv_integer_shape(c, 0, 1));
 }
 
+// segrt's QLinearConv also carries a fused activation (fused_* attributes,
+// applied to the dequantized result before requantizing) and may leave out
+// y_scale and y_zero_point: its output is then that float32 result, the
+// convolution an int8 pass made of DequantizeLinear -> Conv (passes/fuse_qdq_conv.cpp).
 void infer_qlinear_conv(InferContext& c) {
-  SEGRT_CHECK(c.num_inputs() >= 8 && is_8bit(c.dtype(0)) && is_8bit(c.dtype(3)), InvalidModel,
+  SEGRT_CHECK(c.num_inputs() >= 6 && c.has_input(1) && c.has_input(4) && is_8bit(c.dtype(0)) && is_8bit(c.dtype(3)),
+              InvalidModel,
               "QLinearConv takes (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point[, B])");
-  c.set_output(0, c.dtype(7), conv_integer_shape(c, 0, 3));
+  const bool quantized_out = c.has_input(6);
+  SEGRT_CHECK(!quantized_out || (c.has_input(7) && is_8bit(c.dtype(7))), InvalidModel,
+              "QLinearConv: y_scale without an 8-bit y_zero_point");
+  c.set_output(0, quantized_out ? c.dtype(7) : DType::f32, conv_integer_shape(c, 0, 3));
 }
 
 }  // namespace

@@ -1,0 +1,125 @@
+// A calibration table applied to a float model: QuantizeLinear /
+// DequantizeLinear pairs before each convolution (the algebra and the choice
+// of types are in insert_qdq.h). The result is an ordinary QDQ graph: the
+// reference backend simulates it exactly, fuse_qdq_conv turns each
+// DQ -> Conv into an 8-bit convolution for the fast backends.
+#include "passes/insert_qdq.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "passes/pass_util.h"
+
+namespace segrt {
+
+namespace {
+
+struct QType {
+  DType type;
+  double levels;  // amax maps to this many steps
+};
+
+QType activation_type(const QuantSpec& spec, const QuantSpec::Range& r) {
+  if (spec.precision == "fp8") return {DType::f8e4m3fn, 448.0};
+  return r.min >= 0 ? QType{DType::u8, 255.0} : QType{DType::i8, 127.0};
+}
+
+int scalar_constant(Graph& g, const std::string& name, double v) {
+  return g.add_constant(g.unique_name(name), Tensor::scalar_f32(static_cast<float>(v)));
+}
+
+Node make_node(OpType op, std::string name, std::vector<int> in, int out, int64_t axis = 1) {
+  Node n;
+  n.op = op;
+  n.name = std::move(name);
+  n.inputs = std::move(in);
+  n.outputs = {out};
+  n.attrs.set("axis", axis);
+  return n;
+}
+
+// Symmetric per-output-channel quantization of float weights [O, ...]: (quantized constant, scales [O]).
+std::pair<Tensor, Tensor> quantize_weights(const Tensor& w, bool fp8) {
+  const int64_t O = w.dim(0), per = w.numel() / std::max<int64_t>(O, 1);
+  const double levels = fp8 ? 448.0 : 127.0;
+  Tensor q(fp8 ? DType::f8e4m3fn : DType::i8, w.shape()), s(DType::f32, {O});
+  const float* wp = w.data<float>();
+  for (int64_t o = 0; o < O; ++o) {
+    float amax = 0;
+    for (int64_t k = 0; k < per; ++k) amax = std::max(amax, std::fabs(wp[o * per + k]));
+    const float scale = amax > 0 ? static_cast<float>(amax / levels) : 1.f;
+    s.data<float>()[o] = scale;
+    for (int64_t k = 0; k < per; ++k) {
+      const float v = wp[o * per + k] / scale;  // float32 division, as QuantizeLinear
+      if (fp8) static_cast<uint8_t*>(q.raw())[o * per + k] = f32_to_f8(v, DType::f8e4m3fn);
+      else q.data<int8_t>()[o * per + k] = static_cast<int8_t>(std::clamp(std::nearbyint(v), -127.f, 127.f));
+    }
+  }
+  return {q, s};
+}
+
+bool quantizable(const Graph& g, const Node& n, const QuantSpec& spec) {
+  if (n.op != OpType::Conv || n.inputs.size() < 2 || n.inputs.size() > 3) return false;
+  if (!pass_util::is_f32_constant(g, n.inputs[1]) || g.value(n.inputs[0]).shape.size() != 4) return false;
+  if (n.inputs.size() == 3 && n.inputs[2] >= 0 && !pass_util::is_f32_constant(g, n.inputs[2])) return false;
+  return !spec.float_layers.count(n.name) && !spec.float_layers.count(n.source_name);
+}
+
+}  // namespace
+
+void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
+  const bool fp8 = spec.precision == "fp8";
+  std::map<int, int> dequantized;  // activation value -> its Q -> DQ result (shared by the convs reading it)
+  std::vector<Node> out;
+  int done = 0;
+  for (Node& n : g.nodes) {
+    if (n.op == OpType::Conv && (spec.float_layers.count(n.name) || spec.float_layers.count(n.source_name)))
+      log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (--layer-precision)");
+    if (!quantizable(g, n, spec)) {
+      out.push_back(std::move(n));
+      continue;
+    }
+    const int x = n.inputs[0];
+    const std::string xname = g.value(x).name;
+    auto range = spec.activations.find(xname);
+    if (range == spec.activations.end()) {
+      log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (the table has no range for '" +
+                                 xname + "')");
+      out.push_back(std::move(n));
+      continue;
+    }
+    auto it = dequantized.find(x);
+    if (it == dequantized.end()) {
+      const QType t = activation_type(spec, range->second);
+      const double amax = range->second.amax > 0 ? range->second.amax : 1.0;
+      const int s = scalar_constant(g, xname + "_scale", amax / t.levels);
+      const int zp = g.add_constant(g.unique_name(xname + "_zero_point"), Tensor(t.type, {}));
+      const int q = g.add_value(g.unique_name(xname + "_quantized"), t.type);
+      const int dq = g.add_value(g.unique_name(xname + "_dequantized"), DType::f32);
+      g.value(q).shape = g.value(dq).shape = g.value(x).shape;
+      g.value(q).shape_known = g.value(dq).shape_known = true;
+      out.push_back(make_node(OpType::QuantizeLinear, g.unique_name(xname + "_quantize"), {x, s, zp}, q));
+      out.push_back(make_node(OpType::DequantizeLinear, g.unique_name(xname + "_dequantize"), {q, s, zp}, dq));
+      it = dequantized.emplace(x, dq).first;
+    }
+    auto [wq, ws] = quantize_weights(g.value(n.inputs[1]).constant, fp8);
+    const std::string wname = g.value(n.inputs[1]).name;
+    const int wq_id = g.add_constant(g.unique_name(wname + "_quantized"), wq);
+    const int ws_id = g.add_constant(g.unique_name(wname + "_scale"), ws);
+    const int wz_id = g.add_constant(g.unique_name(wname + "_zero_point"), Tensor(wq.dtype(), {wq.dim(0)}));
+    const int wdq = g.add_value(g.unique_name(wname + "_dequantized"), DType::f32);
+    g.value(wdq).shape = wq.shape();
+    g.value(wdq).shape_known = true;
+    out.push_back(make_node(OpType::DequantizeLinear, g.unique_name(wname + "_dequantize"), {wq_id, ws_id, wz_id}, wdq, 0));
+    n.inputs[0] = it->second;
+    n.inputs[1] = wdq;
+    out.push_back(std::move(n));
+    ++done;
+  }
+  g.nodes = std::move(out);
+  g.topo_sort();
+  log.note("insert_qdq", std::to_string(done) + " convolutions quantized to " + (fp8 ? "fp8 (e4m3fn)" : "int8") +
+                             " from the calibration table");
+}
+
+}  // namespace segrt
