@@ -4,6 +4,7 @@
 //   segrt::Engine e = segrt::Engine::load("unet.onnx");
 //   std::vector<segrt::Tensor> y = e.run({x});
 #pragma once
+#include "segrt/calibrate.h"
 #include "segrt/compare.h"
 #include "segrt/engine.h"
 #include "segrt/error.h"

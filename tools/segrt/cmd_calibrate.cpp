@@ -12,15 +12,10 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 
-#ifdef SEGRT_CLI_SEGMENT
-#include "app/batch.h"
-#endif
 #include "commands.h"
-#include "ir/shape.h"
-#include "runtime/calibration.h"
-#include "runtime/compare.h"
-#include "runtime/engine_impl.h"
+#include "segrt/calibrate.h"
 #include "segrt/npy.h"
 
 namespace segrt::cli {
@@ -105,55 +100,8 @@ std::vector<Tensor> sample_inputs(const CalibrateArgs& a, Engine& e) {
 #endif
 }
 
-// Conv layer name -> its input tensor, on the canonical graph (the names a table is applied to).
-std::map<std::string, std::string> conv_layers(Engine& e, const Shape& input_shape) {
-  PassLog quiet;
-  Graph g = specialize(EngineAccess::impl(e).model, {input_shape}, quiet);
-  std::map<std::string, std::string> layers;
-  for (const Node& n : g.nodes)
-    if (n.op == OpType::Conv && n.inputs.size() >= 2 && g.value(n.inputs[1]).is_constant())
-      layers[n.source_name.empty() ? n.name : n.source_name] = g.value(n.inputs[0]).name;
-  return layers;
-}
-
-CalibrationTable calibrate(const CalibrateArgs& a, std::vector<Tensor>* samples) {
-  Engine e = Engine::load(a.model, engine_options(a));
-  *samples = sample_inputs(a, e);
-  SEGRT_CHECK(!samples->empty(), InvalidInput, "no calibration samples");
-  CalibrationTable t;
-  t.precision = a.precision;
-  t.method = a.method;
-  t.model = std::filesystem::path(a.model).filename().string();
-  t.samples = static_cast<int>(samples->size());
-  t.layers = conv_layers(e, samples->front().shape());
-  std::set<std::string> wanted;
-  for (const auto& [layer, in] : t.layers) wanted.insert(in);
-  const std::string input_name = e.inputs()[0].name;
-  ActivationStats st;
-  const bool histograms = a.method != "minmax";
-  for (int pass = 0; pass < (histograms ? 2 : 1); ++pass) {
-    observe(e, [&](const Observation& o) {
-      if (!wanted.count(o.name)) return;
-      pass == 0 ? st.observe_range(o.name, o.value) : st.observe_histogram(o.name, o.value);
-    });
-    Progress bar(histograms ? "calibrate pass " + std::to_string(pass + 1) + "/2" : "calibrate", samples->size());
-    for (size_t i = 0; i < samples->size(); ++i) {
-      const Tensor& x = (*samples)[i];
-      if (wanted.count(input_name)) pass == 0 ? st.observe_range(input_name, x) : st.observe_histogram(input_name, x);
-      e.run({x});
-      bar.step(i + 1);
-    }
-    observe(e, nullptr);
-  }
-  for (auto& [name, r] : st.finish(a.method, a.precision)) t.activations[name] = r;
-  for (const auto& [layer, in] : t.layers)
-    if (!t.activations.count(in))
-      std::cerr << "warning: layer '" << layer << "': its input '" << in << "' was not observed; it will stay float\n";
-  return t;
-}
-
 // Output drift when only one layer is quantized (every other one named in --layer-precision as fp32).
-void report(const CalibrateArgs& a, const CalibrationTable& t, const std::vector<Tensor>& samples) {
+void report(const CalibrateArgs& a, const std::vector<std::string>& layers, const std::vector<Tensor>& samples) {
   const size_t n = std::min<size_t>(samples.size(), static_cast<size_t>(std::max(a.report_samples, 1)));
   Options base = engine_options(a);
   base.log = stderr_log(false);
@@ -196,10 +144,10 @@ void report(const CalibrateArgs& a, const CalibrationTable& t, const std::vector
             << std::left << std::setw(32) << "layer" << std::right << std::setw(14) << "max |dy|" << std::setw(16)
             << "class agreement" << "\n";
   std::vector<std::tuple<double, std::string, double>> rows;
-  for (const auto& [layer, in] : t.layers) {
+  for (const std::string& layer : layers) {
     Options o = base;
     o.calibration = a.output;
-    for (const auto& [other, unused] : t.layers)
+    for (const std::string& other : layers)
       if (other != layer) o.layer_precision.push_back(other + "=fp32");
     Engine q = Engine::load(a.model, o);
     double m, agree;
@@ -239,14 +187,24 @@ void add_calibrate_command(CLI::App& app, int* exit_code) {
   cmd->add_flag("--trusted", a->trusted, "parse a Keras (HDF5) model in this process");
   cmd->callback([a, exit_code] {
     SEGRT_CHECK(!a->images.empty() || !a->inputs.empty(), InvalidInput, "give calibration samples: --images or --inputs");
-    ActivationStats().finish(a->method, a->precision);  // checks both names before any run
+    check_calibration_method(a->method, a->precision);  // before any run
     if (a->output.empty()) a->output = std::filesystem::path(a->model).replace_extension(".calib.json").string();
-    std::vector<Tensor> samples;
-    CalibrationTable t = calibrate(*a, &samples);
-    write_calibration(t, a->output);
+    Engine e = Engine::load(a->model, engine_options(*a));
+    std::vector<Tensor> samples = sample_inputs(*a, e);
+    CalibrateOptions co;
+    co.precision = a->precision;
+    co.method = a->method;
+    std::unique_ptr<Progress> bar;
+    co.progress = [&bar](const std::string& stage, size_t done, size_t total) {
+      if (done == 1) bar = std::make_unique<Progress>(stage, total);
+      bar->step(done);
+    };
+    CalibrationSummary t = calibrate(e, samples, co, a->output);
+    for (const std::string& layer : t.unobserved)
+      std::cerr << "warning: layer '" << layer << "': its input was not observed; it will stay float\n";
     std::cout << "wrote " << a->output << ": " << t.precision << ", " << t.method << ", " << t.samples << " samples, "
-              << t.activations.size() << " tensors for " << t.layers.size() << " convolution layers\n";
-    if (a->report) report(*a, t, samples);
+              << t.tensors << " tensors for " << t.layers.size() << " convolution layers\n";
+    if (a->report) report(*a, t.layers, samples);
     *exit_code = 0;
   });
 }
