@@ -33,7 +33,7 @@ bool register_importer(const char* name, ImportProbe probe, ImportFn fn, bool in
 
 bool import_forks(const std::string& path, const ImportOptions& opts) {
   if (!opts.isolate) return false;
-  for (const auto& e : registry())
+  for (const auto& [name, e] : Importers::all())
     if (e.probe(path)) return e.in_child;
   return false;
 }
