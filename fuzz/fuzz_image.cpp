@@ -3,7 +3,7 @@
 // own seed corpus; the decoder is picked by content, as in the app.
 #include <cstdint>
 
-#include "app/image.h"
+#include "segrt/image.h"
 #include "fuzz_util.h"
 #include "segrt/error.h"
 

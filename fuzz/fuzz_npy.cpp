@@ -2,9 +2,8 @@
 // as an .npz archive (read_npz: libzip, then parse_npy per member).
 #include <cstdint>
 
-#include "core/npz.h"
-#include "fuzz_util.h"
 #include "segrt/npy.h"
+#include "fuzz_util.h"
 
 using namespace segrt;
 

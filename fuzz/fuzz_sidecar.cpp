@@ -3,7 +3,7 @@
 // one-input, one-output model, as `segrt segment` does.
 #include <cstdint>
 
-#include "app/segment_config.h"
+#include "segrt/segment.h"
 
 using namespace segrt;
 

@@ -6,8 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "app/image.h"
-#include "core/npz.h"
+#include "segrt/image.h"
 #include "segrt/npy.h"
 
 using namespace segrt;

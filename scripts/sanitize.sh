@@ -18,6 +18,7 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYP
 cmake --build "$BUILD_DIR" -j "$JOBS" --target segrt segrt_tests segrt_rss_loop
 built=$(date +%s)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=0
+export SEGRT_SANITIZED=1  # tests that would limit address space (ulimit -v) leave it alone
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # LeakSanitizer: libhdf5 keeps its library-wide free lists until exit; nothing of segrt's own.
 export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0

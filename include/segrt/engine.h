@@ -26,6 +26,10 @@
 #include "segrt/options.h"
 #include "segrt/tensor.h"
 
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
+
 namespace segrt {
 
 struct Options {
@@ -92,6 +96,29 @@ class DeviceBuffer {
   TensorView view(DType dtype, Shape shape) const { return {data_, dtype, std::move(shape), Memory::Device}; }
   void copy_from_host(const void* src, size_t bytes);
   void copy_to_host(void* dst, size_t bytes) const;
+
+ private:
+  friend class Engine;
+  struct Owner;
+  std::shared_ptr<Owner> owner_;
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Host memory for a context's host bindings, allocated through the engine: on
+// the cuda backend page-locked (pinned), so the copies to and from the GPU run
+// at the bus's full speed with no staging by the driver (as trtexec's I/O
+// buffers); plain 64-byte aligned memory on host backends. Bind it with
+// view(); Memory::Host. Movable, freed on destruction (it may outlive its Engine).
+class HostBuffer {
+ public:
+  HostBuffer() = default;
+  HostBuffer(HostBuffer&&) noexcept;
+  HostBuffer& operator=(HostBuffer&&) noexcept;
+  ~HostBuffer();
+  void* data() const { return data_; }
+  size_t size() const { return size_; }
+  TensorView view(DType dtype, Shape shape) const { return {data_, dtype, std::move(shape), Memory::Host}; }
 
  private:
   friend class Engine;
@@ -189,7 +216,9 @@ class Engine {
   // Inputs in the model's order and layout; checked against the model (dtype,
   // rank, fixed dims). The first call for a new input shape specialises the
   // model to it (shape folding, passes, backend compilation); later calls reuse that.
-  // Thread-safe.
+  // Thread-safe. On the cuda backend the output tensors are page-locked host
+  // memory the GPU copies into directly, recycled when dropped (up to 1 GiB of
+  // them per engine, then ordinary memory); they may outlive the engine.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   // Compiles for each set of input shapes now (so the first run is fast).
   void precompile(const std::vector<std::vector<Shape>>& input_shapes);
@@ -200,6 +229,8 @@ class Engine {
   PlanInfo plan_info(const std::vector<Shape>& input_shapes);
   // Device memory for device I/O (Memory::Device views); throws Device on host backends.
   DeviceBuffer allocate_device(size_t bytes);
+  // Host memory that copies to the device fastest (pinned on the cuda backend).
+  HostBuffer allocate_host(size_t bytes);
   // Observe every tensor of the next runs; pass nullptr to stop.
   void set_observer(TensorObserver observer);
   std::string backend() const;     // the backend actually used ("cpu" after a fallback)
@@ -215,3 +246,5 @@ class Engine {
 };
 
 }  // namespace segrt
+
+#pragma GCC visibility pop

@@ -8,6 +8,10 @@
 #include <stdexcept>
 #include <string>
 
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
+
 namespace segrt {
 
 // What went wrong, coarsely; the CLI maps each kind to its exit code.
@@ -67,3 +71,5 @@ std::string concat(const Parts&... parts) {
   do {                                \
     if (!(cond)) SEGRT_FAIL(kind, __VA_ARGS__); \
   } while (0)
+
+#pragma GCC visibility pop

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
+
 namespace segrt::app {
 
 struct Image {
@@ -54,3 +58,5 @@ void write_image(const std::string& path, const Image& img);
 bool is_image_path(const std::string& path);
 
 }  // namespace segrt::app
+
+#pragma GCC visibility pop

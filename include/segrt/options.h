@@ -7,6 +7,10 @@
 #include <functional>
 #include <string>
 
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
+
 namespace segrt {
 
 enum class LogLevel {
@@ -38,3 +42,5 @@ struct BackendKnobs {
 
 
 }  // namespace segrt
+
+#pragma GCC visibility pop

@@ -30,6 +30,10 @@
 #include "segrt/image.h"
 #include "segrt/tensor.h"
 
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
+
 namespace segrt::app {
 
 enum class SizePolicy { Auto, Pad, Resize };        // Auto: Resize for fixed-size models, else Pad
@@ -190,3 +194,5 @@ struct Score {
 Score score_mask(const std::vector<uint8_t>& mask, const Image& label, const SegmentConfig& cfg);
 
 }  // namespace segrt::app
+
+#pragma GCC visibility pop

@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Everything declared here is exported from libsegrt.so (built with hidden visibility). */
+#pragma GCC visibility push(default)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -83,5 +86,7 @@ segrt_status segrt_context_poll(segrt_context* c, int* done);
 #ifdef __cplusplus
 }
 #endif
+
+#pragma GCC visibility pop
 
 #endif /* SEGRT_C_H */

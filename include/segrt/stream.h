@@ -30,6 +30,10 @@
 
 #include "segrt/segment.h"
 
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
+
 namespace segrt::app {
 
 // What a streaming reader sees in a file, without reading its pixels.
@@ -128,3 +132,5 @@ StreamStats segment_stream(const SegmentConfig& cfg, const Runner& run, const st
                            const std::string& output, const StreamOptions& options);
 
 }  // namespace segrt::app
+
+#pragma GCC visibility pop

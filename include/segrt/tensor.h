@@ -11,6 +11,10 @@
 
 #include "segrt/error.h"
 
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
+
 namespace segrt {
 
 enum class DType : uint8_t { f32, f16, bf16, f64, i64, i32, i8, u8, boolean };
@@ -42,6 +46,11 @@ class Tensor {
   Tensor() = default;
   Tensor(DType dtype, Shape shape, Layout layout = Layout::Plain);  // zero-filled
 
+  // A tensor over memory someone else owns, without a copy (a NumPy array, a
+  // pinned buffer): `owner` is kept alive while any copy of the tensor is
+  // (nullptr when the memory outlives every copy). `data` holds at least
+  // numel * dtype_size bytes; 64-byte alignment is not required.
+  static Tensor wrap(void* data, DType dtype, Shape shape, std::shared_ptr<void> owner, Layout layout = Layout::Plain);
   static Tensor from_vector(const std::vector<float>& v, Shape shape);
   static Tensor from_i64(const std::vector<int64_t>& v, Shape shape);
   static Tensor scalar_f32(float v);
@@ -103,3 +112,5 @@ uint16_t f32_to_bf16(float f);
 float bf16_to_f32(uint16_t b);
 
 }  // namespace segrt
+
+#pragma GCC visibility pop

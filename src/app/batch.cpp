@@ -1,5 +1,5 @@
 // segment_files and collect_inputs (see batch.h).
-#include "app/batch.h"
+#include "segrt/batch.h"
 
 #include <algorithm>
 #include <chrono>

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "app/segmenter.h"
+#include "segrt/segment.h"
 #include "segrt/error.h"
 
 namespace segrt::app {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "app/segment_config.h"
+#include "segrt/segment.h"
 #include "runtime/engine_impl.h"
 
 namespace segrt::app {

@@ -1,5 +1,5 @@
 // SegmentConfig: enum names, the sidecar JSON reader and resolution against the model.
-#include "app/segment_config.h"
+#include "segrt/segment.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,6 +1,6 @@
 // Segmenter: pre-processing, model runs (batched), padding/cropping, resizing,
 // tiling with blended overlaps, and the per-pixel class decision.
-#include "app/segmenter.h"
+#include "segrt/segment.h"
 
 #include <algorithm>
 #include <cmath>

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "app/segment_config.h"
+#include "segrt/segment.h"
 
 namespace segrt::app {
 

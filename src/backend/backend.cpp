@@ -1,6 +1,8 @@
 // Backend registry: each backend registers itself by name at static init.
 #include "backend/backend.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 
 namespace segrt {
@@ -38,6 +40,12 @@ void Backend::device_free(void*, int) {}
 void Backend::device_copy(void*, const void*, size_t, bool, int) {
   SEGRT_FAIL(Device, "the ", name(), " backend has no device memory");
 }
+void* Backend::host_alloc(size_t bytes, int) {
+  void* p = std::aligned_alloc(64, (std::max<size_t>(bytes, 1) + 63) / 64 * 64);
+  SEGRT_CHECK(p != nullptr, OutOfMemory, "cannot allocate ", bytes, " bytes of host memory");
+  return p;
+}
+void Backend::host_free(void* p, int) { std::free(p); }
 
 namespace {
 std::map<std::string, BackendFactory>& registry() {

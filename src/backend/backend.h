@@ -140,6 +140,12 @@ class Backend {
   virtual void* device_alloc(size_t bytes, int device);
   virtual void device_free(void* p, int device);
   virtual void device_copy(void* dst, const void* src, size_t bytes, bool to_device, int device);
+  // Loads what the first compile would (device context, libraries); called
+  // once the backend is chosen, possibly beside the model's import.
+  virtual void warm_up(int /*device*/) {}
+  // Host memory for bindings: plain aligned memory here; pinned on a GPU backend.
+  virtual void* host_alloc(size_t bytes, int device);
+  virtual void host_free(void* p, int device);
 };
 
 using BackendFactory = std::unique_ptr<Backend> (*)();

@@ -1,12 +1,12 @@
 // .npz reader/writer on libzip. numpy writes members stored (np.savez) or
 // deflated (np.savez_compressed); libzip reads both.
-#include "core/npz.h"
+#include "segrt/npy.h"
 
 #include <zip.h>
 
+#include <filesystem>
 #include <memory>
 
-#include "segrt/npy.h"
 
 namespace segrt {
 
@@ -27,15 +27,16 @@ std::string zip_open_error(int code) {
   return s;
 }
 
-std::string read_member(zip_t* z, zip_uint64_t index, const std::string& what) {
+std::string read_member(zip_t* z, zip_uint64_t index, const std::string& what, zip_uint64_t archive_bytes) {
   zip_stat_t st;
   zip_stat_init(&st);
   SEGRT_CHECK(zip_stat_index(z, index, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE), Io, what, ": ",
               zip_strerror(z));
   // The directory's size claim is checked before it is allocated: deflate
   // cannot expand more than 1032:1, and no member may exceed kMaxMember.
-  SEGRT_CHECK(st.size <= kMaxMember && (!(st.valid & ZIP_STAT_COMP_SIZE) || st.comp_method == ZIP_CM_STORE ||
-                                        st.size <= 1032 * st.comp_size + 4096),
+  // (A stored member's 1:1 passes the same test; its compressed size must fit in the archive.)
+  SEGRT_CHECK(st.size <= kMaxMember && (st.valid & ZIP_STAT_COMP_SIZE) && st.comp_size <= archive_bytes &&
+                  st.size <= 1032 * st.comp_size + 4096,
               InvalidInput, what, ": claims ", st.size, " bytes uncompressed (", st.comp_size,
               " compressed): impossibly large");
   std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(zip_fopen_index(z, index, 0), zip_fclose);
@@ -57,6 +58,8 @@ std::vector<NamedTensor> read_npz(const std::string& path) {
   ZipPtr z(zip_open(path.c_str(), ZIP_RDONLY, &err));
   SEGRT_CHECK(z, Io, "cannot read .npz '", path, "': ", zip_open_error(err));
   zip_int64_t n = zip_get_num_entries(z.get(), 0);
+  std::error_code ec;
+  const zip_uint64_t archive_bytes = std::filesystem::file_size(path, ec);
   std::vector<NamedTensor> out;
   for (zip_int64_t i = 0; i < n; ++i) {
     const char* raw = zip_get_name(z.get(), static_cast<zip_uint64_t>(i), 0);
@@ -64,7 +67,7 @@ std::vector<NamedTensor> read_npz(const std::string& path) {
     std::string name = raw;
     if (!name.empty() && name.back() == '/') continue;  // a directory entry
     std::string what = path + " member '" + name + "'";
-    std::string bytes = read_member(z.get(), static_cast<zip_uint64_t>(i), what);
+    std::string bytes = read_member(z.get(), static_cast<zip_uint64_t>(i), what, archive_bytes);
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0) name.resize(name.size() - 4);
     out.push_back({name, parse_npy(bytes, what)});
   }

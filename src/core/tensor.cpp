@@ -7,6 +7,8 @@
 #include <cstring>
 #include <new>
 
+#include "core/uninitialized.h"
+
 namespace segrt {
 
 namespace {
@@ -85,6 +87,18 @@ Tensor::Tensor(DType dtype, Shape shape, Layout layout)
                " tensor of shape ", shape_str(shape_));
   std::memset(p, 0, alloc);
   buf_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(p), [](uint8_t* q) { std::free(q); });
+}
+
+Tensor Tensor::wrap(void* data, DType dtype, Shape shape, std::shared_ptr<void> owner, Layout layout) {
+  for (int64_t d : shape) SEGRT_CHECK(d >= 0, InvalidInput, "tensor dimension must be known and >= 0, got ", shape_str(shape));
+  SEGRT_CHECK(data != nullptr || shape_numel(shape) == 0, InvalidInput, "Tensor::wrap of a null pointer");
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.layout_ = layout;
+  // Aliasing constructor: shares `owner`'s lifetime, points at `data`.
+  t.buf_ = std::shared_ptr<uint8_t>(std::move(owner), static_cast<uint8_t*>(data));
+  return t;
 }
 
 Tensor Tensor::from_vector(const std::vector<float>& v, Shape shape) {
@@ -181,6 +195,30 @@ void store_int(DType t, void* p, int64_t i, int64_t v) {  // modular since C++20
 
 void cast_elements(DType from, const void* src, DType to, void* dst, int64_t begin, int64_t end) {
   const bool int_target = !dtype_is_float(to) && to != DType::boolean;
+  // The float pairs weights go through at compile time (31 M-parameter nets),
+  // without the per-element dispatch: the same values (float -> double is exact).
+  if (from == DType::f32 && (to == DType::f16 || to == DType::bf16 || to == DType::f32)) {
+    const float* s = static_cast<const float*>(src);
+    if (to == DType::f32) {
+      std::memcpy(static_cast<float*>(dst) + begin, s + begin, static_cast<size_t>(end - begin) * sizeof(float));
+      return;
+    }
+    uint16_t* d = static_cast<uint16_t*>(dst);
+    if (to == DType::f16)
+      for (int64_t i = begin; i < end; ++i) d[i] = f32_to_f16(s[i]);
+    else
+      for (int64_t i = begin; i < end; ++i) d[i] = f32_to_bf16(s[i]);
+    return;
+  }
+  if ((from == DType::f16 || from == DType::bf16) && to == DType::f32) {
+    const uint16_t* s = static_cast<const uint16_t*>(src);
+    float* d = static_cast<float*>(dst);
+    if (from == DType::f16)
+      for (int64_t i = begin; i < end; ++i) d[i] = f16_to_f32(s[i]);
+    else
+      for (int64_t i = begin; i < end; ++i) d[i] = bf16_to_f32(s[i]);
+    return;
+  }
   if (!int_target) {
     for (int64_t i = begin; i < end; ++i) store_f64(to, dst, i, load_f64(from, src, i));
   } else if (dtype_is_float(from)) {
@@ -200,7 +238,7 @@ void cast_elements(DType from, const void* src, DType to, void* dst, int64_t beg
 
 Tensor Tensor::cast(DType to) const {
   if (to == dtype_) return *this;
-  Tensor r(to, shape_, layout_);
+  Tensor r = uninitialized_tensor(to, shape_, layout_);  // cast_elements writes every element
   cast_elements(dtype_, raw(), to, r.raw(), 0, numel());
   return r;
 }

@@ -35,6 +35,13 @@ bool register_importer(const char* name, ImportProbe probe, ImportFn fn, bool in
   return true;
 }
 
+bool import_forks(const std::string& path, const ImportOptions& opts) {
+  if (!opts.isolate) return false;
+  for (const auto& e : registry())
+    if (e.probe(path)) return e.in_child;
+  return false;
+}
+
 Graph import_model(const std::string& path, const ImportOptions& opts) {
   {
     std::ifstream f(path, std::ios::binary);

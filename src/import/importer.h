@@ -26,5 +26,8 @@ bool register_importer(const char* name, ImportProbe probe, ImportFn fn, bool in
 // Picks the importer whose probe accepts the file; errors name the file and
 // the formats this build can read.
 Graph import_model(const std::string& path, const ImportOptions& opts = {});
+// Whether import_model would parse this file in a forked child process (the
+// runtime does not start device threads beside a fork).
+bool import_forks(const std::string& path, const ImportOptions& opts);
 
 }  // namespace segrt

@@ -106,7 +106,7 @@ Context Engine::create_context(const std::vector<Shape>& input_shapes) {
 // ---------------------------------------------------------------- DeviceBuffer
 
 struct DeviceBuffer::Owner {
-  Backend* backend = nullptr;
+  std::shared_ptr<Backend> backend;
   int device = 0;
   void* data = nullptr;
   ~Owner() {
@@ -143,10 +143,49 @@ void DeviceBuffer::copy_to_host(void* dst, size_t bytes) const {
 
 DeviceBuffer Engine::allocate_device(size_t bytes) {
   auto o = std::make_shared<DeviceBuffer::Owner>();
-  o->backend = impl_->backend.get();
+  o->backend = impl_->backend;
   o->device = impl_->options.device;
   o->data = o->backend->device_alloc(bytes, o->device);
   DeviceBuffer b;
+  b.owner_ = o;
+  b.data_ = o->data;
+  b.size_ = bytes;
+  return b;
+}
+
+// ---------------------------------------------------------------- HostBuffer
+
+struct HostBuffer::Owner {
+  std::shared_ptr<Backend> backend;
+  int device = 0;
+  void* data = nullptr;
+  ~Owner() {
+    if (data) backend->host_free(data, device);
+  }
+};
+
+HostBuffer::HostBuffer(HostBuffer&& o) noexcept : owner_(std::move(o.owner_)), data_(o.data_), size_(o.size_) {
+  o.data_ = nullptr;
+  o.size_ = 0;
+}
+
+HostBuffer& HostBuffer::operator=(HostBuffer&& o) noexcept {
+  owner_ = std::move(o.owner_);
+  data_ = o.data_;
+  size_ = o.size_;
+  o.data_ = nullptr;
+  o.size_ = 0;
+  return *this;
+}
+
+HostBuffer::~HostBuffer() = default;
+
+HostBuffer Engine::allocate_host(size_t bytes) {
+  auto o = std::make_shared<HostBuffer::Owner>();
+  o->backend = impl_->backend;
+  o->device = impl_->options.device;
+  o->data = o->backend->host_alloc(bytes, o->device);
+  HostBuffer b;
   b.owner_ = o;
   b.data_ = o->data;
   b.size_ = bytes;

@@ -1,6 +1,9 @@
 // Engine: import, backend choice, per-shape specialisation and execution.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <future>
 
 #include "import/importer.h"
 #include "ir/shape.h"
@@ -8,6 +11,16 @@
 #include "runtime/tuning_cache.h"
 
 namespace segrt {
+
+namespace {
+// Milliseconds since t0, for the "startup:" lines (-v) that say where a
+// process's first result goes: import, device, compile.
+std::string ms_since(std::chrono::steady_clock::time_point t0) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  return b;
+}
+}  // namespace
 
 Graph specialize(const Graph& model, const std::vector<Shape>& input_shapes, PassLog& log,
                  const std::map<int, Tensor>& bound) {
@@ -211,8 +224,11 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
     tuning = cache->open(backend->device_key(options.device), model_hash, shapes, options.precision);
     co.tuning_store = tuning.get();
   }
+  auto t_compile = std::chrono::steady_clock::now();
   p->exe = backend->compile(p->graph, co);
   if (tuning) tuning->save();
+  say(LogLevel::Debug, "startup: " + backend_name + " compile for " + shape_str(shapes.empty() ? Shape{} : shapes[0]) +
+                           " took " + ms_since(t_compile) + " ms" + (cache ? " (tuning cache on)" : ""));
   const Graph& g = p->exe->graph();
   for (int id : g.inputs) {
     const Value& v = g.value(id);
@@ -270,14 +286,34 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 Engine::~Engine() = default;
 
 namespace {
-Engine::Impl* finish_load(Engine::Impl& impl) {
+// Picks the backend and brings its device up (CUDA context, cuDNN and cuBLAS
+// loaded: much of a warm start). None of it depends on the model, so load()
+// runs it while the importer parses the file -- but not beside an import that
+// forks (the isolated HDF5 parse): a child forked while another thread is
+// inside the CUDA driver would inherit its locks held.
+std::future<void> bring_up_backend(Engine::Impl& impl, bool beside_import) {
+  auto task = [&impl] {
+    auto t0 = std::chrono::steady_clock::now();
+    auto say = [&impl](LogLevel l, const std::string& m) { impl.say(l, m); };
+    impl.backend = choose_backend(impl.options.backend, impl.options.precision, impl.options.device, say,
+                                  &impl.backend_name);
+    impl.backend->warm_up(impl.options.device);
+    // Page-locked outputs on the GPU, at most 1 GiB of them (then plain memory).
+    impl.outputs = std::make_shared<OutputPool>(impl.backend, impl.options.device, impl.backend_name == "cuda",
+                                                size_t{1} << 30);
+    impl.say(LogLevel::Debug, "startup: backend " + impl.backend_name + " ready in " + ms_since(t0) + " ms" +
+                                  (impl.backend_name == "cuda" ? " (device context, cuDNN and cuBLAS loaded)" : ""));
+  };
+  return std::async(beside_import ? std::launch::async : std::launch::deferred, task);
+}
+
+Engine::Impl* finish_load(Engine::Impl& impl, std::future<void>& backend) {
+  backend.get();
   try {
     verify_graph(impl.model);
   } catch (Error& e) {
     throw e.with_file(impl.model.source_file);
   }
-  impl.backend = choose_backend(impl.options.backend, impl.options.precision, impl.options.device,
-                                [&impl](LogLevel l, const std::string& m) { impl.say(l, m); }, &impl.backend_name);
   if (!impl.options.cache_dir.empty()) {
     impl.model_hash = graph_content_hash(impl.model);
     impl.cache = std::make_unique<TuningCache>(impl.options.cache_dir, [&impl](LogLevel l, const std::string& m) {
@@ -289,14 +325,17 @@ Engine::Impl* finish_load(Engine::Impl& impl) {
 }  // namespace
 
 Engine Engine::load(const std::string& path, const Options& options) {
+  auto t0 = std::chrono::steady_clock::now();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   ImportOptions io;
   io.weights_path = options.weights;
   io.isolate = options.isolate_import;
   io.max_tensor_bytes = options.max_tensor_bytes;
+  std::future<void> backend = bring_up_backend(*impl, !import_forks(path, io));
   impl->model = import_model(path, io);
-  finish_load(*impl);
+  impl->say(LogLevel::Debug, "startup: import took " + ms_since(t0) + " ms");
+  finish_load(*impl, backend);
   return Engine(std::move(impl));
 }
 
@@ -308,8 +347,9 @@ Engine Engine::load_from_memory(const void* data, size_t size, const std::string
   io.weights_path = options.weights;
   io.isolate = options.isolate_import;
   io.max_tensor_bytes = options.max_tensor_bytes;
+  std::future<void> backend = bring_up_backend(*impl, !io.isolate);
   impl->model = import_model_bytes(data, size, format, name, io);
-  finish_load(*impl);
+  finish_load(*impl, backend);
   return Engine(std::move(impl));
 }
 
@@ -335,7 +375,7 @@ std::vector<Tensor> Engine::run(const std::vector<Tensor>& inputs) {
     std::vector<Binding> in, out;
     for (const Tensor& t : inputs) in.push_back({const_cast<void*>(t.raw()), false});
     for (const TensorInfo& o : p.outputs) {
-      outs.emplace_back(o.dtype, o.shape, o.layout);
+      outs.push_back(impl_->outputs->tensor(o.dtype, o.shape, o.layout));
       out.push_back({outs.back().raw(), false});
     }
     auto ctx = p.acquire(impl_->options.max_contexts);

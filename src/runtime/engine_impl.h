@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "backend/backend.h"
+#include "runtime/output_pool.h"
 #include "import/importer.h"
 #include "passes/pass.h"
 #include "runtime/tuning_cache.h"
@@ -43,7 +44,8 @@ struct Plan {
 struct Engine::Impl {
   Options options;
   Graph model;                          // as imported
-  std::unique_ptr<Backend> backend;
+  std::shared_ptr<Backend> backend;    // shared: output tensors' pool frees through it
+  std::shared_ptr<OutputPool> outputs; // Engine::run's output tensors (pinned on a GPU backend)
   std::string backend_name;
   std::unique_ptr<TuningCache> cache;   // null without Options::cache_dir
   std::string model_hash;               // of the model's content (cache key)

@@ -27,8 +27,46 @@ std::string hex64(uint64_t v) {
   return b;
 }
 
-// Tabs and newlines would break the line format; keys and values never need them.
+// Tabs and newlines would break the line format; keys never need them.
 bool clean(const std::string& s) { return s.find_first_of("\t\n\r") == std::string::npos; }
+
+// Values may hold any text (cuDNN's serialized plans span lines): one line
+// each on disk, with backslash escapes for the separators.
+std::string escape(const std::string& v) {
+  std::string r;
+  r.reserve(v.size());
+  for (char c : v) {
+    switch (c) {
+      case '\\': r += "\\\\"; break;
+      case '\n': r += "\\n"; break;
+      case '\r': r += "\\r"; break;
+      case '\t': r += "\\t"; break;
+      case '\0': r += "\\0"; break;
+      default: r += c;
+    }
+  }
+  return r;
+}
+
+bool unescape(const std::string& v, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '\\') {
+      *out += v[i];
+      continue;
+    }
+    if (++i == v.size()) return false;
+    switch (v[i]) {
+      case '\\': *out += '\\'; break;
+      case 'n': *out += '\n'; break;
+      case 'r': *out += '\r'; break;
+      case 't': *out += '\t'; break;
+      case '0': *out += '\0'; break;
+      default: return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -96,7 +134,7 @@ void TuningFile::load() {
   while (std::getline(in, line)) {
     size_t tab = line.find('\t');
     if (tab == std::string::npos) return bad("malformed entry");
-    entries_[line.substr(0, tab)] = line.substr(tab + 1);
+    if (!unescape(line.substr(tab + 1), &entries_[line.substr(0, tab)])) return bad("malformed escape");
   }
   if (entries_.size() != count) return bad("entry count mismatch");
   loaded_ = true;
@@ -112,7 +150,7 @@ bool TuningFile::find(const std::string& key, std::string* value) const {
 }
 
 void TuningFile::put(const std::string& key, const std::string& value) {
-  if (!clean(key) || !clean(value)) return;  // never produced by a backend; not worth an error
+  if (!clean(key)) return;  // never produced by a backend; not worth an error
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(key);
   if (it != entries_.end() && it->second == value) return;
@@ -129,7 +167,7 @@ void TuningFile::save() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!dirty_ || entries_.empty()) return;
   std::string body = "segrt-tuning 1\nkey " + key_ + "\n";
-  for (const auto& [k, v] : entries_) body += k + "\t" + v + "\n";
+  for (const auto& [k, v] : entries_) body += k + "\t" + escape(v) + "\n";
   std::string text = body + "end " + std::to_string(entries_.size()) + " " +
                      hex64(XXH3_64bits(body.data(), body.size())) + "\n";
   std::error_code ec;

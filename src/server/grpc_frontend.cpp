@@ -177,11 +177,9 @@ class GrpcService final : public inference::GRPCInferenceService::Service {
           r->add_raw_output_contents(static_cast<const char*>(out[i].raw()), out[i].nbytes());
         }
         ++srv_.metrics().answered_ok;
-      } catch (const ServeError& e) {
-        status = e.status();
-        throw;
       } catch (...) {
-        status = Status::Internal;
+        std::string message;
+        status = status_of_current_exception(&message);  // the metrics' label; the response is guarded's
         throw;
       }
     });
@@ -225,16 +223,10 @@ class GrpcService final : public inference::GRPCInferenceService::Service {
         if (!srv_.authorized(auth)) throw ServeError(Status::Unauthorized, "missing or wrong bearer token");
       }
       body();
-    } catch (const ServeError& e) {
-      st = grpc::Status(grpc_code(e.status()), e.what());
-    } catch (const Error& e) {
-      st = grpc::Status(e.kind() == ErrorKind::InvalidInput ? grpc::StatusCode::INVALID_ARGUMENT
-                                                              : grpc::StatusCode::INTERNAL,
-                        e.what());
-    } catch (const std::bad_alloc&) {
-      st = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory");
-    } catch (const std::exception& e) {
-      st = grpc::Status(grpc::StatusCode::INTERNAL, e.what());
+    } catch (...) {
+      std::string message;
+      Status s = status_of_current_exception(&message);
+      st = grpc::Status(grpc_code(s), message);
     }
     AccessEntry e{"grpc", "POST", std::string("/inference.GRPCInferenceService/") + method, ctx->peer(), "",
                   static_cast<int>(st.error_code()), std::chrono::duration<double>(Clock::now() - start).count(), 0,

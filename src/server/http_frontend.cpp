@@ -161,19 +161,15 @@ void answer_infer(ModelInstance& m, const json& header, const std::vector<Tensor
   }
 }
 
-// Runs a handler, turning ServeError / segrt::Error into error responses.
+// Runs a handler, turning any failure into an error response.
 template <class F>
 void guarded(httplib::Response& res, F&& f) {
   try {
     f();
-  } catch (const ServeError& e) {
-    send_error(res, e.status(), e.what());
-  } catch (const Error& e) {
-    send_error(res, e.kind() == ErrorKind::InvalidInput ? Status::BadRequest : Status::Internal, e.what());
-  } catch (const std::bad_alloc&) {
-    send_error(res, Status::Unavailable, "out of memory");
-  } catch (const std::exception& e) {
-    send_error(res, Status::Internal, e.what());
+  } catch (...) {
+    std::string message;
+    Status st = status_of_current_exception(&message);
+    send_error(res, st, message);
   }
 }
 
@@ -266,11 +262,9 @@ void HttpFrontend::add_routes() {
         std::vector<Tensor> out = srv.infer(m, std::move(p.inputs));
         answer_infer(m, p.header, out, res);
         ++srv.metrics().answered_ok;
-      } catch (const ServeError& e) {
-        status = e.status();
-        throw;
       } catch (...) {
-        status = Status::Internal;
+        std::string message;
+        status = status_of_current_exception(&message);  // the metrics' label; the response is guarded's
         throw;
       }
     });

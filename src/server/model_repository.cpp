@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "app/segment_config.h"
+#include "segrt/segment.h"
 #include "segrt/error.h"
 
 namespace segrt::server {

@@ -5,6 +5,29 @@
 
 namespace segrt::server {
 
+Status status_of_current_exception(std::string* message) {
+  try {
+    throw;
+  } catch (const ServeError& e) {
+    *message = e.what();
+    return e.status();
+  } catch (const Error& e) {
+    *message = e.what();
+    if (e.kind() == ErrorKind::InvalidInput) return Status::BadRequest;
+    if (e.kind() == ErrorKind::OutOfMemory) return Status::Unavailable;
+    return Status::Internal;
+  } catch (const std::bad_alloc&) {
+    *message = "out of memory";
+    return Status::Unavailable;
+  } catch (const std::exception& e) {
+    *message = e.what();
+    return Status::Internal;
+  } catch (...) {
+    *message = "unknown failure";
+    return Status::Internal;
+  }
+}
+
 int http_status(Status s) {
   switch (s) {
     case Status::Ok: return 200;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "segrt/engine.h"
+#include "segrt/npy.h"
 
 namespace segrt::server {
 
@@ -28,15 +29,17 @@ class ServeError : public std::runtime_error {
   Status status_;
 };
 
+// The one mapping of a failure to a protocol status, for both front ends:
+// called in a catch block, it rethrows the current exception and returns its
+// status (ServeError's own; segrt::Error by kind; out of memory: Unavailable)
+// with the message for the client.
+Status status_of_current_exception(std::string* message);
+
 // v2 datatype names: BOOL UINT8 INT8 INT32 INT64 FP16 BF16 FP32 FP64.
 const char* dtype_to_v2(DType t);
 bool dtype_from_v2(const std::string& name, DType* out);
 
-// A tensor as a client sent it.
-struct NamedTensor {
-  std::string name;
-  Tensor value;
-};
+// A tensor as a client sent it: segrt::NamedTensor (segrt/npy.h).
 
 // The client's tensors in the model's input order, checked against the
 // declarations: every input present once, dtype equal, rank and fixed dims

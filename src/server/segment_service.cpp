@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/image.h"
-#include "app/segmenter.h"
+#include "segrt/image.h"
+#include "segrt/segment.h"
 
 namespace segrt::server {
 

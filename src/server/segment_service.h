@@ -12,7 +12,7 @@
 #pragma once
 #include <string>
 
-#include "app/segment_config.h"
+#include "segrt/segment.h"
 #include "server/model_instance.h"
 
 namespace segrt::server {

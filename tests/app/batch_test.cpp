@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/batch.h"
+#include "segrt/batch.h"
 #include "segrt/npy.h"
 
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/image.h"
+#include "segrt/image.h"
 #include "segrt/error.h"
 
 namespace fs = std::filesystem;

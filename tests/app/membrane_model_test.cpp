@@ -6,7 +6,7 @@
 
 #include <cstdlib>
 
-#include "app/segmenter.h"
+#include "segrt/segment.h"
 #include "segrt/engine.h"
 #include "test_util.h"
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/segment_config.h"
+#include "segrt/segment.h"
 #include "segrt/error.h"
 
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <random>
 
-#include "app/segmenter.h"
+#include "segrt/segment.h"
 #include "segrt/error.h"
 
 using namespace segrt;

@@ -45,6 +45,59 @@ TEST(EngineApi, ContextOverUserMemoryMatchesRun) {
   }
 }
 
+// Host buffers from the engine bind like any host memory and give run()'s bits.
+TEST(EngineApi, HostBuffersBindAndMatchRun) {
+  Engine e = Engine::load(bundled_model(), host_options());
+  Tensor x = test::random_tensor({2, 1, 32, 32}, 5, 0.f, 1.f);
+  Tensor want = e.run({x})[0];
+  Context ctx = e.create_context({x.shape()});
+  HostBuffer in = e.allocate_host(x.nbytes());
+  HostBuffer out = e.allocate_host(want.nbytes());
+  ASSERT_NE(in.data(), nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(in.data()) % 64, 0u);
+  EXPECT_EQ(out.size(), want.nbytes());
+  std::memcpy(in.data(), x.raw(), x.nbytes());
+  ctx.bind_input(0, in.view(DType::f32, x.shape()));
+  ctx.bind_output(0, out.view(DType::f32, ctx.outputs()[0].shape));
+  ctx.enqueue();
+  ctx.wait();
+  EXPECT_EQ(std::memcmp(out.data(), want.raw(), want.nbytes()), 0);
+  HostBuffer moved = std::move(out);
+  EXPECT_EQ(out.data(), nullptr);
+  EXPECT_NE(moved.data(), nullptr);
+}
+
+// run()'s outputs are the caller's: they outlive the engine, and later runs
+// (which recycle output memory on the GPU) never write into a tensor still held.
+TEST(EngineApi, RunOutputsOutliveTheEngineAndAreNeverReused) {
+  Tensor x = test::random_tensor({1, 1, 32, 32}, 6, 0.f, 1.f);
+  Tensor first, copy;
+  {
+    Engine e = Engine::load(bundled_model(), host_options());
+    first = e.run({x})[0];
+    copy = first.clone();
+    for (int r = 0; r < 3; ++r) {
+      Tensor other = e.run({test::random_tensor({1, 1, 32, 32}, 7 + r, 0.f, 1.f)})[0];
+      EXPECT_NE(other.raw(), first.raw());
+    }
+  }
+  EXPECT_TRUE(same_bits(first, copy));
+}
+
+TEST(EngineApi, TensorWrapSharesTheCallersMemory) {
+  auto owner = std::make_shared<std::vector<float>>(6, 2.5f);
+  Tensor t = Tensor::wrap(owner->data(), DType::f32, {2, 3}, owner, Layout::Plain);
+  EXPECT_EQ(t.raw(), owner->data());
+  EXPECT_EQ(t.numel(), 6);
+  std::weak_ptr<std::vector<float>> alive = owner;
+  owner.reset();
+  EXPECT_FALSE(alive.expired()) << "the tensor keeps its owner";
+  EXPECT_EQ(t.data<float>()[5], 2.5f);
+  t = Tensor();
+  EXPECT_TRUE(alive.expired());
+  EXPECT_THROW(Tensor::wrap(nullptr, DType::f32, {2}, nullptr), Error);
+}
+
 TEST(EngineApi, ContextRejectsBadBindings) {
   Engine e = Engine::load(bundled_model(), host_options());
   Context ctx = e.create_context({{1, 1, 16, 16}});

@@ -64,6 +64,29 @@ TEST(TuningCache, RoundTripAcrossInstances) {
   EXPECT_FALSE(open_file(d, n.sink(), "fp32")->loaded());
 }
 
+// Values span lines and hold any byte (cuDNN's serialized plans): escaped on
+// disk, one line per entry, the same text back.
+TEST(TuningCache, ValuesWithSeparatorsRoundTrip) {
+  CacheDir d;
+  Notices n;
+  std::string plan = "{\"engine\":\n\t\"x\\\\y\"}\r\n";
+  plan.push_back('\0');
+  plan += "tail\\n";
+  {
+    auto f = open_file(d, n.sink());
+    f->put("graphplan conv A", plan);
+    f->put("graph conv A", "3");
+    f->save();
+  }
+  auto g = open_file(d, n.sink());
+  ASSERT_TRUE(g->loaded());
+  std::string v;
+  ASSERT_TRUE(g->find("graphplan conv A", &v));
+  EXPECT_EQ(v, plan);
+  EXPECT_EQ(g->size(), 2u);
+  EXPECT_TRUE(n.lines.empty());
+}
+
 TEST(TuningCache, CorruptOrTruncatedFilesAreIgnoredWithANoticeAndRewritten) {
   CacheDir d;
   std::string path;

@@ -3,14 +3,19 @@
 // ones; prints median / p90 / p99, images/s, GFLOP/s, memory, and with --json
 // a last line holding one JSON object (the fields scripts compare on).
 // --device-io keeps inputs and outputs in device memory (as trtexec's
-// --noDataTransfers): the timed loop is then compute alone.
+// --noDataTransfers): the timed loop is then compute alone. Host inputs and
+// outputs live in the engine's host buffers (pinned on the GPU, as trtexec's);
+// --pageable uses ordinary memory (what Engine::run on a Tensor copies from).
+// --streams N adds N threads running at once, each on its own context.
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <iostream>
 #include <random>
+#include <thread>
 
 #include "commands.h"
 
@@ -26,6 +31,8 @@ struct BenchArgs {
   int warmup = 3;
   bool json = false;
   bool device_io = false;
+  int streams = 1;  // > 1: also N threads, each on its own context, at once
+  bool pageable = false;  // host bindings in ordinary memory, not the engine's (pinned) host buffers
   EngineFlags flags;
 };
 
@@ -78,6 +85,72 @@ std::string json_str(const std::string& s) {
   return r + "\"";
 }
 
+// A context with its own inputs (copies of `in`) and outputs bound, in host
+// memory or (device_io) device buffers.
+struct Bound {
+  Context ctx;
+  std::vector<Tensor> out;
+  std::vector<DeviceBuffer> dev;
+  std::vector<HostBuffer> host;
+};
+
+// Host bindings go through the engine's host buffers (pinned on the GPU, as
+// trtexec's) unless --pageable; device I/O through device buffers.
+Bound bind_context(Engine& e, const std::vector<Shape>& shapes, std::vector<Tensor>& in, bool device_io, bool pageable) {
+  Bound b{e.create_context(shapes), {}, {}, {}};
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!device_io && !pageable) {
+      b.host.push_back(e.allocate_host(in[i].nbytes()));
+      std::memcpy(b.host.back().data(), in[i].raw(), in[i].nbytes());
+      b.ctx.bind_input(i, b.host.back().view(in[i].dtype(), in[i].shape()));
+    } else if (device_io) {
+      b.dev.push_back(e.allocate_device(in[i].nbytes()));
+      b.dev.back().copy_from_host(in[i].raw(), in[i].nbytes());
+      b.ctx.bind_input(i, b.dev.back().view(in[i].dtype(), in[i].shape()));
+    } else {
+      b.ctx.bind_input(i, TensorView::of(in[i]));
+    }
+  }
+  for (size_t k = 0; k < b.ctx.outputs().size(); ++k) {
+    const TensorInfo& o = b.ctx.outputs()[k];
+    b.out.emplace_back(o.dtype, o.shape, o.layout);
+    if (!device_io && !pageable) {
+      b.host.push_back(e.allocate_host(b.out.back().nbytes()));
+      b.ctx.bind_output(k, b.host.back().view(o.dtype, o.shape));
+    } else if (device_io) {
+      b.dev.push_back(e.allocate_device(b.out.back().nbytes()));
+      b.ctx.bind_output(k, b.dev.back().view(o.dtype, o.shape));
+    } else {
+      b.ctx.bind_output(k, TensorView::of(b.out.back()));
+    }
+  }
+  return b;
+}
+
+// --streams N: N threads, each with its own context, enqueue/wait in a loop
+// for `iterations` runs; images per second over all of them.
+double concurrent_ips(Engine& e, const std::vector<Shape>& shapes, std::vector<Tensor>& in, const BenchArgs& a) {
+  std::vector<Bound> ctx;
+  for (int t = 0; t < a.streams; ++t) ctx.push_back(bind_context(e, shapes, in, a.device_io, a.pageable));
+  for (auto& b : ctx)
+    for (int i = 0; i < std::max(a.warmup, 2); ++i) {  // each context captures its graph
+      b.ctx.enqueue();
+      b.ctx.wait();
+    }
+  std::vector<std::thread> pool;
+  auto t0 = std::chrono::steady_clock::now();
+  for (auto& b : ctx)
+    pool.emplace_back([&b, &a] {
+      for (int i = 0; i < a.iterations; ++i) {
+        b.ctx.enqueue();
+        b.ctx.wait();
+      }
+    });
+  for (auto& th : pool) th.join();
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(a.streams) * a.iterations * a.batch / s;
+}
+
 void bench(const BenchArgs& a) {
   SEGRT_CHECK(a.batch >= 1 && a.iterations >= 1 && a.warmup >= 0, InvalidInput,
               "--batch and --iterations must be >= 1, --warmup >= 0");
@@ -95,28 +168,8 @@ void bench(const BenchArgs& a) {
   for (int i = 0; i < a.warmup; ++i) e.run(in);
   // The timed runs go through one explicit context (the one the runs above
   // warmed up and left in the pool), bound to host tensors or device buffers.
-  Context ctx = e.create_context(shapes);
-  std::vector<Tensor> out;
-  std::vector<DeviceBuffer> dev;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (a.device_io) {
-      dev.push_back(e.allocate_device(in[i].nbytes()));
-      dev.back().copy_from_host(in[i].raw(), in[i].nbytes());
-      ctx.bind_input(i, dev.back().view(in[i].dtype(), in[i].shape()));
-    } else {
-      ctx.bind_input(i, TensorView::of(in[i]));
-    }
-  }
-  for (size_t k = 0; k < ctx.outputs().size(); ++k) {
-    const TensorInfo& o = ctx.outputs()[k];
-    out.emplace_back(o.dtype, o.shape, o.layout);
-    if (a.device_io) {
-      dev.push_back(e.allocate_device(out.back().nbytes()));
-      ctx.bind_output(k, dev.back().view(o.dtype, o.shape));
-    } else {
-      ctx.bind_output(k, TensorView::of(out.back()));
-    }
-  }
+  Bound one = bind_context(e, shapes, in, a.device_io, a.pageable);
+  Context& ctx = one.ctx;
   for (int i = 0; i < std::max(a.warmup, 2); ++i) {  // new bindings: a context may capture its graph again
     ctx.enqueue();
     ctx.wait();
@@ -132,6 +185,7 @@ void bench(const BenchArgs& a) {
     if (t.h2d_ms >= 0 && !a.device_io) h2d.push_back(t.h2d_ms);
     if (t.d2h_ms >= 0 && !a.device_io) d2h.push_back(t.d2h_ms);
   }
+  double streams_ips = a.streams > 1 ? concurrent_ips(e, shapes, in, a) : 0;
   PlanInfo plan = e.plan_info(shapes);
   int64_t macs = plan.macs;
   double median = percentile(ms, 0.5), p90 = percentile(ms, 0.9), p99 = percentile(ms, 0.99);
@@ -147,6 +201,8 @@ void bench(const BenchArgs& a) {
   std::printf("latency    median %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d iterations)\n", median, p90, p99,
               percentile(ms, 0), a.iterations);
   std::printf("throughput %.2f images/s, %.1f GFLOP/s (%.2f GMAC per run)\n", ips, gflops, macs / 1e9);
+  if (a.streams > 1)
+    std::printf("streams    %d at once: %.2f images/s (x%.2f of one)\n", a.streams, streams_ips, streams_ips / ips);
   if (!compute.empty())
     std::printf("compute    median %.3f ms%s\n", percentile(compute, 0.5),
                 a.device_io ? " (device I/O: inputs and outputs stay on the device)" : "");
@@ -176,6 +232,11 @@ void bench(const BenchArgs& a) {
   field("h2d_ms", h2d);
   field("d2h_ms", d2h);
   if (a.device_io) line += ",\"device_io\":true";
+  if (a.pageable) line += ",\"pageable\":true";
+  if (a.streams > 1) {
+    std::snprintf(buf, sizeof buf, ",\"streams\":%d,\"streams_throughput_ips\":%.3f", a.streams, streams_ips);
+    line += buf;
+  }
   std::cout << line << "}" << std::endl;
 }
 
@@ -191,6 +252,13 @@ void add_bench_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--warmup", args->warmup, "untimed runs after the first")->capture_default_str();
   cmd->add_flag("--device-io", args->device_io,
                 "inputs and outputs stay in device memory (no transfers timed; cuda backend)");
+  cmd->add_flag("--pageable", args->pageable,
+                "host inputs and outputs in ordinary (pageable) memory instead of the engine's pinned host buffers");
+  cmd->add_option("--streams", args->streams,
+                  "also run N threads at once, each on its own execution context (as trtexec --streams), and report "
+                  "their total images/s")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--json", args->json, "end with one line of JSON (median_ms, p90_ms, p99_ms, throughput_ips, ...)");
   args->flags.add_to(cmd);
   cmd->callback([args, exit_code] {

@@ -6,8 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "runtime/compare.h"
-#include "runtime/tensor_file.h"
+#include "segrt/compare.h"
 #include "segrt/npy.h"
 
 namespace segrt::cli {

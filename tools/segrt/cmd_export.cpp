@@ -5,8 +5,7 @@
 #include <iostream>
 
 #include "commands.h"
-#include "export/export.h"
-#include "import/importer.h"
+#include "segrt/export.h"
 
 namespace segrt::cli {
 
@@ -56,14 +55,11 @@ void run_export(const ExportArgs& a, int* exit_code) {
   if (a.output.empty() && !a.check_trt)
     throw CLI::RequiredError("-o OUT.onnx (unless --check-trt)");
   ExportOptions o = options_from(a);
-  ImportOptions io;
-  io.weights_path = a.weights;
-  Graph model = import_model(a.model, io);
-  PassLog log;
-  Graph g = prepare_for_export(model, o, log);
+  o.weights = a.weights;
+  std::vector<std::string> log;
+  ExportSummary s = export_onnx(a.model, a.output, o, &log);
   if (a.verbose)
-    for (const auto& line : log.lines) std::cerr << "  " << line << "\n";
-  ExportSummary s = write_onnx(g, o, a.output);
+    for (const auto& line : log) std::cerr << "  " << line << "\n";
 
   int nodes = 0;
   std::string ops;

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "commands.h"
-#include "import/onnx/onnx_tensor_file.h"
+#include "segrt/npy.h"
 
 namespace fs = std::filesystem;
 

@@ -3,7 +3,6 @@
 #include <iostream>
 
 #include "commands.h"
-#include "core/npz.h"
 #include "segrt/npy.h"
 
 namespace segrt::cli {

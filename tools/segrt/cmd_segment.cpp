@@ -10,7 +10,7 @@
 #include <iostream>
 #include <optional>
 
-#include "app/batch.h"
+#include "segrt/batch.h"
 #include "commands.h"
 #include "segment_stream.h"
 

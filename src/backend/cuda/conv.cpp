@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/uninitialized.h"
 #include "backend/cuda/conv_graph.h"
 #include "backend/cuda/cuda_exec.h"
 #include "backend/cuda/elementwise.cuh"
@@ -260,9 +261,20 @@ bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
     only = std::atoi(remembered.c_str());
   }
   const size_t kMaxWorkspace = max_workspace(ex, cs.t);
-  void* scratch = ex.search_scratch(kMaxWorkspace);
   auto g = std::make_unique<GraphConv>();
   std::string why;
+  // A plan cuDNN serialized in an earlier process (runtime-compiled engines,
+  // whose build is most of a warm start): no heuristics, no compilation.
+  std::string text;
+  if (only >= 0 && stored(ex, "graphplan " + cs.key, &text)) {
+    if (g->load(ex.cudnn(), cs.spec, text, &why) && g->workspace_bytes() <= kMaxWorkspace) {
+      cs.graph = std::move(g);
+      return true;
+    }
+    ex.opts().say(LogLevel::Notice, "tuning cache: " + why + "; building the plan again: " + cs.key);
+    g = std::make_unique<GraphConv>();
+  }
+  void* scratch = ex.search_scratch(kMaxWorkspace);
   // Strict fp32 has few engines and no runtime compilation: try more of them.
   bool ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, cs.t == DevType::f32 ? 12 : 6,
                      &why, only);
@@ -270,6 +282,8 @@ bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
     ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, cs.t == DevType::f32 ? 12 : 6,
                   &why);
   store(ex, "graph " + cs.key, ok ? std::to_string(g->chosen_config()) : "none");
+  if (ok && ex.opts().tuning_store)
+    if (std::string plan = g->serialize(); !plan.empty()) store(ex, "graphplan " + cs.key, plan);
   if (!ok) {
     ex.opts().say(LogLevel::Debug, "cuda: graph-API conv unavailable (" + why + "): " + cs.key);
     return false;
@@ -508,7 +522,7 @@ bool build_conv(BuildCtx& c) {
   SEGRT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(cs->d.w, dt, nchw ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC,
                                                static_cast<int>(d0), static_cast<int>(d1), kh, kw));
   Tensor w32 = wt->to_f32();
-  Tensor krsc(DType::f32, nchw ? Shape{d0, d1, kh, kw} : Shape{d0, kh, kw, d1});
+  Tensor krsc = uninitialized_tensor(DType::f32, nchw ? Shape{d0, d1, kh, kw} : Shape{d0, kh, kw, d1});
   const float* src = w32.data<float>();
   float* dst = krsc.data<float>();
   for (int64_t a = 0; a < d0; ++a)

@@ -3,6 +3,7 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "backend/cuda/cuda_check.h"
@@ -268,6 +269,45 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   cudaGetLastError();
   if (!plan_ && why) *why = "no engine config builds and runs";
   return plan_ != nullptr;
+}
+
+std::string GraphConv::serialize() const {
+  if (!plan_) return "";
+  int64_t n = 0;
+  if (cudnnBackendGetAttribute(plan_, CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION, CUDNN_TYPE_CHAR, 0, &n,
+                               nullptr) != CUDNN_STATUS_SUCCESS ||
+      n <= 0)
+    return "";
+  std::string text(static_cast<size_t>(n), '\0');
+  if (cudnnBackendGetAttribute(plan_, CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION, CUDNN_TYPE_CHAR, n, &n,
+                               text.data()) != CUDNN_STATUS_SUCCESS)
+    return "";
+  text.resize(static_cast<size_t>(std::max<int64_t>(n, 0)));
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  return text;
+}
+
+bool GraphConv::load(cudnnHandle_t h, const GraphConvSpec& sp, const std::string& text, std::string* why) {
+  Builder b{owned_};
+  auto plan = b.make(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
+  b.set(plan, CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &h);
+  b.set(plan, CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION, CUDNN_TYPE_CHAR, static_cast<int64_t>(text.size()),
+        text.data());
+  b.fin(plan);
+  int64_t ws = 0, n = 0;
+  if (b.st == CUDNN_STATUS_SUCCESS)
+    b.st = cudnnBackendGetAttribute(plan, CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &n, &ws);
+  if (b.st != CUDNN_STATUS_SUCCESS || ws < 0) {
+    if (why) *why = std::string("serialized plan refused: ") + cudnnGetErrorString(b.st);
+    cudaGetLastError();
+    return false;
+  }
+  bias_ = sp.bias;
+  residual_ = sp.residual;
+  plan_ = plan;
+  ws_ = static_cast<size_t>(ws);
+  chosen_ = -1;
+  return true;
 }
 
 void GraphConv::execute(cudnnHandle_t h, const GraphConvPtrs& p, void* workspace) const {

@@ -54,6 +54,12 @@ class GraphConv {
   bool build(cudnnHandle_t h, const GraphConvSpec& spec, const GraphConvPtrs& p, void* scratch, size_t scratch_bytes,
              int max_plans, std::string* why, int only_config = -1);
   int chosen_config() const { return chosen_; }  // index of the kept engine config
+  // The kept plan as cuDNN's serialized form ("" when cuDNN cannot serialize
+  // this engine: only runtime-compiled ones, the ones whose build costs most).
+  std::string serialize() const;
+  // A plan from serialize()'s text, on the same GPU and cuDNN (the tuning
+  // cache's key): no heuristics, no compilation. False when cuDNN refuses it.
+  bool load(cudnnHandle_t h, const GraphConvSpec& spec, const std::string& text, std::string* why);
   // One variant pack is built per distinct set of addresses (each execution
   // context has its own arena and workspace) and reused.
   void execute(cudnnHandle_t h, const GraphConvPtrs& p, void* workspace) const;

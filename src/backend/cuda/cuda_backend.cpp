@@ -1,6 +1,7 @@
 // The "cuda" backend: availability (device present, driver new enough, a chip
 // of compute capability 7.5 or newer, the precision's generation gate), the op
 // support question, and compilation into a CudaExecutable.
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
@@ -131,6 +132,26 @@ class CudaBackend : public Backend {
     SEGRT_CUDA_CHECK(cudaSetDevice(device));
     SEGRT_CUDA_CHECK(cudaMemcpy(dst, src, bytes, to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost));
   }
+  // The driver context and the libraries' first handles cost a few hundred
+  // milliseconds; Engine::load pays them while the model file is parsed.
+  // Failures here are left for the compile to report with context.
+  void warm_up(int device) override {
+    if (cudaSetDevice(device) != cudaSuccess || cudaFree(nullptr) != cudaSuccess) {
+      cudaGetLastError();
+      return;
+    }
+    cudnnHandle_t dnn = nullptr;
+    if (cudnnCreate(&dnn) == CUDNN_STATUS_SUCCESS) cudnnDestroy(dnn);
+    cublasHandle_t blas = nullptr;
+    if (cublasCreate(&blas) == CUBLAS_STATUS_SUCCESS) cublasDestroy(blas);
+  }
+  void* host_alloc(size_t bytes, int device) override {
+    SEGRT_CUDA_CHECK(cudaSetDevice(device));
+    void* p = nullptr;
+    SEGRT_CUDA_CHECK(cudaHostAlloc(&p, std::max<size_t>(bytes, 1), cudaHostAllocPortable));
+    return p;
+  }
+  void host_free(void* p, int) override { cudaFreeHost(p); }
 
  private:
   // Weights uploaded once per device for every plan this backend (engine) compiles.

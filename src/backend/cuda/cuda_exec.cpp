@@ -3,7 +3,9 @@
 #include "backend/cuda/cuda_exec.h"
 
 #include <array>
+#include <chrono>
 #include <climits>
+#include <map>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -390,21 +392,29 @@ void CudaExecutable::init() {
     fold_upsample_conv(g_, log);
     for (const auto& l : log.lines) opts_.say(LogLevel::Debug, "cuda: " + l);
   }
+  using clock = std::chrono::steady_clock;
+  auto ms = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  auto t0 = clock::now();
   build();
   plan_memory();
+  auto t1 = clock::now();
   // The algorithm searches run on real buffers: the first context's state.
   open_state(build_state_);
+  auto t2 = clock::now();
+  std::map<std::string, double> prepare_ms;  // by op: where start-up goes (-v)
   RunState* saved = tls_run_state;
   tls_run_state = &build_state_;
   try {
     for (Step& s : steps_)
       if (s.prepare) {
+        auto ts = clock::now();
         try {
           s.prepare();
         } catch (Error& e) {
           if (s.node >= 0) throw g_.annotate(e, g_.nodes[s.node]);
           throw;
         }
+        prepare_ms[s.node >= 0 ? op_name(g_.nodes[s.node].op) : "(boundary)"] += ms(ts, clock::now());
       }
   } catch (...) {
     tls_run_state = saved;
@@ -419,6 +429,17 @@ void CudaExecutable::init() {
     workspace_bytes_ = workspace_need_;
   }
   opts_.tuning_store = nullptr;  // lives for the compilation only
+  {
+    char line[160];
+    std::snprintf(line, sizeof line, "startup: cuda build + weights %.1f ms, streams and handles %.1f ms, prepare %.1f ms:",
+                  ms(t0, t1), ms(t1, t2), ms(t2, clock::now()));
+    std::string m = line;
+    for (const auto& [op, t] : prepare_ms) {
+      std::snprintf(line, sizeof line, " %s %.1f", op.c_str(), t);
+      m += line;
+    }
+    opts_.say(LogLevel::Debug, m);
+  }
   opts_.say(LogLevel::Debug, "cuda: " + std::to_string(steps_.size()) + " steps, " + std::to_string(host_nodes_) +
                                  " host nodes, arena " + std::to_string(arena_bytes_ >> 20) + " MiB (unplanned " +
                                  std::to_string(unplanned_bytes_ >> 20) + " MiB), weights " +

@@ -8,6 +8,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -68,6 +69,8 @@ bool looks_keras3(const Json& model) { return model.is_object() && model.contain
 class ZipReader {
  public:
   explicit ZipReader(const std::string& path) : path_(path) {
+    std::error_code ec;
+    archive_bytes_ = std::filesystem::file_size(path, ec);
     int err = 0;
     z_ = zip_open(path.c_str(), ZIP_RDONLY, &err);
     if (!z_) {
@@ -95,8 +98,9 @@ class ZipReader {
     SEGRT_CHECK(zip_stat_index(z_, static_cast<zip_uint64_t>(idx), 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE),
                 InvalidModel, "'", path_, "': cannot read the size of ", name);
     // Deflate cannot expand more than 1032:1: a larger claim is a lie (or a bomb).
-    SEGRT_CHECK(st.size <= limit && (!(st.valid & ZIP_STAT_COMP_SIZE) || st.comp_method == ZIP_CM_STORE ||
-                                          st.size <= 1032 * st.comp_size + 4096),
+    // (A stored member's 1:1 passes the same test; its compressed size must fit in the archive.)
+    SEGRT_CHECK(st.size <= limit && (st.valid & ZIP_STAT_COMP_SIZE) && st.comp_size <= archive_bytes_ &&
+                    st.size <= 1032 * st.comp_size + 4096,
                 InvalidModel, "'", path_, "': ", name, " claims ", st.size, " bytes uncompressed (",
                 st.comp_size, " compressed): impossibly large");
     std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(zip_fopen_index(z_, static_cast<zip_uint64_t>(idx), 0),
@@ -119,6 +123,7 @@ class ZipReader {
   static constexpr zip_uint64_t kMaxJson = zip_uint64_t{64} << 20;
 
  private:
+  zip_uint64_t archive_bytes_ = 0;
   std::string path_;
   zip_t* z_ = nullptr;
 };

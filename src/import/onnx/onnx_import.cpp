@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 
+#include "core/uninitialized.h"
 #include "import/importer.h"
-#include "import/onnx/onnx_tensor_file.h"
+#include "segrt/npy.h"
 #include "import/onnx/onnx_translate.h"
 
 namespace segrt::onnx_import {
@@ -106,7 +108,7 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
   if (raw) {
     SEGRT_CHECK(raw->size() == nbytes, InvalidModel, "tensor '", t.name(), "' of shape ", shape_str(shape), " holds ",
                 raw->size(), " bytes of data, expected ", nbytes);
-    Tensor r(dt, shape);
+    Tensor r = uninitialized_tensor(dt, shape);  // every byte comes from the file
     if (nbytes) std::memcpy(r.raw(), raw->data(), nbytes);
     return r;
   }
@@ -213,12 +215,18 @@ bool probe_onnx(const std::string& path) {
 Graph import_onnx(const std::string& path, const ImportOptions&) {
   onnx::ModelProto model;
   {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    std::string bytes = ss.str();
-    SEGRT_CHECK(!bytes.empty(), InvalidModel, "the file is empty");
-    SEGRT_CHECK(model.ParseFromString(bytes), InvalidModel,
+    // One read into an uninitialised buffer of the file's size (a
+    // stringstream copies 124 MB of weights several times over as it grows).
+    std::ifstream f(path, std::ios::binary | std::ios::ate);
+    SEGRT_CHECK(f.good(), Io, "cannot read the file");
+    const std::streamoff size = f.tellg();
+    SEGRT_CHECK(size > 0, InvalidModel, "the file is empty");
+    SEGRT_CHECK(size < (std::streamoff{1} << 31), InvalidModel, "the file is ", size,
+                " bytes; protobuf messages end at 2 GiB (larger models keep their weights in external data files)");
+    std::unique_ptr<char[]> bytes(new char[static_cast<size_t>(size)]);
+    f.seekg(0);
+    SEGRT_CHECK(f.read(bytes.get(), size).good(), Io, "cannot read the file (", size, " bytes)");
+    SEGRT_CHECK(model.ParseFromArray(bytes.get(), static_cast<int>(size)), InvalidModel,
                 "not a valid ONNX model (protobuf parsing failed: truncated or not an .onnx file)");
   }
   SEGRT_CHECK(model.has_graph(), InvalidModel, "the ONNX model has no graph");

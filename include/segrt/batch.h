@@ -1,4 +1,5 @@
-// Many images through one Segmenter: collecting files from arguments and
+// Many images through one Segmenter (segrt segment's loop, public; needs the
+// app part like segment.h): collecting files from arguments and
 // folders, naming outputs (never over an input), batching, per-image failure
 // handling, optional scoring against label images, progress and summary.
 //
@@ -11,7 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "app/segmenter.h"
+#include "segrt/segment.h"
+
+// Everything declared here is exported from libsegrt.so, which is built with
+// hidden visibility: the public headers are the whole ABI (docs/library.md).
+#pragma GCC visibility push(default)
 
 namespace segrt::app {
 
@@ -55,3 +60,5 @@ RunSummary segment_files(Segmenter& seg, const std::vector<InputFile>& files, co
                          std::ostream& err);
 
 }  // namespace segrt::app
+
+#pragma GCC visibility pop

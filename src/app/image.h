@@ -1,3 +1,0 @@
-// Moved to the public header segrt/image.h.
-#pragma once
-#include "segrt/image.h"
