@@ -11,7 +11,7 @@ install(TARGETS segrt RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # image / segmentation headers only when the app is built in.
 file(GLOB SEGRT_PUBLIC_HEADERS ${PROJECT_SOURCE_DIR}/include/segrt/*.h)
 if(NOT "app" IN_LIST SEGRT_PARTS)
-  list(FILTER SEGRT_PUBLIC_HEADERS EXCLUDE REGEX "/(image|segment|batch|stream)\.h$")
+  list(FILTER SEGRT_PUBLIC_HEADERS EXCLUDE REGEX "/(image|segment|batch|stream)\\.h$")
 endif()
 install(FILES ${SEGRT_PUBLIC_HEADERS} ${PROJECT_BINARY_DIR}/include/segrt/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/segrt)

@@ -11,10 +11,14 @@
 #   SIZE=20000 bash scripts/gpu-giga.sh                    # smaller first (each command has 10 minutes)
 #   PRECISION=fp32 BATCH=8 STRIPE=0 bash scripts/gpu-giga.sh
 #
-# Knobs: SIZE, BACKEND (cuda), MODEL (the bundled one), SEGRT (the bundle's), PRECISION (fp16), BATCH (16), READERS (8), ENCODERS (4),
+# Knobs: SIZE, BACKEND (cuda), MODEL (the bundled one), SEGRT (the bundle's),
+# PRECISION (fp16), BATCH (16), READERS (8), ENCODERS (4), STITCHERS (4),
 # QUEUE (8), STRIPE (16384; 0 = whole width), SCRATCH (/tmp/segrt-giga: needs
-# ~SIZE^2 * 1.4 bytes), KEEP=1 keeps the input for the next call. Results
-# (summary.txt, logs) go to $OUT (or /tmp/segrt-gpu).
+# ~SIZE^2 * 1.4 bytes), KEEP=1 keeps the input for the next call, MAKE_ONLY=1
+# only makes the input (a call of its own when the 10 minutes are tight),
+# RESUME=1 continues an interrupted run (e.g. one the time limit killed:
+# checkpoints are per tile row; that call's Mpx/s and efficiency cover its
+# part only). Results (giga-summary.txt, logs) go to $OUT (or /tmp/segrt-gpu).
 set -uo pipefail
 B=${BUNDLE:-.bundle}
 R=${OUT:-/tmp/segrt-gpu}
@@ -38,12 +42,14 @@ if [ ! -f "$IN" ]; then
   sum "input: $IN made in $(( $(date +%s) - t0 )) s"
 fi
 df -h "$S" | tail -1
+[ "${MAKE_ONLY:-0}" = 1 ] && exit 0
 
 # The streamed run (its own process: the peak RSS is its own).
-rm -rf "$S/out"
+RES=--no-resume
+if [ "${RESUME:-0}" = 1 ]; then RES=; else rm -rf "$S/out"; fi
 "$SEGRT" segment "$M" "$IN" --stream --backend "$BACKEND" --precision "${PRECISION:-fp16}" \
-  --batch "${BATCH:-16}" --readers "${READERS:-8}" --encoders "${ENCODERS:-4}" --queue "${QUEUE:-8}" \
-  --stripe "${STRIPE:-16384}" --no-resume -o "$S/out" > "$R/giga-run.log" 2> "$R/giga-err.log"
+  --batch "${BATCH:-16}" --readers "${READERS:-8}" --encoders "${ENCODERS:-4}" --stitchers "${STITCHERS:-4}" --queue "${QUEUE:-8}" \
+  --stripe "${STRIPE:-16384}" $RES -o "$S/out" > "$R/giga-run.log" 2> "$R/giga-err.log"
 rc=$?
 cat "$R/giga-run.log"
 [ $rc -eq 0 ] || { tail -20 "$R/giga-err.log"; sum "FAIL: the streamed run exited $rc"; exit 1; }

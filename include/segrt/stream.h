@@ -83,6 +83,7 @@ struct StreamOptions {
   double target_mpp = 0;    // > 0: the level whose microns per pixel are nearest (OpenSlide's mpp-x)
   int readers = 2;          // threads reading, decoding and pre-processing tiles
   int encoders = 2;         // threads compressing output tiles
+  int stitchers = 1;        // threads blending tiles and deciding classes (split by rows; more: faster, more memory)
   int queue_batches = 4;    // batches waiting between reading and inference, and after it
   int out_tile = 256;       // output TIFF tile size (a multiple of 16)
   bool pyramid = true;      // write reduced levels (every 2x until one tile) after level 0

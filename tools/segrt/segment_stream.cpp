@@ -20,6 +20,8 @@ void StreamFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--mpp", options.target_mpp, "read the level nearest this many microns per pixel (whole-slide images)");
   cmd->add_option("--readers", options.readers, "threads reading and pre-processing tiles")->capture_default_str();
   cmd->add_option("--encoders", options.encoders, "threads compressing output tiles")->capture_default_str();
+  cmd->add_option("--stitchers", options.stitchers, "threads blending tiles and deciding classes")
+      ->capture_default_str();
   cmd->add_option("--queue", options.queue_batches, "batches queued between the pipeline's stages")->capture_default_str();
   cmd->add_option("--background", options.background,
                   "luminance (0..255) at or above which a pixel is background (slide glass); 0 = off");

@@ -221,7 +221,7 @@ void Pipeline::setup() {
 
 void Pipeline::begin_stripe(int64_t s) {
   stitcher_.reset();  // before the next one: two at once would double the peak
-  stitcher_ = std::make_unique<stream::Stitcher>(cfg_, grid_, stripes_[s], channels_);
+  stitcher_ = std::make_unique<stream::Stitcher>(cfg_, grid_, stripes_[s], channels_, o_.stitchers);
   writer_->begin_stripe(stripes_[s].x_begin, stripes_[s].x_end);
 }
 
@@ -465,15 +465,13 @@ StreamStats Pipeline::go() {
       if (!b) break;
       const Job& job = jobs_[j];
       if (job.stripe != current_stripe) begin_stripe(current_stripe = job.stripe);
+      std::vector<const TileProbs*> tiles(static_cast<size_t>(job.count), nullptr);
       for (int64_t i = 0; i < job.count; ++i) {
         ++tiles_;
-        if (b->skip[i]) {
-          ++skipped_;
-          stitcher_->add(job.row, job.col + i, nullptr);
-        } else {
-          stitcher_->add(job.row, job.col + i, &b->probs[i]);
-        }
+        if (b->skip[i]) ++skipped_;
+        else tiles[i] = &b->probs[i];
       }
+      stitcher_->add(job.row, job.col, tiles);
       if (!job.last_of_row) continue;
       std::vector<uint8_t> mask = stitcher_->finish_row(job.row);
       writer_->add_rows(mask.data(), grid_.row_end(job.row) - grid_.row_begin(job.row));

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <istream>
 #include <ostream>
+#include <thread>
 
 #include "app/tiling.h"
 #include "segrt/error.h"
@@ -42,8 +43,8 @@ std::vector<Stripe> make_stripes(const TileGrid& g, int64_t width) {
   return out;
 }
 
-Stitcher::Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe& stripe, int64_t channels)
-    : cfg_(cfg), g_(grid), st_(stripe), C_(channels) {
+Stitcher::Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe& stripe, int64_t channels, int threads)
+    : cfg_(cfg), g_(grid), st_(stripe), C_(channels), threads_(std::max(1, threads)) {
   x0_ = g_.xs[st_.c_first];
   width_ = g_.xs[st_.c_last] + g_.tile_w - x0_;
   acc_.assign(static_cast<size_t>(C_ * g_.tile_h * width_), 0.f);
@@ -64,15 +65,25 @@ Stitcher::Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe&
   if (C_ > 1) std::fill(zero_.begin(), zero_.begin() + g_.tile_h * g_.tile_w, 1.f);
 }
 
-void Stitcher::add(int64_t r, int64_t c, const TileProbs* probs) {
+void Stitcher::add(int64_t r, int64_t c0, const std::vector<const TileProbs*>& tiles) {
+  int64_t th = g_.tile_h, tw = g_.tile_w;
+  SEGRT_CHECK(g_.ys[r] == base_ && c0 >= st_.c_first && c0 + static_cast<int64_t>(tiles.size()) - 1 <= st_.c_last,
+              Internal, "stitcher: tiles ", r, ",", c0, "+", tiles.size(), " out of order or outside the stripe");
+  for (const TileProbs* p : tiles)
+    SEGRT_CHECK(!p || (p->c == C_ && p->h == th && p->w == tw), Internal, "stitcher: a tile of ", p ? p->c : 0, "x",
+                p ? p->h : 0, "x", p ? p->w : 0, " for ", C_, "x", th, "x", tw);
+  // Threads take row ranges: tiles of one row overlap in x, never in these
+  // rows, and each pixel still sums its tiles in column order (same bits).
+  parallel_rows(th, [&](int64_t i0, int64_t i1) {
+    for (size_t t = 0; t < tiles.size(); ++t) add_rows(r, c0 + static_cast<int64_t>(t), tiles[t], i0, i1);
+  });
+}
+
+void Stitcher::add_rows(int64_t r, int64_t c, const TileProbs* probs, int64_t i0, int64_t i1) {
   int64_t th = g_.tile_h, tw = g_.tile_w, Wp = width_, y0 = g_.ys[r], x0 = g_.xs[c] - x0_;
-  SEGRT_CHECK(y0 == base_ && c >= st_.c_first && c <= st_.c_last, Internal, "stitcher: tile ", r, ",", c,
-              " out of order or outside the stripe");
-  SEGRT_CHECK(!probs || (probs->c == C_ && probs->h == th && probs->w == tw), Internal, "stitcher: a tile of ",
-              probs ? probs->c : 0, "x", probs ? probs->h : 0, "x", probs ? probs->w : 0, " for ", C_, "x", th, "x", tw);
   const float* p = probs ? probs->v.data() : zero_.data();
   const float* wx = &wx_[c * tw];
-  for (int64_t i = 0; i < th; ++i) {
+  for (int64_t i = i0; i < i1; ++i) {
     float wy = blend_weight(i, th, g_.overlap, y0 > 0, y0 + th < g_.padded_h);
     for (int64_t k = 0; k < C_; ++k) {
       float* dst = &acc_[(k * th + i) * Wp + x0];
@@ -82,6 +93,15 @@ void Stitcher::add(int64_t r, int64_t c, const TileProbs* probs) {
   }
 }
 
+void Stitcher::parallel_rows(int64_t n, const std::function<void(int64_t, int64_t)>& f) const {
+  int64_t k = std::min<int64_t>(threads_, n);
+  if (k <= 1) return f(0, n);
+  std::vector<std::thread> pool;
+  for (int64_t t = 1; t < k; ++t) pool.emplace_back(f, n * t / k, n * (t + 1) / k);
+  f(0, n / k);
+  for (auto& t : pool) t.join();
+}
+
 std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
   int64_t th = g_.tile_h, Wp = width_, W = st_.x_end - st_.x_begin, xa = st_.x_begin - x0_;
   // Rows [base_, next) are final: no later tile row reaches above `next`.
@@ -89,17 +109,19 @@ std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
   int64_t d = next - base_;
   int64_t y_begin = g_.row_begin(r), y_end = g_.row_end(r);
   std::vector<uint8_t> mask(static_cast<size_t>((y_end - y_begin) * W));
-  std::vector<float> p(static_cast<size_t>(C_));
-  for (int64_t y = y_begin; y < y_end; ++y) {
-    int64_t i = y - base_;
-    float wy = wy_total_[y];
-    uint8_t* out = &mask[(y - y_begin) * W];
-    for (int64_t x = 0; x < W; ++x) {
-      float w = wy * wx_total_[st_.x_begin + x];
-      for (int64_t k = 0; k < C_; ++k) p[k] = acc_[(k * th + i) * Wp + xa + x] / w;
-      out[x] = decide_class(cfg_, p.data(), C_);
+  parallel_rows(y_end - y_begin, [&](int64_t r0, int64_t r1) {
+    std::vector<float> p(static_cast<size_t>(C_));
+    for (int64_t y = y_begin + r0; y < y_begin + r1; ++y) {
+      int64_t i = y - base_;
+      float wy = wy_total_[y];
+      uint8_t* out = &mask[(y - y_begin) * W];
+      for (int64_t x = 0; x < W; ++x) {
+        float w = wy * wx_total_[st_.x_begin + x];
+        for (int64_t k = 0; k < C_; ++k) p[k] = acc_[(k * th + i) * Wp + xa + x] / w;
+        out[x] = decide_class(cfg_, p.data(), C_);
+      }
     }
-  }
+  });
   for (int64_t k = 0; k < C_; ++k) {  // shift the band up by d rows
     float* plane = &acc_[k * th * Wp];
     std::memmove(plane, plane + d * Wp, static_cast<size_t>((th - d) * Wp) * sizeof(float));

@@ -14,6 +14,7 @@
 // tiles) floats.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <vector>
 
@@ -47,10 +48,12 @@ std::vector<Stripe> make_stripes(const TileGrid& g, int64_t width);
 
 class Stitcher {
  public:
-  Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe& stripe, int64_t channels);
+  // threads: how many share the blending and the class decisions (by rows).
+  Stitcher(const SegmentConfig& cfg, const TileGrid& grid, const Stripe& stripe, int64_t channels, int threads = 1);
 
-  // Adds tile (r, c); nullptr: a skipped tile, all class 0. Tile rows come in order.
-  void add(int64_t r, int64_t c, const TileProbs* probs);
+  // Adds tiles (r, c0), (r, c0 + 1), ...; nullptr: a skipped tile, all class 0.
+  // Tile rows come in order, and the tiles of a row left to right.
+  void add(int64_t r, int64_t c0, const std::vector<const TileProbs*>& tiles);
   // After the last tile of row r: the class ids of the rows now final,
   // [grid.row_begin(r), grid.row_end(r)) x [stripe.x_begin, x_end), row-major.
   std::vector<uint8_t> finish_row(int64_t r);
@@ -60,10 +63,14 @@ class Stitcher {
   void load(std::istream& in);
 
  private:
+  void add_rows(int64_t r, int64_t c, const TileProbs* probs, int64_t i0, int64_t i1);
+  void parallel_rows(int64_t n, const std::function<void(int64_t, int64_t)>& f) const;
+
   const SegmentConfig& cfg_;
   TileGrid g_;
   Stripe st_;
   int64_t C_;
+  int threads_ = 1;
   int64_t x0_ = 0, width_ = 0;       // padded columns held: [x0_, x0_ + width_)
   int64_t base_ = 0;                 // padded row held at acc_ row 0
   std::vector<float> acc_;           // [C][tile_h][width_] weighted sums
