@@ -213,6 +213,9 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
   }
   p->exe = backend->compile(p->graph, co);
   if (tuning) tuning->save();
+  if (const auto& fb = p->exe->report.fallbacks; !fb.empty())
+    say(LogLevel::Notice, backend_name + ": " + std::to_string(fb.size()) + " node(s) not on the backend's own kernels, first " +
+                              fb[0] + " (PlanInfo::fallbacks; segrt inspect --verbose --backend " + backend_name + ")");
   const Graph& g = p->exe->graph();
   for (int id : g.inputs) {
     const Value& v = g.value(id);

@@ -298,6 +298,7 @@ class CpuExecutable : public Executable {
       c.steps.back().node = static_cast<int>(i);
     }
     for (const auto& f : c.fallbacks) o.say(LogLevel::Debug, "cpu: reference kernel for " + f);
+    report.fallbacks = std::move(c.fallbacks);
     slots_ = std::move(c.slots);
     steps_ = std::move(c.steps);
     alias_of_ = std::move(c.alias_of);
@@ -532,7 +533,9 @@ class CpuBackend : public Backend {
     PassLog log;
     rewrite(r, opts, log);
     for (const auto& l : log.lines) opts.say(LogLevel::Debug, "cpu: " + l);
-    return std::make_unique<CpuExecutable>(r, opts);
+    auto exe = std::make_unique<CpuExecutable>(r, opts);
+    exe->report.rewrites = log.lines;
+    return exe;
   }
 
  private:

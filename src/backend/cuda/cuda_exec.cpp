@@ -565,7 +565,11 @@ void CudaExecutable::host_fallback(BuildCtx& c) {
   };
   steps_.push_back(std::move(s));
   ++host_nodes_;
-  opts_.say(LogLevel::Debug, "cuda: " + n.name + " (" + op_name(n.op) + ") runs on the host");
+  std::string line = n.name + " (" + op_name(n.op) + "): " +
+                     (builder(n.op) ? "its CUDA builder declines this node (attributes, dtype or rank)"
+                                    : "no CUDA kernel");
+  opts_.say(LogLevel::Debug, "cuda: host step for " + line);
+  report.fallbacks.push_back(line);
 }
 
 // ---------------------------------------------------------------- memory plan
