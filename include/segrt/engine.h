@@ -165,6 +165,15 @@ struct PlanInfo {
   size_t context_device_bytes = 0;     // device memory of one context (arena, workspace)
   int contexts = 0;                    // execution contexts created so far
   std::vector<std::string> passes;     // what the passes rewrote, by layer
+  // The backend's part (segrt inspect --verbose): its own rewrites of the graph
+  // (sub-pixel convolutions, in-place concats...), the nodes it does not run on
+  // its own kernels ("NODE (OP): why": the CPU's reference kernel, CUDA host
+  // steps; empty when every node is native), and the graph it runs, after the
+  // passes and its rewrites (op: segrt's op, "+Act" for a fused activation,
+  // "+residual" for a fused Add, "(in place)" for a Concat written by its producers).
+  std::vector<std::string> rewrites;
+  std::vector<std::string> fallbacks;
+  std::vector<LayerInfo> layers;
 };
 
 struct RunTiming {

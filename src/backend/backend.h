@@ -113,8 +113,18 @@ class Executable {
   virtual size_t shared_device_bytes() const { return 0; }
   virtual size_t context_device_bytes() const { return 0; }
   // The graph it runs: its outputs give the shapes and dtypes of the output
-  // bindings (float outputs are written as float32).
+  // bindings (float outputs are written as float32). After the backend's own
+  // rewrites (Backend::rewrite), so `segrt inspect --verbose` shows it.
   virtual const Graph& graph() const = 0;
+
+  // What compile() did beyond the graph it was given, one line each by layer
+  // (PlanInfo, `segrt inspect --verbose`): the backend's own rewrites, and the
+  // nodes that do not run on its own kernels ("NODE (OP): why": the CPU's
+  // reference kernel, CUDA's host steps). Filled by compile(), read-only after.
+  struct Report {
+    std::vector<std::string> rewrites, fallbacks;
+  };
+  Report report;
 };
 
 class Backend {

@@ -14,6 +14,7 @@ Activation Activation::from_attrs(OpType op, const Attrs& at) {
     case OpType::LeakyRelu: a.alpha = static_cast<float>(at.f("alpha", 0.01)); break;
     case OpType::Elu: a.alpha = static_cast<float>(at.f("alpha", 1.0)); break;
     case OpType::ThresholdedRelu: a.alpha = static_cast<float>(at.f("alpha", 1.0)); break;
+    case OpType::Celu: a.alpha = static_cast<float>(at.f("alpha", 1.0)); break;
     case OpType::Selu:
       a.alpha = static_cast<float>(at.f("alpha", 1.67326319217681884765625));
       a.beta = static_cast<float>(at.f("gamma", 1.05070102214813232421875));

@@ -7,7 +7,7 @@
 //
 // act::Name is the formula of the op SEGRT_ACT(Name) in ops.def; alpha / beta
 // carry its parameters as segrt::Activation reads them (LeakyRelu, Elu,
-// ThresholdedRelu: alpha; Selu: alpha, gamma in beta; HardSigmoid: alpha, beta;
+// ThresholdedRelu, Celu: alpha; Selu: alpha, gamma in beta; HardSigmoid: alpha, beta;
 // Clip: min, max; Gelu: alpha != 0 selects the tanh approximation).
 // Functions of one float use the float libm calls (expf...), those that need
 // the headroom compute in double, then round once: the device code computes the
@@ -55,6 +55,9 @@ SEGRT_HD float ThresholdedRelu(float x, float alpha, float) { return x > alpha ?
 SEGRT_HD float Mish(float x, float, float) {  // x * tanh(softplus(x))
   double d = x;
   return static_cast<float>(d * tanh(log1p(exp(-fabs(d))) + (d > 0.0 ? d : 0.0)));
+}
+SEGRT_HD float Celu(float x, float alpha, float) {  // max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+  return x >= 0.f ? x : alpha * (expf(x / alpha) - 1.f);
 }
 
 // One code per SEGRT_ACT line of ops.def; None (0) is "no activation".

@@ -31,6 +31,32 @@ struct Interval {
 
 }  // namespace
 
+std::vector<size_t> place_buffers(const std::vector<BufferLife>& buffers, size_t alignment, size_t* arena_bytes) {
+  std::vector<size_t> order(buffers.size()), offset(buffers.size(), 0);
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return buffers[a].bytes > buffers[b].bytes; });
+  auto align = [alignment](size_t x) { return (x + alignment - 1) / alignment * alignment; };
+  std::vector<size_t> placed;
+  *arena_bytes = 0;
+  for (size_t i : order) {
+    const BufferLife& cur = buffers[i];
+    // Buffers alive at the same time, by offset; take the first gap that fits.
+    std::vector<std::pair<size_t, size_t>> busy;
+    for (size_t p : placed)
+      if (buffers[p].first <= cur.last && cur.first <= buffers[p].last) busy.push_back({offset[p], buffers[p].bytes});
+    std::sort(busy.begin(), busy.end());
+    size_t at = 0;
+    for (auto [off, bytes] : busy) {
+      if (off >= at + cur.bytes) break;
+      at = std::max(at, align(off + bytes));
+    }
+    offset[i] = at;
+    *arena_bytes = std::max(*arena_bytes, at + cur.bytes);
+    placed.push_back(i);
+  }
+  return offset;
+}
+
 MemoryPlan plan_memory(const Graph& g, const std::function<size_t(int)>& size_of, bool honour_in_place_concat) {
   size_t nv = g.values.size();
   int end = static_cast<int>(g.nodes.size());
@@ -67,24 +93,10 @@ MemoryPlan plan_memory(const Graph& g, const std::function<size_t(int)>& size_of
   if (honour_in_place_concat)  // naive: every activation in its own buffer, slices included
     for (size_t v = 0; v < nv; ++v)
       if (plan.alias_of[v] >= 0) plan.naive_bytes += align_up(size_of(static_cast<int>(v)));
-  std::stable_sort(iv.begin(), iv.end(), [](const Interval& a, const Interval& b) { return a.bytes > b.bytes; });
-  std::vector<const Interval*> placed;
-  for (const Interval& cur : iv) {
-    // Buffers alive at the same time, by offset; take the first gap that fits.
-    std::vector<std::pair<size_t, size_t>> busy;
-    for (const Interval* p : placed)
-      if (p->first <= cur.last && cur.first <= p->last)
-        busy.push_back({static_cast<size_t>(plan.offset[p->value]), p->bytes});
-    std::sort(busy.begin(), busy.end());
-    size_t at = 0;
-    for (auto [off, bytes] : busy) {
-      if (off >= at + cur.bytes) break;
-      at = std::max(at, off + bytes);
-    }
-    plan.offset[cur.value] = static_cast<int64_t>(at);
-    plan.arena_bytes = std::max(plan.arena_bytes, at + cur.bytes);
-    placed.push_back(&cur);
-  }
+  std::vector<BufferLife> lives;
+  for (const Interval& cur : iv) lives.push_back({cur.first, cur.last, cur.bytes});
+  std::vector<size_t> at = place_buffers(lives, kArenaAlignment, &plan.arena_bytes);
+  for (size_t i = 0; i < iv.size(); ++i) plan.offset[iv[i].value] = static_cast<int64_t>(at[i]);
   return plan;
 }
 

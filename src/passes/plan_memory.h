@@ -22,6 +22,19 @@ struct MemoryPlan {
   size_t naive_bytes = 0;       // every activation in its own buffer
 };
 
+// One buffer to place: alive from step `first` to step `last` (inclusive).
+struct BufferLife {
+  int first = 0, last = 0;
+  size_t bytes = 0;
+};
+
+// The one placement every planner uses (this file's plan_memory, the CPU
+// backend over its steps, the CUDA backend over its device values): greedy by
+// decreasing size (ties in the given order), each buffer at the lowest offset,
+// a multiple of `alignment`, free of every placed buffer whose life overlaps.
+// Returns each buffer's byte offset; *arena_bytes receives the arena's size.
+std::vector<size_t> place_buffers(const std::vector<BufferLife>& buffers, size_t alignment, size_t* arena_bytes);
+
 // size_of(v): bytes of value v's buffer, 0 to keep it out of the arena (graph
 // inputs, constants, anything the backend allocates itself). With
 // honour_in_place_concat, the inputs of a Concat marked in_place get no buffer

@@ -235,6 +235,9 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
   if (tuning) tuning->save();
   say(LogLevel::Debug, "startup: " + backend_name + " compile for " + shape_str(shapes.empty() ? Shape{} : shapes[0]) +
                            " took " + ms_since(t_compile) + " ms" + (cache ? " (tuning cache on)" : ""));
+  if (const auto& fb = p->exe->report.fallbacks; !fb.empty())
+    say(LogLevel::Notice, backend_name + ": " + std::to_string(fb.size()) + " node(s) not on the backend's own kernels, first " +
+                              fb[0] + " (PlanInfo::fallbacks; segrt inspect --verbose --backend " + backend_name + ")");
   const Graph& g = p->exe->graph();
   for (int id : g.inputs) {
     const Value& v = g.value(id);

@@ -93,6 +93,22 @@ PlanInfo Engine::plan_info(const std::vector<Shape>& input_shapes) {
   r.context_device_bytes = p->exe->context_device_bytes();
   r.contexts = p->contexts_created();
   r.passes = p->log.lines;
+  const Graph& g = p->exe->graph();
+  r.rewrites = p->exe->report.rewrites;
+  r.fallbacks = p->exe->report.fallbacks;
+  for (const Node& n : g.nodes) {
+    LayerInfo l;
+    l.name = n.name;
+    l.op = op_name(n.op);
+    if (n.op == OpType::Conv && n.inputs.size() > 3 && n.inputs[3] >= 0) l.op += "+residual";
+    std::string act = n.attrs.s("fused_activation", "");
+    if (!act.empty()) l.op += "+" + act;
+    if (n.op == OpType::Concat && n.attrs.i("in_place", 0)) l.op += " (in place)";
+    if (!n.outputs.empty()) l.output_shape = g.value(n.outputs[0]).shape;
+    l.params = node_params(g, n);
+    l.macs = node_macs(g, n);
+    r.layers.push_back(std::move(l));
+  }
   return r;
 }
 

@@ -61,8 +61,7 @@ if [ "$total_pass" -lt "$MIN_TOTAL_PASS" ]; then
   echo "FAILED: fewer than $MIN_TOTAL_PASS cases pass"
   status=1
 fi
-# Celu arrives with issue 13's activation work; drop it from this filter once that is merged.
-unreasoned=$(grep '^UNSUPPORTED ' "$OUT" | grep -Ev "$REASONS" | grep -v 'op Celu is not supported' || true)
+unreasoned=$(grep '^UNSUPPORTED ' "$OUT" | grep -Ev "$REASONS" || true)
 if [ -n "$unreasoned" ]; then
   echo "FAILED: unsupported cases without a reason from docs/ops.md:"
   cut -c1-300 <<<"$unreasoned"

@@ -42,7 +42,7 @@ fi
   fail "the table is not what calibrate should write"
 echo "table: $(wc -c < "$T/m.calib.json") bytes"
 
-"$SEGRT" inspect "$MODEL" --shape 64x64 -v -b cpu --calibration "$T/m.calib.json" > /dev/null 2> "$T/inspect.txt" ||
+"$SEGRT" inspect "$MODEL" --shape 64x64 -v -b cpu --calibration "$T/m.calib.json" > "$T/inspect.txt" 2>&1 ||
   fail "inspect -v --calibration: $(tail -3 "$T/inspect.txt")"
 nq=$(grep -c "fuse_qdq_conv: .* -> QLinearConv" "$T/inspect.txt")
 nconv=$("$PY" -c "import json; print(len(json.load(open('$T/m.calib.json'))['layers']))")

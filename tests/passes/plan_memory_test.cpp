@@ -61,5 +61,29 @@ TEST(PlanMemory, BranchesKeepLiveValuesApart) {
   EXPECT_LT(p.arena_bytes, p.naive_bytes);
 }
 
+// The one placement (CPU steps, CUDA device values): unaligned sizes (CUDA's
+// values) at aligned offsets, never two overlapping lives in the same bytes,
+// and a buffer reused once its life ends.
+TEST(PlanMemory, PlaceBuffersAlignsAndReuses) {
+  const std::vector<BufferLife> b = {{0, 2, 1000}, {1, 3, 300}, {3, 5, 1000}, {4, 5, 10}, {2, 2, 257}};
+  size_t arena = 0;
+  std::vector<size_t> at = place_buffers(b, 256, &arena);
+  ASSERT_EQ(at.size(), b.size());
+  for (size_t i = 0; i < b.size(); ++i) {
+    EXPECT_EQ(at[i] % 256, 0u) << i;
+    for (size_t j = i + 1; j < b.size(); ++j) {
+      bool live_together = b[i].first <= b[j].last && b[j].first <= b[i].last;
+      bool share = at[i] < at[j] + b[j].bytes && at[j] < at[i] + b[i].bytes;
+      EXPECT_FALSE(live_together && share) << i << " and " << j;
+    }
+  }
+  EXPECT_EQ(at[0], 0u) << "largest first, at the bottom";
+  EXPECT_EQ(at[2], 0u) << "the second 1000-byte buffer reuses the first's bytes (lives 0-2 and 3-5)";
+  EXPECT_EQ(at[1], 1024u) << "above the 1000 bytes it lives with, aligned";
+  EXPECT_EQ(at[4], 1536u) << "above 1024 + 300, aligned";
+  EXPECT_EQ(at[3], 1024u) << "lives only with the second 1000-byte buffer";
+  EXPECT_EQ(arena, 1536u + 257u);
+}
+
 }  // namespace
 }  // namespace segrt

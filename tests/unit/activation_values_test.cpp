@@ -34,6 +34,7 @@ const std::map<OpType, std::vector<float>>& expected_values() {
       {OpType::Clip, {-2, -0.5, 0, 0.5, 3}},  // no bounds: unbounded
       {OpType::ThresholdedRelu, {0, 0, 0, 0, 3}},
       {OpType::Mish, {-0.252501483, -0.220743775, 0, 0.375245211, 2.986535}},
+      {OpType::Celu, {-0.864664717, -0.39346934, 0, 0.5, 3}},  // alpha = 1: Elu's values
   };
   return m;
 }
@@ -63,6 +64,18 @@ TEST(ActivationValues, ReferenceMatchesHandValues) {
       EXPECT_NEAR(got[i], want[i], 1e-6 * (1 + std::fabs(want[i]))) << "x=" << kX[i];
     }
   }
+}
+
+// Celu's alpha away from its default (at 1 Celu equals Elu): y = alpha * (exp(x / alpha) - 1) below 0.
+TEST(ActivationValues, CeluAlpha) {
+  Graph g;
+  int x = g.add_input("x", DType::f32, {3});
+  int y = g.add_value("y");
+  g.add_node(OpType::Celu, "celu", {x}, {y}).attrs.set("alpha", 2.0);
+  g.outputs.push_back(y);
+  auto out = test::run_ref(g, {Tensor::from_vector({-2.f, -0.5f, 1.5f}, {3})});
+  const float want[] = {-1.26424112f, -0.442398433f, 1.5f};
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(out[0].data<float>()[i], want[i], 1e-6f) << i;
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // segrt inspect MODEL: inputs, outputs, then one row per layer (name, op,
 // output shape, parameters, multiply-adds) and totals, on the canonical graph
-// specialised to concrete input shapes.
+// specialised to concrete input shapes. With --verbose or --backend, the plan a
+// backend compiles at those shapes: what the passes and the backend's own
+// rewrites changed, the nodes that do not run on its own kernels, and the
+// rewritten graph it runs (PlanInfo).
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -17,8 +20,8 @@ struct InspectArgs {
   int batch = 1;
   std::string weights;
   bool trusted = false;
-  bool verbose = false;             // also compile for --backend and print the passes' rewrites
-  std::string backend = "auto", calibration;
+  std::string backend, precision = "fp32", calibration;  // backend given or --verbose: show that backend's plan (default ref)
+  bool verbose = false;
 };
 
 std::string human(int64_t v) {
@@ -41,11 +44,39 @@ void print_io(const char* what, const std::vector<TensorInfo>& ios) {
 }
 
 
+void print_layers(const std::vector<LayerInfo>& layers) {
+  std::printf("\n%-40s %-20s %-22s %12s %12s\n", "layer", "op", "output shape", "params", "MACs");
+  for (const LayerInfo& l : layers)
+    std::printf("%-40s %-20s %-22s %12lld %12s\n", l.name.c_str(), l.op.c_str(), shape_str(l.output_shape).c_str(),
+                static_cast<long long>(l.params), human(l.macs).c_str());
+}
+
+void print_lines(const char* title, const std::vector<std::string>& lines, const char* none) {
+  std::cout << "\n" << title << ":\n";
+  if (lines.empty()) std::cout << "  " << none << "\n";
+  for (const std::string& l : lines) std::cout << "  " << l << "\n";
+}
+
+// The plan of --backend at these shapes: passes, backend rewrites, fallbacks, the graph it runs.
+void print_plan(Engine& e, const std::vector<Shape>& shapes) {
+  PlanInfo p = e.plan_info(shapes);
+  std::cout << "\nplan: backend " << e.backend() << " (" << e.device_name() << "), precision "
+            << e.options().precision << "\n";
+  print_lines("passes", p.passes, "(nothing rewritten)");
+  print_lines("backend rewrites", p.rewrites, "(none)");
+  print_lines("not on the backend's own kernels", p.fallbacks, "(none: every node runs natively)");
+  std::cout << "\nthe graph the backend runs (" << p.layers.size() << " layers):";
+  print_layers(p.layers);
+}
+
 void inspect(const InspectArgs& a) {
   Options o;
-  o.backend = "ref";
+  const bool show_plan = a.verbose || !a.backend.empty();
+  o.backend = a.backend.empty() ? "ref" : a.backend;
+  o.precision = a.precision;
   o.weights = a.weights;
   o.isolate_import = !a.trusted;
+  o.calibration = a.calibration;  // the plan shows the 8-bit convolutions fuse_qdq_conv makes of it
   Engine e = Engine::load(a.model, o);
   ModelInfo head = e.model_info({}, false);
   const std::vector<TensorInfo>& ins = head.inputs;
@@ -87,22 +118,11 @@ void inspect(const InspectArgs& a) {
     throw;
   }
 
-  std::printf("\n%-40s %-20s %-22s %12s %12s\n", "layer", "op", "output shape", "params", "MACs");
-  for (const LayerInfo& l : m.layers)
-    std::printf("%-40s %-20s %-22s %12lld %12s\n", l.name.c_str(), l.op.c_str(), shape_str(l.output_shape).c_str(),
-                static_cast<long long>(l.params), human(l.macs).c_str());
+  print_layers(m.layers);
   std::printf("\ntotal: %zu layers, %lld parameters (%s), %lld multiply-adds (%s) per run at %s\n", m.layers.size(),
               static_cast<long long>(m.params), human(m.params).c_str(), static_cast<long long>(m.macs),
               human(m.macs).c_str(), shape_str(shapes.empty() ? Shape{} : shapes[0]).c_str());
-  if (a.verbose) {  // what the fast backend makes of it (e.g. fuse_qdq_conv's 8-bit convolutions)
-    Options v = o;
-    v.backend = a.backend;
-    v.calibration = a.calibration;
-    v.verbose = true;
-    v.log = stderr_log(true);
-    std::cout << std::flush;
-    Engine::load(a.model, v).precompile({shapes});
-  }
+  if (show_plan) print_plan(e, shapes);
 }
 
 }  // namespace
@@ -114,9 +134,12 @@ void add_inspect_command(CLI::App& app, int* exit_code) {
   cmd->add_option("--shape", args->shape, "spatial size HxW for dynamic dimensions");
   cmd->add_option("--batch", args->batch, "batch size for a dynamic batch dimension")->capture_default_str();
   cmd->add_option("--weights", args->weights, "weights file for a Keras architecture JSON");
+  cmd->add_option("-b,--backend", args->backend,
+                  "also show this backend's plan (ref, cpu, cuda, auto): as --verbose, which defaults to ref");
+  cmd->add_option("-p,--precision", args->precision, "precision of that plan")->capture_default_str();
+  cmd->add_flag("-v,--verbose", args->verbose,
+                "also show the backend's plan: passes, its own rewrites, nodes not on its own kernels, the rewritten graph");
   cmd->add_flag("--trusted", args->trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
-  cmd->add_flag("--verbose,-v", args->verbose, "also compile for --backend and log every pass's rewrites (stderr)");
-  cmd->add_option("--backend,-b", args->backend, "backend --verbose compiles for")->capture_default_str();
   cmd->add_option("--calibration", args->calibration, "calibration table (segrt calibrate) applied before the passes");
   cmd->callback([args, exit_code] {
     inspect(*args);

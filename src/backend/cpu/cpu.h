@@ -65,7 +65,7 @@ class Compiler {
   dnnl::memory::data_type act_dt = dnnl::memory::data_type::f32;
   std::vector<Slot> slots;       // slots[v] for graph value v; temporaries after
   std::vector<Step> steps;
-  std::vector<std::string> fallbacks;  // "node (op): why" for --verbose
+  std::vector<std::string> fallbacks;  // "node (op): why" (Executable::report)
   // In-place concat (passes/concat_in_place.cpp): alias_of[s] = the slot of
   // the Concat output whose bytes slot s lives in, alias_offset[s] bytes in;
   // -1 otherwise. With batch 1, a channel slice of an nChw8c buffer starting

@@ -298,6 +298,7 @@ class CpuExecutable : public Executable {
       c.steps.back().node = static_cast<int>(i);
     }
     for (const auto& f : c.fallbacks) o.say(LogLevel::Debug, "cpu: reference kernel for " + f);
+    report.fallbacks = std::move(c.fallbacks);
     slots_ = std::move(c.slots);
     steps_ = std::move(c.steps);
     alias_of_ = std::move(c.alias_of);
@@ -327,31 +328,42 @@ class CpuExecutable : public Executable {
  private:
   friend class CpuContext;
 
-  // Lifetimes over the step list: a graph of slots and steps for the planner.
-  // A slot inside an in-place Concat's buffer lives as long as that buffer.
+  // Lifetimes over the step list (a slot inside an in-place Concat's buffer
+  // lives as long as that buffer), placed by the one planner (passes/plan_memory.h).
   void plan() {
     auto root = [&](int s) {
       while (alias_of_[s] >= 0) s = alias_of_[s];
       return s;
     };
-    Graph sg;
-    for (size_t s = 0; s < slots_.size(); ++s) sg.add_value("s" + std::to_string(s));
-    for (auto& st : steps_) {
-      std::vector<int> in, out;
-      for (int s : st.in) in.push_back(root(s));
-      for (int s : st.out) out.push_back(root(s));
-      sg.add_node(OpType::Identity, st.name, in, out);
+    const int ns = static_cast<int>(slots_.size()), end = static_cast<int>(steps_.size());
+    std::vector<int> first(ns, end), last(ns, -1);
+    for (int i = 0; i < end; ++i) {
+      for (int s : steps_[i].out) first[root(s)] = std::min(first[root(s)], i);
+      for (int s : steps_[i].in) last[root(s)] = std::max(last[root(s)], i);
     }
+    for (int o : g_.outputs) last[o] = end;
     std::vector<char> is_input(slots_.size(), 0);
     for (int v : g_.inputs) is_input[v] = 1;
-    for (int o : g_.outputs) sg.outputs.push_back(o);
     int nv = static_cast<int>(g_.values.size());
     auto bytes = [&](int s) -> size_t {
       if (s < nv && (is_input[s] || g_.value(s).is_constant())) return 0;  // user buffers and weights
       if (alias_of_[s] >= 0) return 0;                                      // bytes of its Concat
       return slots_[s].md.get_size();
     };
-    plan_ = plan_memory(sg, bytes, false);
+    plan_.offset.assign(slots_.size(), -1);
+    plan_.alias_of.assign(slots_.size(), -1);
+    std::vector<int> placed;
+    std::vector<BufferLife> lives;
+    for (int s = 0; s < ns; ++s) {
+      size_t b = first[s] == end ? 0 : bytes(s);
+      if (!b) continue;
+      b = (b + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+      plan_.naive_bytes += b;
+      placed.push_back(s);
+      lives.push_back({first[s], std::max(last[s], first[s]), b});
+    }
+    std::vector<size_t> at = place_buffers(lives, kArenaAlignment, &plan_.arena_bytes);
+    for (size_t i = 0; i < placed.size(); ++i) plan_.offset[placed[i]] = static_cast<int64_t>(at[i]);
     planned_ = plan_.arena_bytes;
     unplanned_ = plan_.naive_bytes;
   }
@@ -532,7 +544,9 @@ class CpuBackend : public Backend {
     PassLog log;
     rewrite(r, opts, log);
     for (const auto& l : log.lines) opts.say(LogLevel::Debug, "cpu: " + l);
-    return std::make_unique<CpuExecutable>(r, opts);
+    auto exe = std::make_unique<CpuExecutable>(r, opts);
+    exe->report.rewrites = log.lines;
+    return exe;
   }
 
  private:

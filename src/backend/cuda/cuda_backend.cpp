@@ -118,6 +118,7 @@ class CudaBackend : public Backend {
     rewrite(r, opts, log);
     for (const auto& l : log.lines) opts.say(LogLevel::Debug, "cuda: " + l);
     auto exe = std::make_unique<CudaExecutable>(r, opts, weights_);
+    exe->report.rewrites = log.lines;
     exe->init();
     return exe;
   }

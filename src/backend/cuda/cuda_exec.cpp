@@ -13,6 +13,7 @@
 #include "core/hash.h"
 #include "backend/ref/ref.h"
 #include "passes/pass.h"
+#include "passes/plan_memory.h"
 
 namespace segrt::cuda {
 
@@ -367,7 +368,7 @@ void CudaExecutable::init() {
   auto ms = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   auto t0 = clock::now();
   build();
-  plan_memory();
+  plan_arena();
   auto t1 = clock::now();
   // The algorithm searches run on real buffers: the first context's state.
   open_state(build_state_);
@@ -586,45 +587,30 @@ void CudaExecutable::host_fallback(BuildCtx& c) {
   };
   steps_.push_back(std::move(s));
   ++host_nodes_;
-  opts_.say(LogLevel::Debug, "cuda: " + n.name + " (" + op_name(n.op) + ") runs on the host");
+  std::string line = n.name + " (" + op_name(n.op) + "): " +
+                     (builder(n.op) ? "its CUDA builder declines this node (attributes, dtype or rank)"
+                                    : "no CUDA kernel");
+  opts_.say(LogLevel::Debug, "cuda: host step for " + line);
+  report.fallbacks.push_back(line);
 }
 
 // ---------------------------------------------------------------- memory plan
 
-// Greedy best-offset placement by decreasing size: each activation gets the
-// lowest arena offset free of every placed value whose step interval overlaps.
-void CudaExecutable::plan_memory() {
+// Device values live from their first to their last step; the one planner
+// (passes/plan_memory.h) places them in the arena each context allocates.
+void CudaExecutable::plan_arena() {
   const size_t kAlign = 256;
   std::vector<int> ids;
+  std::vector<BufferLife> lives;
   for (size_t i = 0; i < vals_.size(); ++i) {
     const DevValue& v = vals_[i];
     if (v.fixed || !v.defined || v.bytes == 0 || v.first < 0) continue;
     ids.push_back(static_cast<int>(i));
+    lives.push_back({v.first, v.last, v.bytes});
     unplanned_bytes_ += v.bytes;
   }
-  std::sort(ids.begin(), ids.end(), [&](int a, int b) {
-    return vals_[a].bytes != vals_[b].bytes ? vals_[a].bytes > vals_[b].bytes : a < b;
-  });
-  std::vector<int> placed;
-  size_t total = 0;
-  for (int id : ids) {
-    DevValue& v = vals_[id];
-    std::vector<std::pair<size_t, size_t>> busy;
-    for (int p : placed) {
-      const DevValue& q = vals_[p];
-      if (q.first <= v.last && v.first <= q.last) busy.push_back({q.offset, q.offset + q.bytes});
-    }
-    std::sort(busy.begin(), busy.end());
-    size_t off = 0;
-    for (auto& [b, e] : busy) {
-      if (off + v.bytes <= b) break;
-      off = std::max(off, (e + kAlign - 1) / kAlign * kAlign);
-    }
-    v.offset = off;
-    total = std::max(total, off + v.bytes);
-    placed.push_back(id);
-  }
-  arena_bytes_ = total;  // each context allocates its own (open_state)
+  std::vector<size_t> at = place_buffers(lives, kAlign, &arena_bytes_);  // each context allocates its own (open_state)
+  for (size_t k = 0; k < ids.size(); ++k) vals_[ids[k]].offset = at[k];
 }
 
 // ---------------------------------------------------------------- run

@@ -234,7 +234,7 @@ class CudaExecutable : public Executable {
   void build_node(int index);
   void host_fallback(BuildCtx& c);
   int convert(int id, Fmt f);  // returns the id of id in format f
-  void plan_memory();
+  void plan_arena();
   void run_steps(RunState& s, size_t from, size_t to, const Observer* observer);
   void launch(RunState& s, bool observing, const Observer* observer);
   void profile(RunState& s);
