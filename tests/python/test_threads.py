@@ -71,6 +71,43 @@ def test_runs_in_flight_together():
     assert busy / wall > 1.6
 
 
+def test_threads_never_wait_on_each_other():
+    """Sampled thread states (Linux /proc): two threads running the engine are both runnable
+    ("R"), never asleep on a lock ("S", as one waiting for a held GIL would be). Holds on a busy
+    machine, where the wall-time ratio below cannot show anything."""
+    import pytest
+    if not os.path.exists("/proc/self/task"):
+        pytest.skip("no /proc/self/task on this system")
+    engine = segrt.Engine(UNET, backend="cpu", threads=1)
+    x = np.random.RandomState(0).rand(1, 1, 128, 128).astype(np.float32)
+    run_threads(2, lambda k: engine.run([x]))  # two contexts exist
+    tids = []
+
+    def work(k):
+        tids.append(threading.get_native_id())
+        for _ in range(8):
+            engine.run([x])
+    both = total = 0
+    workers = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for w in workers:
+        w.start()
+    while any(w.is_alive() for w in workers):
+        states = []
+        for t in list(tids):
+            try:
+                states.append(open(f"/proc/self/task/{t}/stat").read().rsplit(")", 1)[1].split()[0])
+            except OSError:
+                pass
+        if len(states) == 2:
+            total += 1
+            both += states == ["R", "R"]
+        time.sleep(0.001)
+    for w in workers:
+        w.join()
+    print(f"both threads runnable in {both} of {total} samples")
+    assert total >= 20 and both / total > 0.8
+
+
 def test_two_threads_overlap():
     """threads=1 per run: 2 Python threads must take < 0.6 x the serial time on 2+ cores.
 
