@@ -181,6 +181,18 @@ TEST(EngineApi, LogCallbackGetsDebugOnlyWhenVerbose) {
   EXPECT_TRUE(debug) << "verbose passes the passes' log to the callback";
 }
 
+// A shape no backend library can index is an error naming the tensor, never a
+// crash (oneDNN's 32-bit arithmetic raised SIGFPE at 2^17 x 2^17 on the CPU).
+TEST(EngineApi, ImpossiblyLargeShapeIsAnErrorNotACrash) {
+  Engine e = Engine::load(bundled_model(), host_options());
+  try {
+    e.precompile({{{1, 1, int64_t{1} << 17, int64_t{1} << 17}}});
+    FAIL() << "a 2^34-pixel plan was accepted";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("elements"), std::string::npos) << err.what();
+  }
+}
+
 TEST(EngineApi, VersionMatchesMacros) {
   std::string v = std::to_string(SEGRT_VERSION_MAJOR) + "." + std::to_string(SEGRT_VERSION_MINOR) + "." +
                   std::to_string(SEGRT_VERSION_PATCH);

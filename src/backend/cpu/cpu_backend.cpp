@@ -504,7 +504,18 @@ class CpuBackend : public Backend {
     return "host CPU (oneDNN " + std::to_string(dnnl_version()->major) + "." + std::to_string(dnnl_version()->minor) +
            ", " + isa_name() + ", " + std::to_string(omp_get_num_procs()) + " cores)";
   }
-  bool supports(const Graph&, const Node& n, std::string* why) const override {
+  bool supports(const Graph& g, const Node& n, std::string* why) const override {
+    // oneDNN indexes tensors with 32-bit arithmetic inside (a SIGFPE, not an
+    // error, for a 2^34-pixel convolution): larger tensors are refused here.
+    constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
+    for (const auto* ids : {&n.inputs, &n.outputs})
+      for (int id : *ids)
+        if (id >= 0 && g.value(id).shape_known && shape_numel(g.value(id).shape) > kMaxElements) {
+          if (why)
+            *why = "tensor '" + g.value(id).name + "' " + shape_str(g.value(id).shape) + " has more than 2^31 - 1 "
+                   "elements, the most the CPU backend (oneDNN) indexes";
+          return false;
+        }
     if (!lowerings(n.op).empty() || ref::kernel(n.op)) return true;
     if (why) *why = std::string("no CPU or reference kernel for ") + op_name(n.op);
     return false;
