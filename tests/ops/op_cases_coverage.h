@@ -140,11 +140,13 @@ inline void add_coverage_cases(std::map<OpType, MakeCase>& t) {
   t[OpType::Det] = [] { return C(OpType::Det, {rnd({2, 3, 3})}); };
   for (OpType op : {OpType::HannWindow, OpType::HammingWindow, OpType::BlackmanWindow})
     t[op] = [op] { return keep(C(op, {test::Const(scalar_i(10))}, {{"periodic", int64_t{0}}})); };
+  // Zero points 0 and int8 weights: the configurations the CPU runs natively
+  // (oneDNN); other zero points are the reference kernel's (the conformance cases).
   t[OpType::QuantizeLinear] = [] {
-    return C(OpType::QuantizeLinear, {rnd({2, 3, 4}, -3, 3), f32c(scalar_f(0.05f)), test::Const(as(Tensor::from_vector({128}, {}), DType::u8))});
+    return C(OpType::QuantizeLinear, {rnd({2, 3, 4}, -3, 3), f32c(scalar_f(0.05f)), test::Const(as(Tensor::from_vector({0}, {}), DType::i8))});
   };
   t[OpType::DequantizeLinear] = [] {
-    return C(OpType::DequantizeLinear, {as(ints_in({3, 5}, 0, 255), DType::u8), f32c(scalar_f(0.1f)), test::Const(as(Tensor::from_vector({100}, {}), DType::u8))});
+    return C(OpType::DequantizeLinear, {as(ints_in({3, 5}, -100, 100), DType::i8), f32c(scalar_f(0.1f)), test::Const(as(Tensor::from_vector({0}, {}), DType::i8))});
   };
   t[OpType::DynamicQuantizeLinear] = [] { return C(OpType::DynamicQuantizeLinear, {rnd({3, 7}, -2, 3)}, {}, 3); };
   // recurrent, integer arithmetic, spectral
@@ -175,9 +177,10 @@ inline void add_coverage_cases(std::map<OpType, MakeCase>& t) {
   };
   t[OpType::QLinearConv] = [] {
     auto u8 = [](float v) { return test::Const(as(Tensor::from_vector({v}, {}), DType::u8)); };
-    return C(OpType::QLinearConv, {as(ints_in({1, 2, 5, 5}, 0, 255), DType::u8), f32c(scalar_f(0.02f)), u8(120),
-                                   test::Const(as(ints_in({3, 2, 3, 3}, 0, 255), DType::u8)), f32c(scalar_f(0.01f)), u8(128),
-                                   f32c(scalar_f(0.8f)), u8(100)},
+    auto i8 = [](float v) { return test::Const(as(Tensor::from_vector({v}, {}), DType::i8)); };
+    return C(OpType::QLinearConv, {as(ints_in({1, 2, 5, 5}, 0, 255), DType::u8), f32c(scalar_f(0.02f)), u8(0),
+                                   test::Const(as(ints_in({3, 2, 3, 3}, -100, 100), DType::i8)), f32c(scalar_f(0.01f)), i8(0),
+                                   f32c(scalar_f(0.8f)), u8(0)},
              {{"kernel_shape", V{3, 3}}});
   };
   t[OpType::DFT] = [] { return C(OpType::DFT, {rnd({2, 12, 1})}, {{"axis", int64_t{1}}, {"onesided", int64_t{1}}}); };
