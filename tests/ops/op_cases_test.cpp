@@ -156,7 +156,11 @@ TEST(OpTester, ConvThenEveryActivation) {
     if (act == OpType::Sqrt) {  // positive inputs for Sqrt: Abs first would need a second activation; shift by the bias
       g.value(b).constant = test::random_tensor({6}, 8, 20.f, 21.f);
     }
-    test::expect_matches_ref(g, {test::random_tensor({1, 4, 9, 7}, 9)}, {.what = op_name(act)});
+    test::Check check{.what = op_name(act)};
+    // A step (x > alpha) is judged at fp32 only: at fp16 / bf16 a rounded
+    // convolution output next to alpha lands on either side of it.
+    if (act == OpType::ThresholdedRelu) check.precisions = {"fp32"};
+    test::expect_matches_ref(g, {test::random_tensor({1, 4, 9, 7}, 9)}, check);
   }
 }
 
