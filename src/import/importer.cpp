@@ -47,8 +47,9 @@ Graph import_model(const std::string& path, const ImportOptions& opts) {
     }
   }
   std::string names;
-  for (const auto& [name, e] : Importers::all()) {
+  for (const auto& [name, entry] : Importers::all()) {
     names += (names.empty() ? "" : ", ") + name;
+    const Entry& e = entry;  // a plain reference: C++17 lambdas cannot capture structured bindings (clang)
     if (e.probe(path)) {
       try {
         Graph g = e.in_child && opts.isolate
