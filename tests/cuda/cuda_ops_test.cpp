@@ -336,7 +336,9 @@ TEST(CudaOps, DepthToSpaceAndPixelShuffleIntoConcat) {
   SEGRT_REQUIRE_REF(Concat);
   Graph g;
   int x = g.add_input("x", DType::f32, {2, 8, 5, 6});
-  int skip = g.add_input("skip", DType::f32, {2, 3, 10, 12});
+  int skip_in = g.add_input("skip", DType::f32, {2, 3, 10, 12});
+  int skip = g.add_value("skip_act");  // produced by a node, as a U-Net skip is: the Concat is marked in place
+  g.add_node(OpType::Sigmoid, "skip_act", {skip_in}, {skip});
   int w = g.add_constant("w", random_tensor({16, 8, 3, 3}, 2, -0.3f, 0.3f));
   int b = g.add_constant("b", random_tensor({16}, 3));
   int conv = g.add_value("conv");
@@ -350,8 +352,18 @@ TEST(CudaOps, DepthToSpaceAndPixelShuffleIntoConcat) {
   int y = g.add_value("y");
   g.add_node(OpType::Relu, "relu", {cat}, {y});
   g.outputs = {y};
-  test::expect_matches_ref(g, {random_tensor({2, 8, 5, 6}, 4), random_tensor({2, 3, 10, 12}, 5)},
-      {.backends = {"cuda"}, .tol = test::Tol{}});
+  std::vector<Tensor> in = {random_tensor({2, 8, 5, 6}, 4), random_tensor({2, 3, 10, 12}, 5)};
+  test::expect_matches_ref(g, in, {.backends = {"cuda"}, .tol = test::Tol{}});
+  // The backend honours concat_in_place's mark: the pixel shuffle writes its slice, and says so.
+  Graph s = test::prepared_graph("cuda", g, in, true);
+  std::vector<std::string> fell_back;
+  for (const char* p : {"fp32", "fp16"}) {
+    auto exe = test::compile_watching("cuda", s, p, &fell_back);
+    bool said = false;
+    for (const auto& line : exe->report.rewrites) said |= line.find("cat (Concat): marked in place; 1 of 2 inputs written") == 0;
+    EXPECT_TRUE(said) << p << ": no in-place line in the plan report";
+  }
+  EXPECT_TRUE(fell_back.empty()) << fell_back[0];
 }
 
 TEST(CudaOps, BatchNormalization) {

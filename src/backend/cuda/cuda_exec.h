@@ -67,7 +67,7 @@ class CudaExecutable;
 class BuildCtx {
  public:
   BuildCtx(CudaExecutable& ex, const Graph& g, const Node& n, int node_index)
-      : ex_(ex), g(g), n(n), node_index(node_index) {}
+      : g(g), n(n), node_index(node_index), ex_(ex) {}
   CudaExecutable& ex() { return ex_; }
   const CudaExecutable& ex() const { return ex_; }
   const Graph& g;
@@ -109,6 +109,12 @@ Strides broadcast_view(const Shape& in, const Shape& out, Fmt fmt);
 Strides dense_view(const Shape& logical, Fmt fmt);
 // Physical axis of logical axis `axis` for a tensor of `rank` in format fmt.
 int phys_axis(int axis, int rank, Fmt fmt);
+// Logical axis stored at physical position p (the inverse of phys_axis).
+int logical_of_phys(int p, int rank, Fmt fmt);
+// Element strides of each logical axis of a value stored in format fmt.
+std::vector<int64_t> logical_strides(const Shape& logical, Fmt fmt);
+// A 4-D host tensor permuted NCHW -> NHWC (to_nhwc) or back.
+Tensor permute_host(const Tensor& t, bool to_nhwc);
 
 struct RunTimes {
   float h2d_ms = 0, compute_ms = 0, d2h_ms = 0;
