@@ -19,12 +19,19 @@ fi
 # The Python module too when configured in (python3-dev, pybind11-dev): scripts/gpu-python.sh.
 TARGETS="segrt segrt_tests"
 ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^segrt_python:' && TARGETS="$TARGETS segrt_python"
+# The server's load tools too when the server is configured in: bench/serve_load.sh there (issue 14).
+ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^segrt_grpc_load:' && TARGETS="$TARGETS segrt_grpc_load"
 cmake --build "$BUILD" -j "${JOBS:-2}" --target $TARGETS
 mkdir -p "$DEST/bin" "$DEST/lib" "$DEST/models" "$DEST/shared" "$DEST/bench"
 for b in "$BUILD/tools/segrt/segrt" "$BUILD/tests/segrt_tests"; do
   cp "$b" "$DEST/bin/"
   strip "$DEST/bin/$(basename "$b")"
 done
+if [ -x "$BUILD/src/server/segrt_grpc_load" ] && command -v wrk > /dev/null; then
+  cp "$BUILD/src/server/segrt_grpc_load" "$(command -v wrk)" "$DEST/bin/"
+  strip "$DEST/bin/segrt_grpc_load"
+  cp "$ROOT/bench/serve_load.sh" "$ROOT/bench/serve_infer.lua" "$DEST/bench/"
+fi
 for b in "$DEST"/bin/*; do
   ldd "$b" | awk '/=> \//{print $3}' | grep -vE '/(libc|libm|libdl|librt|libpthread|libresolv|libnsl|libutil|libstdc\+\+|libgcc_s)\.so|/usr/local/cuda|libcudnn|libcublas|libcudart' \
     | while read -r lib; do cp -L "$lib" "$DEST/lib/"; done

@@ -54,11 +54,12 @@ for n in unet16 unet64; do
   [ -f "$M/$n.onnx" ] || $PY "$B/gpu_models.py" fill "$M/$n.skel.onnx" "$M/$n.onnx"
 done
 
-# 1. Tests: every CUDA test (ops vs reference, models, graphs, errors).
+# 1. Tests: every CUDA test (ops vs reference, models, graphs, errors) and the
+# op tester (every op case on every built backend, CUDA included, against ref).
 # SKIP_TESTS=1 skips them; PRECISIONS=fp32 limits the timings to those precisions.
 t0=$(date +%s)
 rc_tests=0
-[ -n "${SKIP_TESTS:-}" ] || { "$W/segrt_tests" --gtest_filter='Cuda*' > "$R/tests.log" 2>&1; rc_tests=$?; }
+[ -n "${SKIP_TESTS:-}" ] || { "$W/segrt_tests" --gtest_filter='Cuda*:OpTester*:OpCases*' > "$R/tests.log" 2>&1; rc_tests=$?; }
 grep -E "^\[cuda-(op|model)\]" "$R/tests.log" > "$R/errors.txt"
 grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|Failure|error:" "$R/tests.log" | head -40
 log "CUDA tests: $(grep -E '^\[  PASSED  \]' "$R/tests.log" | head -1) $(grep -cE '^\[  FAILED  \] ' "$R/tests.log") failed lines, rc $rc_tests, $(( $(date +%s) - t0 )) s"
