@@ -4,10 +4,12 @@
 // as one fused operation; other activations run as an epilogue kernel. This
 // file builds the 1-D and 2-D steps; conv3d.cpp the 3-D ones; conv_algo.cpp
 // chooses their algorithms and runs them.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
 #include "backend/cuda/conv_step.h"
+#include "core/parallel.h"
 #include "core/uninitialized.h"
 #include "ir/ops/conv_util.h"
 
@@ -86,16 +88,20 @@ void upload_filter(BuildCtx& c, ConvStep& cs, const Conv2d& d, cudnnDataType_t d
   SEGRT_CUDNN_CHECK(cudnnSetFilter4dDescriptor(cs.d.w, dt, nchw ? CUDNN_TENSOR_NCHW : CUDNN_TENSOR_NHWC,
                                                static_cast<int>(d0), static_cast<int>(d1), kh, kw));
   Tensor w32 = wt->to_f32();
-  Tensor krsc = uninitialized_tensor(DType::f32, nchw ? Shape{d0, d1, kh, kw} : Shape{d0, kh, kw, d1});
-  const float* src = w32.data<float>();
-  float* dst = krsc.data<float>();
-  for (int64_t a = 0; a < d0; ++a)
-    for (int64_t b = 0; b < d1; ++b)
-      for (int y = 0; y < kh; ++y)
-        for (int x = 0; x < kw; ++x) {
-          int64_t from = ((a * d1 + b) * kh + y) * kw + x;
-          dst[nchw ? from : ((a * kh + y) * kw + x) * d1 + b] = src[from];
-        }
+  Tensor krsc = w32;  // NCHW: cuDNN's filter order is the model's
+  if (!nchw) {        // channel-last: KCRS -> KRSC, split over output channels (31 M weights at start-up)
+    krsc = uninitialized_tensor(DType::f32, Shape{d0, kh, kw, d1});
+    const float* src = w32.data<float>();
+    float* dst = krsc.data<float>();
+    parallel_ranges(d0, std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, d1 * kh * kw)),
+                    [&](int64_t a0, int64_t a1) {
+                      for (int64_t a = a0; a < a1; ++a)
+                        for (int64_t b = 0; b < d1; ++b)
+                          for (int y = 0; y < kh; ++y)
+                            for (int x = 0; x < kw; ++x)
+                              dst[((a * kh + y) * kw + x) * d1 + b] = src[((a * d1 + b) * kh + y) * kw + x];
+                    });
+  }
   Tensor wdev = krsc.cast(c.compute_dtype());
   cs.w = c.ex().upload(wdev.raw(), wdev.nbytes());
 }
