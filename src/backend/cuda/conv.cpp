@@ -210,7 +210,7 @@ bool build_conv(BuildCtx& c) {
   };
   auto& ex = c.ex();
   c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); }, [&ex, cs, precision] { prepare_conv(ex, *cs, precision); },
-         info);
+         info, [&ex, cs](cudnnHandle_t h) { preload_conv(ex, *cs, h); });
   return true;
 }
 

@@ -185,6 +185,13 @@ bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
   // A plan cuDNN serialized in an earlier process (runtime-compiled engines,
   // whose build is most of a warm start): no heuristics, no compilation.
   std::string text;
+  if (only >= 0 && cs.preloaded) {  // preload_conv deserialized it already
+    std::unique_ptr<GraphConv> p = std::move(cs.preloaded);
+    if (p->workspace_bytes() <= kMaxWorkspace) {
+      cs.graph = std::move(p);
+      return true;
+    }
+  }
   if (only >= 0 && stored(ex, "graphplan " + cs.key, &text)) {
     if (g->load(ex.cudnn(), cs.spec, text, &why) && g->workspace_bytes() <= kMaxWorkspace) {
       cs.graph = std::move(g);
@@ -365,6 +372,15 @@ void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
     return;
   }
   run_legacy(ex, cs, s, ex.workspace(), ex.workspace_bytes());
+}
+
+void preload_conv(CudaExecutable& ex, ConvStep& cs, cudnnHandle_t h) {
+  if (cs.t == DevType::f32 || cs.transposed || cs.nd || ex.opts().knobs.cuda_legacy_conv) return;
+  std::string remembered, text;
+  if (!stored(ex, "graph " + cs.key, &remembered) || remembered == "none") return;
+  if (!stored(ex, "graphplan " + cs.key, &text)) return;
+  auto g = std::make_unique<GraphConv>();
+  if (g->load(h, cs.spec, text, nullptr)) cs.preloaded = std::move(g);
 }
 
 void prepare_conv(CudaExecutable& ex, ConvStep& cs, const std::string& precision) {

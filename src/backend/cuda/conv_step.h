@@ -71,6 +71,7 @@ struct ConvStep {
   // fp16 / bf16: the graph API (conv + bias + residual + ReLU in one plan).
   GraphConvSpec spec;
   std::unique_ptr<GraphConv> graph;
+  std::unique_ptr<GraphConv> preloaded;  // from the tuning cache by preload_conv, taken by prepare
   bool graph_plain = false;    // the graph is the convolution alone: epilogue after it
 };
 
@@ -91,6 +92,9 @@ void upload_bias(BuildCtx& c, ConvStep& cs, int64_t K);
 // The step's prepare(): fp32 times the graph API against the legacy one;
 // fp16/bf16 take the graph API when it builds (unless 3-D), else cudnnFind.
 void prepare_conv(CudaExecutable& ex, ConvStep& cs, const std::string& precision);
+// The step's preload(): a serialized plan from the tuning cache deserialized
+// with the worker's handle h (fp16 / bf16 graph-API steps); nothing otherwise.
+void preload_conv(CudaExecutable& ex, ConvStep& cs, cudnnHandle_t h);
 // The step's run(): the chosen path, then the epilogue where it is needed.
 void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s);
 

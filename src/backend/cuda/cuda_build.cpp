@@ -82,12 +82,13 @@ int BuildCtx::temp(DType t, Shape logical) {
 }
 
 void BuildCtx::step(std::function<void(cudaStream_t)> run, std::function<void()> prepare,
-                    std::function<std::string()> info) {
+                    std::function<std::string()> info, std::function<void(cudnnHandle_t)> preload) {
   Step s;
   s.node = node_index;
   s.run = std::move(run);
   s.prepare = std::move(prepare);
   s.info = std::move(info);
+  s.preload = std::move(preload);
   ex_.steps_.push_back(std::move(s));
 }
 

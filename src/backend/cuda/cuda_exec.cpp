@@ -4,9 +4,12 @@
 // it: layout.cpp (formats and views), cuda_build.cpp (steps), cuda_memory.cpp
 // (weights, arena plan, context buffers), cuda_run.cpp (enqueue, CUDA graphs,
 // timing, profile).
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <thread>
 #include "backend/cuda/cuda_exec.h"
 
 namespace segrt::cuda {
@@ -18,6 +21,40 @@ CudaExecutable::~CudaExecutable() {
   close_state(build_state_);  // the contexts (which must be gone by now) closed their own
   if (scratch_) cudaFree(scratch_);
   for (void* p : owned_) cudaFree(p);
+  for (cudnnHandle_t h : preload_handles_) cudnnDestroy(h);
+}
+
+// A warm start's cuDNN plans come from the tuning cache; deserializing one
+// loads its runtime-compiled kernels (tens of ms for some), so they load on
+// a few threads at once, each with its own handle (a cuDNN handle is not
+// shared between threads). A preload that fails leaves its step's prepare()
+// to do the work as in a cold start.
+void CudaExecutable::preload_steps() {
+  if (!opts_.tuning_store) return;
+  std::vector<Step*> todo;
+  for (Step& s : steps_)
+    if (s.preload) todo.push_back(&s);
+  if (todo.size() < 2) return;
+  size_t workers = std::min<size_t>({todo.size(), 8, std::max(1u, std::thread::hardware_concurrency())});
+  preload_handles_.assign(workers, nullptr);
+  std::atomic<size_t> next{0};
+  auto work = [&](size_t w) {
+    if (cudaSetDevice(device_) != cudaSuccess || cudnnCreate(&preload_handles_[w]) != CUDNN_STATUS_SUCCESS) {
+      preload_handles_[w] = nullptr;
+      return;
+    }
+    for (size_t i; (i = next.fetch_add(1)) < todo.size();) {
+      try {
+        todo[i]->preload(preload_handles_[w]);
+      } catch (...) {  // prepare() will do it, and report what fails there
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  preload_handles_.erase(std::remove(preload_handles_.begin(), preload_handles_.end(), nullptr), preload_handles_.end());
 }
 
 void CudaExecutable::open_state(RunState& s) {
@@ -73,6 +110,8 @@ void CudaExecutable::init() {
   // The algorithm searches run on real buffers: the first context's state.
   open_state(build_state_);
   auto t2 = clock::now();
+  preload_steps();
+  auto t3 = clock::now();
   std::map<std::string, double> prepare_ms;  // by op: where start-up goes (-v)
   RunState* saved = tls_run_state;
   tls_run_state = &build_state_;
@@ -102,9 +141,11 @@ void CudaExecutable::init() {
   }
   opts_.tuning_store = nullptr;  // lives for the compilation only
   {
-    char line[160];
-    std::snprintf(line, sizeof line, "startup: cuda build + weights %.1f ms, streams and handles %.1f ms, prepare %.1f ms:",
-                  ms(t0, t1), ms(t1, t2), ms(t2, clock::now()));
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "startup: cuda build + weights %.1f ms, streams and handles %.1f ms, preload %.1f ms (%zu threads), "
+                  "prepare %.1f ms:",
+                  ms(t0, t1), ms(t1, t2), ms(t2, t3), preload_handles_.size(), ms(t3, clock::now()));
     std::string m = line;
     for (const auto& [op, t] : prepare_ms) {
       std::snprintf(line, sizeof line, " %s %.1f", op.c_str(), t);

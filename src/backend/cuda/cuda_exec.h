@@ -57,6 +57,11 @@ struct Step {
   int node = -1;  // graph node index; -1 for boundary copies
   std::function<void(cudaStream_t)> run;
   std::function<void()> prepare;
+  // Optional: what prepare() can do ahead from the tuning cache alone (a
+  // serialized cuDNN plan), run on worker threads beside other steps' preload,
+  // each with its own cuDNN handle; no stream work, no logging. prepare()
+  // then takes the result, or does everything itself as before.
+  std::function<void(cudnnHandle_t)> preload;
   std::function<std::string()> info;  // what prepare() chose (SEGRT_CUDA_PROFILE=2)
   bool host = false;  // synchronises with the host: no graph capture
 };
@@ -90,7 +95,7 @@ class BuildCtx {
   // A scratch buffer living for this node's steps only.
   int temp(DType t, Shape logical);
   void step(std::function<void(cudaStream_t)> run, std::function<void()> prepare = nullptr,
-            std::function<std::string()> info = nullptr);
+            std::function<std::string()> info = nullptr, std::function<void(cudnnHandle_t)> preload = nullptr);
 
  private:
   CudaExecutable& ex_;
@@ -271,6 +276,8 @@ class CudaExecutable : public Executable {
   size_t first_output_step_ = 0;
 
   size_t arena_bytes_ = 0, unplanned_bytes_ = 0;
+  void preload_steps();  // the steps' preload() on worker threads (init)
+  std::vector<cudnnHandle_t> preload_handles_;  // kept while plans loaded with them live
   std::vector<void*> owned_;
   size_t owned_bytes_ = 0;
   std::shared_ptr<WeightCache> weights_;
