@@ -25,6 +25,36 @@ std::vector<int64_t> shape_of(const json& in, const std::string& name) {
   return dims;
 }
 
+// JSON nested deeper than this is refused before it is parsed: nlohmann's
+// parser and destructor do not recurse, but dump() and copies do, and one
+// request of a few hundred KiB of '[' overflowed the stack in an error message
+// (fuzz_serve_json) or in the answer's copy of "id". Valid requests nest
+// about 4 levels deep plus their "data" (at most 32, tensor_json.cpp).
+constexpr int kMaxJsonDepth = 64;
+
+// Throws BadRequest when arrays and objects nest deeper than kMaxJsonDepth
+// (brackets inside strings do not count).
+void check_json_depth(const std::string& body, size_t len) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < len; ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw ServeError(Status::BadRequest, "JSON nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
 // The length of the JSON part: the whole body, or the extension's header value.
 size_t json_length(const std::string& body, const std::string* header_length) {
   if (!header_length) return body.size();
@@ -42,6 +72,7 @@ size_t json_length(const std::string& body, const std::string* header_length) {
 HttpInferRequest parse_http_infer(const std::string& body, const std::string* header_length) {
   HttpInferRequest p;
   size_t json_len = json_length(body, header_length);
+  check_json_depth(body, json_len);
   try {
     p.header = json::parse(body.begin(), body.begin() + static_cast<std::ptrdiff_t>(json_len));
   } catch (const json::exception& e) {
