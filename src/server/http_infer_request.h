@@ -1,10 +1,11 @@
 // The body of an HTTP infer request (POST /v2/models/M/infer) -> the JSON
 // header and the client's tensors, with or without the binary tensor data
 // extension. Pure parsing, no network: the HTTP front end calls it, and so
-// does the fuzz harness (fuzz/fuzz_serve_http.cpp).
+// do the fuzz harnesses (fuzz/fuzz_serve_json.cpp, fuzz_serve_binary.cpp).
 //
-//   const std::string* hl = req.has_header(kInferHeaderLength) ? &value : nullptr;
-//   HttpInferRequest r = parse_http_infer(req.body, hl);   // throws ServeError(BadRequest)
+//   std::string length = req.get_header_value(kInferHeaderLength);
+//   HttpInferRequest r = parse_http_infer(req.body, req.has_header(kInferHeaderLength) ? &length : nullptr);
+//   // throws ServeError(BadRequest) naming what is wrong
 //   std::vector<Tensor> in = order_inputs(model.inputs(), std::move(r.inputs));
 #pragma once
 #include <nlohmann/json.hpp>
