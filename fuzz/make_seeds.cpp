@@ -1,7 +1,8 @@
 // Writes small seed inputs for the harnesses that have no real files to
 // start from, with segrt's own writers (stb, libtiff, libpng, the .npy/.npz
 // writer): images of each format, depth and channel count; .npy/.npz files
-// of each dtype; reference .npz files with `inputs` and `activations` groups.
+// of each dtype; reference .npz files with `inputs` and `activations` groups;
+// with the server, infer requests (make_serve_seeds.cpp).
 // Usage: fuzz_seeds OUTDIR   (make_corpus.sh calls it; OUTDIR/<harness>/...)
 #include <filesystem>
 #include <iostream>
@@ -10,6 +11,10 @@
 #include "segrt/npy.h"
 
 using namespace segrt;
+
+#ifdef SEGRT_FUZZ_SERVE
+int write_serve_seeds(const std::filesystem::path& out);
+#endif
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -46,6 +51,9 @@ int main(int argc, char** argv) {
             {{"inputs/x", a}, {"activations/conv1", a}, {"activations/relu", a}, {"outputs/y", a}});
   write_npy((out / "fuzz_npy" / "scalar.npy").string(), Tensor::scalar_f32(1.5f));
   n += 3;
+#ifdef SEGRT_FUZZ_SERVE
+  n += write_serve_seeds(out);
+#endif
   std::cout << "fuzz_seeds: " << n << " files in " << out.string() << "\n";
   return 0;
 }

@@ -16,7 +16,8 @@ SECONDS_EACH=${2:-30}
 BUILD_DIR=${BUILD_DIR:-build-san}
 JOBS=${JOBS:-$(nproc)}
 ALL=(fuzz_onnx fuzz_keras_h5 fuzz_keras_zip fuzz_keras_json fuzz_npy fuzz_image_png fuzz_image_jpeg
-     fuzz_image_bmp fuzz_image_tiff fuzz_sidecar fuzz_reference_npz fuzz_reference_h5)
+     fuzz_image_bmp fuzz_image_tiff fuzz_sidecar fuzz_reference_npz fuzz_reference_h5
+     fuzz_serve_json fuzz_serve_binary fuzz_serve_grpc)
 # The CLI that replays HDF5 crashes: any build of segrt will do (SEGRT_BIN=build/tools/segrt/segrt).
 targets=(fuzzers)
 [ -n "${SEGRT_BIN:-}" ] || targets+=(segrt)
@@ -38,6 +39,8 @@ dict_for() {
     fuzz_keras_json | fuzz_sidecar) echo fuzz/dict/json.dict ;;
     fuzz_keras_zip | fuzz_npy | fuzz_reference_npz) echo fuzz/dict/npy.dict ;;
     fuzz_image_*) echo fuzz/dict/image.dict ;;
+    fuzz_serve_json | fuzz_serve_binary) echo fuzz/dict/serve.dict ;;
+    fuzz_serve_grpc) echo fuzz/dict/grpc.dict ;;
   esac
 }
 
@@ -45,6 +48,10 @@ dict_for() {
 failed=0
 printf '%-20s %10s %8s %8s  %s\n' harness execs edges crashes note
 for h in "${list[@]}"; do
+  if [ ! -x "$BUILD_DIR/fuzz/$h" ] && [[ $h == fuzz_serve_* ]]; then
+    printf '%-20s %10s %8s %8s  %s\n' "$h" - - - "not built: the server is off in this build"
+    continue
+  fi
   out="$BUILD_DIR/fuzz-out/$h"
   rm -rf "$out"
   mkdir -p "$out/new" "$CORPUS/$h"

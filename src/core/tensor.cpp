@@ -231,6 +231,9 @@ bool have_f16c() {
 #endif
 
 void cast_elements(DType from, const void* src, DType to, void* dst, int64_t begin, int64_t end) {
+  // An empty range touches nothing: its pointers may be null (an empty
+  // std::vector's data(), fuzz_serve_grpc), which memcpy must not be given.
+  if (begin >= end) return;
   const bool int_target = !dtype_is_float(to) && to != DType::boolean;
   // The float pairs weights go through at compile time (31 M-parameter nets),
   // without the per-element dispatch: the same values (float -> double is exact).

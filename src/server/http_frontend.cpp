@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/http_infer_request.h"
 #include "server/segment_service.h"
 #include "server/tensor_json.h"
 
@@ -13,7 +14,6 @@ namespace segrt::server {
 namespace {
 
 using json = nlohmann::json;
-const char* kHeaderLength = "Inference-Header-Content-Length";
 const char* kModel = R"(/v2/models/([^/]+)(?:/versions/([^/]+))?)";
 
 // A connection is served by one pool thread from request to response, so the
@@ -48,74 +48,6 @@ bool param_true(const json& j, const char* key) {
   if (!j.is_object() || !j.contains("parameters") || !j["parameters"].is_object()) return false;
   const json& p = j["parameters"];
   return p.contains(key) && p[key].is_boolean() && p[key].get<bool>();
-}
-
-std::vector<int64_t> shape_of(const json& in, const std::string& name) {
-  if (!in.contains("shape") || !in["shape"].is_array())
-    throw ServeError(Status::BadRequest, "input '" + name + "': shape missing");
-  std::vector<int64_t> dims;
-  for (const auto& d : in["shape"]) {
-    if (!d.is_number_integer()) throw ServeError(Status::BadRequest, "input '" + name + "': shape holds a non-integer");
-    dims.push_back(d.get<int64_t>());
-  }
-  return dims;
-}
-
-// Parses an infer request body: the JSON header and, with the binary tensor
-// data extension, the raw tensors after it.
-struct ParsedInfer {
-  json header;
-  std::vector<NamedTensor> inputs;
-};
-
-ParsedInfer parse_infer(const httplib::Request& req) {
-  ParsedInfer p;
-  size_t json_len = req.body.size();
-  if (req.has_header(kHeaderLength)) {
-    const std::string v = req.get_header_value(kHeaderLength);
-    char* end = nullptr;
-    unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-    if (v.empty() || *end || n > req.body.size())
-      throw ServeError(Status::BadRequest, std::string(kHeaderLength) + " '" + v + "' does not fit the body of " +
-                                               std::to_string(req.body.size()) + " bytes");
-    json_len = static_cast<size_t>(n);
-  }
-  try {
-    p.header = json::parse(req.body.begin(), req.body.begin() + static_cast<std::ptrdiff_t>(json_len));
-  } catch (const json::exception& e) {
-    throw ServeError(Status::BadRequest, std::string("malformed JSON: ") + e.what());
-  }
-  if (!p.header.is_object() || !p.header.contains("inputs") || !p.header["inputs"].is_array())
-    throw ServeError(Status::BadRequest, "the request needs an \"inputs\" array");
-  size_t offset = json_len;
-  for (const json& in : p.header["inputs"]) {
-    if (!in.is_object() || !in.contains("name") || !in["name"].is_string())
-      throw ServeError(Status::BadRequest, "every input needs a \"name\"");
-    std::string name = in["name"].get<std::string>();
-    Shape shape = checked_shape(name, shape_of(in, name));
-    DType t;
-    if (!in.contains("datatype") || !in["datatype"].is_string() || !dtype_from_v2(in["datatype"].get<std::string>(), &t))
-      throw ServeError(Status::BadRequest, "input '" + name + "': datatype " +
-                                               (in.contains("datatype") ? in["datatype"].dump() : "missing") +
-                                               " (BOOL UINT8 INT8 INT32 INT64 FP16 BF16 FP32 FP64)");
-    const json* params = in.contains("parameters") ? &in["parameters"] : nullptr;
-    if (params && params->is_object() && params->contains("binary_data_size")) {
-      const json& n = (*params)["binary_data_size"];
-      if (!n.is_number_unsigned() || n.get<uint64_t>() > req.body.size() - offset)
-        throw ServeError(Status::BadRequest, "input '" + name + "': binary_data_size " + n.dump() +
-                                                 " runs past the end of the body");
-      size_t bytes = static_cast<size_t>(n.get<uint64_t>());
-      p.inputs.push_back({name, tensor_from_bytes(name, t, shape, req.body.data() + offset, bytes)});
-      offset += bytes;
-    } else {
-      if (!in.contains("data")) throw ServeError(Status::BadRequest, "input '" + name + "': no data");
-      p.inputs.push_back({name, tensor_from_json(name, t, shape, in["data"])});
-    }
-  }
-  if (offset != req.body.size())
-    throw ServeError(Status::BadRequest, std::to_string(req.body.size() - offset) +
-                                             " bytes after the last binary input");
-  return p;
 }
 
 void answer_infer(ModelInstance& m, const json& header, const std::vector<Tensor>& out, httplib::Response& res) {
@@ -154,7 +86,7 @@ void answer_infer(ModelInstance& m, const json& header, const std::vector<Tensor
   if (raw.empty()) {
     res.set_content(head, "application/json");
   } else {
-    res.set_header(kHeaderLength, std::to_string(head.size()));
+    res.set_header(kInferHeaderLength, std::to_string(head.size()));
     res.set_header("Content-Type", "application/octet-stream");
     head += raw;
     res.body = std::move(head);  // set_content would copy the tensors once more
@@ -258,7 +190,8 @@ void HttpFrontend::add_routes() {
       try {
         Server::InFlight busy(srv);
         ModelInstance& m = model_of(srv, req);
-        ParsedInfer p = parse_infer(req);
+        const std::string length = req.get_header_value(kInferHeaderLength);
+        HttpInferRequest p = parse_http_infer(req.body, req.has_header(kInferHeaderLength) ? &length : nullptr);
         std::vector<Tensor> out = srv.infer(m, std::move(p.inputs));
         answer_infer(m, p.header, out, res);
         ++srv.metrics().answered_ok;

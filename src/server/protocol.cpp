@@ -101,6 +101,16 @@ Tensor tensor_from_bytes(const std::string& name, DType t, const Shape& shape, c
     throw ServeError(Status::BadRequest, "input '" + name + "': " + std::to_string(bytes) + " bytes of data for shape " +
                                              shape_str(shape) + " " + dtype_to_v2(t) + " (" + std::to_string(want) +
                                              " expected)");
+  // A BOOL is one byte, 0 or 1: any other byte would be a bool value C++
+  // cannot hold wherever the tensor is read as bool (the JSON answer, a model
+  // that echoes it); the serve fuzz harnesses read every value as its type.
+  if (t == DType::boolean) {
+    const auto* b = static_cast<const uint8_t*>(data);
+    for (size_t i = 0; i < want; ++i)
+      if (b[i] > 1)
+        throw ServeError(Status::BadRequest, "input '" + name + "': BOOL element " + std::to_string(i) + " is byte " +
+                                                 std::to_string(b[i]) + " (0 or 1 expected)");
+  }
   Tensor x(t, shape);
   if (want) std::memcpy(x.raw(), data, want);
   return x;

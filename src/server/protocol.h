@@ -47,7 +47,7 @@ bool dtype_from_v2(const std::string& name, DType* out);
 std::vector<Tensor> order_inputs(const std::vector<TensorInfo>& decl, std::vector<NamedTensor> given);
 
 // A tensor from raw little-endian row-major bytes; BadRequest naming the tensor
-// when the byte count does not match the shape.
+// when the byte count does not match the shape, or a BOOL byte is not 0 or 1.
 Tensor tensor_from_bytes(const std::string& name, DType t, const Shape& shape, const void* data, size_t bytes);
 // Shape from a client: non-negative dims, bounded element count.
 Shape checked_shape(const std::string& name, const std::vector<int64_t>& dims);

@@ -104,6 +104,14 @@ def main():
         r.raw_input_contents[0] = r.raw_input_contents[0][:-4]
         c, d = code_of(stub.ModelInfer, r, metadata=md)
         check(c == grpc.StatusCode.INVALID_ARGUMENT and "'image'" in d and "bytes" in d, "short raw contents: " + d)
+        r = request(np.array([1, 0, 2], dtype=np.uint8), name="mask", datatype="BOOL")
+        c, d = code_of(stub.ModelInfer, r, metadata=md)
+        check(c == grpc.StatusCode.INVALID_ARGUMENT and "'mask'" in d and "element 2 is byte 2" in d,
+              "raw BOOL byte 2 (not a bool): " + d)
+        # Crafted by fuzz_serve_grpc: an FP32 input of 0 elements with empty typed
+        # contents passed null to memcpy (UB; ASan/UBSan builds abort); refused by the shape check.
+        c, d = code_of(stub.ModelInfer, request(np.zeros((0,), dtype=np.float32), raw=False), metadata=md)
+        check(c == grpc.StatusCode.INVALID_ARGUMENT and "'image'" in d and "shape" in d, "empty fp32_contents: " + d)
         big = np.zeros((1, 1, 1024, 1280), dtype=np.float32)
         c, d = code_of(stub.ModelInfer, request(big), metadata=md)
         check(c == grpc.StatusCode.RESOURCE_EXHAUSTED, f"oversize: RESOURCE_EXHAUSTED ({c})")

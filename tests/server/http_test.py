@@ -130,6 +130,22 @@ def main():
         s, _, b = request(p, "POST", "/v2/models/membrane/infer", body, h)
         check(s == 413, f"oversize: 413 (got {s})")
 
+        # Crafted requests (fuzz_serve_json): JSON nested 200,000 deep, in the
+        # error message's datatype and in the "id" the answer copies, overflowed
+        # the stack; refused with 400 before parsing, the server still serving.
+        deep = "[" * 200000 + "]" * 200000
+        for where, text in (("datatype", '{"inputs": [{"name": "image", "shape": [1], "datatype": %s}]}' % deep),
+                            ("id", '{"id": %s, "inputs": %s}' % (deep, json.dumps(json.loads(infer_json(x))["inputs"])))):
+            s, _, b = request(p, "POST", "/v2/models/membrane/infer", text.encode())
+            check(s == 400 and b"nested" in b, f"JSON nested 200,000 deep in {where}: 400 ({s} {b[:80]!r})")
+        check(request(p, "GET", "/v2/health/live", auth=False)[0] == 200, "alive after the deep JSON")
+        # A BOOL byte other than 0 or 1 (binary extension) is no bool: 400 naming the element.
+        head = json.dumps({"inputs": [{"name": "mask", "shape": [3], "datatype": "BOOL",
+                                       "parameters": {"binary_data_size": 3}}]}).encode()
+        s, _, b = request(p, "POST", "/v2/models/membrane/infer", head + b"\x01\x00\x02",
+                          {"Inference-Header-Content-Length": str(len(head))})
+        check(s == 400 and b"'mask'" in b and b"element 2 is byte 2" in b, f"BOOL byte 2: 400 naming it ({b[:90]!r})")
+
         # Bad or missing token: 401 before anything else, even for a body that
         # is oversize or malformed; the model's counters do not move.
         before = request(p, "GET", "/metrics")[2].decode()
