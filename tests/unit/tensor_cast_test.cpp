@@ -48,5 +48,16 @@ TEST(TensorCast, F32ToF16MatchesTheScalarFormula) {
   EXPECT_EQ(bad, 0u) << "of " << n;
 }
 
+// An empty tensor casts to an empty tensor: no element is touched (its storage
+// may be a null pointer, which memcpy must not see; found by fuzz_serve_grpc).
+TEST(TensorCast, EmptyTensors) {
+  for (DType to : {DType::f16, DType::bf16, DType::f32, DType::i64, DType::u8}) {
+    Tensor e(DType::f32, {0, 3});
+    Tensor c = e.cast(to);
+    EXPECT_EQ(c.numel(), 0);
+    EXPECT_EQ(c.dtype(), to);
+  }
+}
+
 }  // namespace
 }  // namespace segrt
