@@ -36,11 +36,13 @@ struct SlotArg {
   md_t md;
 };
 
+using HostKernel = std::function<void(const std::vector<void*>& ptr)>;  // over slot pointers
+
 struct Step {
   std::string name;              // node name, for --verbose and errors
   std::vector<int> in, out;      // slots read / written (for lifetimes)
   dnnl::primitive prim;          // a oneDNN primitive, or
-  std::function<void(const std::vector<void*>& ptr)> host;  // a host kernel over slot pointers
+  HostKernel host;               // a host kernel over slot pointers
   std::vector<SlotArg> args;
   int node = -1;                 // index of the node whose outputs this step completes, -1 for reorders
   std::unordered_map<int, dnnl::memory> const_args;  // weights, bias (reordered once)
@@ -116,6 +118,16 @@ const std::vector<Lowering>& lowerings(OpType op);
 // format (into a Concat slice when it feeds an in-place Concat); false when
 // the input is not blocked that way (depth_to_space.cpp).
 bool lower_blocked_depth_to_space(Compiler& c, const Node& n);
+
+// The shapes most steps take; callers add weights, extra inputs or arguments to
+// the Step returned, then Compiler::add it.
+// A oneDNN primitive reading slot src (seen as src_md), writing slot dst (as dst_md).
+Step primitive_step(std::string name, dnnl::primitive prim, int src, const md_t& src_md, int dst, const md_t& dst_md);
+// A reorder (copy between formats) of slot src seen as `from` into slot dst seen as `to`.
+Step reorder_step(const dnnl::engine& eng, std::string name, int src, const md_t& from, int dst, const md_t& to,
+                  const dnnl::primitive_attr& attr = dnnl::primitive_attr());
+// A host kernel reading slots `in`, writing slots `out`.
+Step host_step(std::string name, std::vector<int> in, std::vector<int> out, HostKernel kernel);
 
 // Runs node n with the reference kernel on plain copies of its inputs.
 void lower_with_reference(Compiler& c, const Node& n);

@@ -137,14 +137,9 @@ bool lower_pad(Compiler& c, const Node& n, std::string* why) {
     plan.fill.assign(static_cast<const uint8_t*>(value.raw()), static_cast<const uint8_t*>(value.raw()) + plan.elem);
     c.define(y, c.plain_md(y), false);
   }
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = {y};
-  st.host = [plan, xs, y](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [plan, xs, y](const std::vector<void*>& ptr) {
     pad_kernel(static_cast<const uint8_t*>(ptr[xs]), static_cast<uint8_t*>(ptr[y]), plan);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

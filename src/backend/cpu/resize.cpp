@@ -69,15 +69,11 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   }
   md_t dst(out_dims, et, t);
   c.define(y, dst, true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = {y};
   // Rows of `inner` elements: one channel block of one pixel (NHWC: all channels).
   const int64_t planes = blk == 0 ? N : N * ((C + blk - 1) / blk);
   const int64_t inner = blk == 0 ? C : blk;
   const size_t esz = dnnl_type_size(et);
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     const char* s = static_cast<const char*>(ptr[xs]);
     char* d = static_cast<char*>(ptr[y]);
     const size_t row_in = static_cast<size_t>(IW * inner) * esz, row_out = static_cast<size_t>(OW * inner) * esz;
@@ -95,8 +91,7 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
           for (int64_t ow = 0; ow < OW; ++ow) std::memcpy(drow + ow * pix, srow + cols[ow] * pix, pix);
         }
       }
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

@@ -142,15 +142,10 @@ bool lower_resize_interp(Compiler& c, const Node& n, std::string* why) {
   ChannelInput ci = channel_input(c, x, nhwc);
   geo.in = ci.view;
   define_like(c, y, ci);
-  Step st;
-  st.name = n.name;
-  st.in = {ci.slot};
-  st.out = {y};
   int xs = ci.slot;
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     resize_kernel(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), geo);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 
