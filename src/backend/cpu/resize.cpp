@@ -32,13 +32,8 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   int x = n.inputs[0], y = n.outputs[0];
   const Value& xv = g.value(x);
   if (xv.shape.size() != 4 || xv.dtype != DType::f32) return *why = "4-D float32 only", false;
-  auto cst = [&](size_t k) -> const Tensor* {
-    if (k >= n.inputs.size() || n.inputs[k] < 0) return nullptr;
-    return g.value(n.inputs[k]).is_constant() ? &g.value(n.inputs[k]).constant : nullptr;
-  };
-  for (size_t k = 1; k < n.inputs.size(); ++k)
-    if (n.inputs[k] >= 0 && !cst(k)) return *why = "scales or sizes computed at run time", false;
-  ResizeParams p = resize_params(n.attrs, xv.shape, cst(1), cst(2), cst(3));
+  ResizeParams p;
+  if (!constant_resize_params(g, n, &p)) return *why = "scales or sizes computed at run time", false;
   if (p.mode != "nearest") return *why = p.mode + " mode", false;
   if (p.coord_mode == "tf_crop_and_resize") return *why = "tf_crop_and_resize", false;
   bool nhwc = xv.layout == Layout::NHWC;
