@@ -138,12 +138,8 @@ bool lower_conv(Compiler& c, const Node& n, std::string* why) {
   dnnl::primitive_attr attr;
   if (!post_ops(n, r >= 0, &attr, why)) return false;
   auto make_pd = [&](const md_t& dst) {
-    auto d = b >= 0 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::convolution_direct, src_any, w_any, bias_md, dst,
-                                                     dnnl_dims(geo.strides), dil, pl, pr)
-                    : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::convolution_direct, src_any, w_any, dst,
-                                                     dnnl_dims(geo.strides), dil, pl, pr);
+    auto d = conv_desc<dnnl::convolution_forward::desc>(dnnl::algorithm::convolution_direct, b >= 0, src_any, w_any,
+                                                        bias_md, dst, dnnl_dims(geo.strides), dil, pl, pr);
     return dnnl::convolution_forward::primitive_desc(d, attr, c.eng);
   };
   dnnl::convolution_forward::primitive_desc pd = make_pd(dst_any);
@@ -203,12 +199,8 @@ bool lower_conv_transpose(Compiler& c, const Node& n, std::string* why) {
   md_t dst_any(nchw_dims(g.value(y).shape, nhwc), out_type(c, y), tag::any), bias_md({O}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   if (!post_ops(n, false, &attr, why)) return false;
-  auto d = b >= 0 ? dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::deconvolution_direct, src_any, w_any, bias_md,
-                                                     dst_any, dnnl_dims(geo.strides), dil, pl, pr)
-                  : dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::deconvolution_direct, src_any, w_any, dst_any,
-                                                     dnnl_dims(geo.strides), dil, pl, pr);
+  auto d = conv_desc<dnnl::deconvolution_forward::desc>(dnnl::algorithm::deconvolution_direct, b >= 0, src_any, w_any,
+                                                        bias_md, dst_any, dnnl_dims(geo.strides), dil, pl, pr);
   dnnl::deconvolution_forward::primitive_desc pd(d, attr, c.eng);
   int src = c.as_spatial(x, nhwc, pd.src_desc());
   c.define(y, pd.dst_desc(), true, nhwc);

@@ -120,20 +120,15 @@ bool lower_conv_nd(Compiler& c, const Node& n, std::string* why) {
   attr.set_post_ops(po);
   dnnl::primitive prim;
   md_t src_md, dst_md, w_md, b_md;
-  const auto fwd = dnnl::prop_kind::forward_inference;
   if (transposed) {
-    auto d = b >= 0 ? dnnl::deconvolution_forward::desc(fwd, dnnl::algorithm::deconvolution_direct, src_any, w_any,
-                                                       bias_md, dst_any, strides, dil, pl, pr)
-                    : dnnl::deconvolution_forward::desc(fwd, dnnl::algorithm::deconvolution_direct, src_any, w_any,
-                                                       dst_any, strides, dil, pl, pr);
+    auto d = conv_desc<dnnl::deconvolution_forward::desc>(dnnl::algorithm::deconvolution_direct, b >= 0, src_any,
+                                                          w_any, bias_md, dst_any, strides, dil, pl, pr);
     dnnl::deconvolution_forward::primitive_desc pd(d, attr, c.eng);
     prim = dnnl::deconvolution_forward(pd);
     src_md = pd.src_desc(), dst_md = pd.dst_desc(), w_md = pd.weights_desc(), b_md = pd.bias_desc();
   } else {
-    auto d = b >= 0 ? dnnl::convolution_forward::desc(fwd, dnnl::algorithm::convolution_direct, src_any, w_any, bias_md,
-                                                     dst_any, strides, dil, pl, pr)
-                    : dnnl::convolution_forward::desc(fwd, dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
-                                                     strides, dil, pl, pr);
+    auto d = conv_desc<dnnl::convolution_forward::desc>(dnnl::algorithm::convolution_direct, b >= 0, src_any, w_any,
+                                                        bias_md, dst_any, strides, dil, pl, pr);
     dnnl::convolution_forward::primitive_desc pd(d, attr, c.eng);
     prim = dnnl::convolution_forward(pd);
     src_md = pd.src_desc(), dst_md = pd.dst_desc(), w_md = pd.weights_desc(), b_md = pd.bias_desc();

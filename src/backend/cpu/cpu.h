@@ -139,6 +139,17 @@ bool dnnl_eltwise(OpType op, float alpha, float beta, dnnl::algorithm* alg, floa
 // Appends node n's fused activation (if any) as an eltwise post-op; false (with why) when
 // oneDNN has no exact one. Convolutions, matmul and binary ops share it.
 bool append_fused_activation(const Node& n, dnnl::post_ops& po, std::string* why);
+// The forward-inference descriptor of a convolution (Desc =
+// dnnl::convolution_forward::desc, alg convolution_direct) or a deconvolution
+// (deconvolution_forward::desc, deconvolution_direct); oneDNN takes the bias
+// descriptor only when there is a bias.
+template <class Desc>
+Desc conv_desc(dnnl::algorithm alg, bool with_bias, const md_t& src, const md_t& w, const md_t& bias, const md_t& dst,
+               const dims_t& strides, const dims_t& dil, const dims_t& pl, const dims_t& pr) {
+  const auto fwd = dnnl::prop_kind::forward_inference;
+  return with_bias ? Desc(fwd, alg, src, w, bias, dst, strides, dil, pl, pr)
+                   : Desc(fwd, alg, src, w, dst, strides, dil, pl, pr);
+}
 // IR dims of a 4-D NHWC value in N, C, H, W order.
 dims_t nchw_dims(const Shape& s, bool nhwc);
 

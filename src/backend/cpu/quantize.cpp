@@ -80,12 +80,8 @@ bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
   md_t src_any(nchw_dims(xshape, nhwc), dnnl_type(g.value(x).dtype), tag::any), w_any(wd, dt::s8, tag::any);
   md_t dst_any(nchw_dims(g.value(y).shape, nhwc), quantized_out ? dnnl_type(g.value(y).dtype) : dt::f32, tag::any);
   md_t bias_md({O}, dt::f32, tag::a);
-  auto d = b >= 0 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, src_any, w_any, bias_md,
-                                                   dst_any, dnnl_dims(geo.strides), dil, pl, pr)
-                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
-                                                   dnnl_dims(geo.strides), dil, pl, pr);
+  auto d = conv_desc<dnnl::convolution_forward::desc>(dnnl::algorithm::convolution_direct, b >= 0, src_any, w_any,
+                                                      bias_md, dst_any, dnnl_dims(geo.strides), dil, pl, pr);
   dnnl::convolution_forward::primitive_desc pd;
   try {
     pd = dnnl::convolution_forward::primitive_desc(d, attr, c.eng);
