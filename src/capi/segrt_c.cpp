@@ -179,22 +179,24 @@ segrt_status segrt_context_output_shape(const segrt_context* c, size_t index, in
   });
 }
 
+namespace {
+// data (host memory, or device memory when device != 0) seen as input or
+// output `index` of the context, whose infos are `io`.
+segrt::TensorView binding_view(const std::vector<segrt::TensorInfo>& io, const char* what, size_t index, void* data,
+                               int device) {
+  SEGRT_CHECK(index < io.size(), InvalidInput, what, " index ", index);
+  return {data, io[index].dtype, io[index].shape, device ? segrt::Memory::Device : segrt::Memory::Host};
+}
+}  // namespace
+
 segrt_status segrt_context_bind_input(segrt_context* c, size_t index, void* data, int device) {
   SEGRT_C_REQUIRE(c && data, "segrt_context_bind_input: NULL argument");
-  return guard([&] {
-    SEGRT_CHECK(index < c->ctx.inputs().size(), InvalidInput, "input index ", index);
-    const segrt::TensorInfo& t = c->ctx.inputs()[index];
-    c->ctx.bind_input(index, {data, t.dtype, t.shape, device ? segrt::Memory::Device : segrt::Memory::Host});
-  });
+  return guard([&] { c->ctx.bind_input(index, binding_view(c->ctx.inputs(), "input", index, data, device)); });
 }
 
 segrt_status segrt_context_bind_output(segrt_context* c, size_t index, void* data, int device) {
   SEGRT_C_REQUIRE(c && data, "segrt_context_bind_output: NULL argument");
-  return guard([&] {
-    SEGRT_CHECK(index < c->ctx.outputs().size(), InvalidInput, "output index ", index);
-    const segrt::TensorInfo& t = c->ctx.outputs()[index];
-    c->ctx.bind_output(index, {data, t.dtype, t.shape, device ? segrt::Memory::Device : segrt::Memory::Host});
-  });
+  return guard([&] { c->ctx.bind_output(index, binding_view(c->ctx.outputs(), "output", index, data, device)); });
 }
 
 segrt_status segrt_context_enqueue(segrt_context* c, void* cuda_stream) {

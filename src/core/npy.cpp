@@ -2,6 +2,8 @@
 // keys numpy writes (descr, fortran_order, shape) and refuse anything else.
 #include "segrt/npy.h"
 
+#include "core/file.h"
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -95,13 +97,7 @@ Tensor parse_npy(const std::string& bytes, const std::string& what) {
   return t;
 }
 
-Tensor read_npy(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  SEGRT_CHECK(f.good(), Io, "cannot open '", path, "'");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_npy(ss.str(), path);
-}
+Tensor read_npy(const std::string& path) { return parse_npy(read_file_bytes(path), path); }
 
 std::string npy_bytes(const Tensor& t) {
   const char* descr = nullptr;

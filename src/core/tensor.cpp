@@ -109,20 +109,23 @@ Tensor Tensor::wrap(void* data, DType dtype, Shape shape, std::shared_ptr<void> 
   return t;
 }
 
-Tensor Tensor::from_vector(const std::vector<float>& v, Shape shape) {
-  Tensor t(DType::f32, std::move(shape));
-  SEGRT_CHECK(static_cast<int64_t>(v.size()) == t.numel(), Internal, "from_vector: ", v.size(),
-              " values for shape ", shape_str(t.shape()));
-  std::memcpy(t.raw(), v.data(), v.size() * sizeof(float));
+namespace {
+template <class T>
+Tensor tensor_of_values(DType dtype, const std::vector<T>& v, Shape shape, const char* caller) {
+  Tensor t(dtype, std::move(shape));
+  SEGRT_CHECK(static_cast<int64_t>(v.size()) == t.numel(), Internal, caller, ": ", v.size(), " values for shape ",
+              shape_str(t.shape()));
+  std::memcpy(t.raw(), v.data(), v.size() * sizeof(T));
   return t;
+}
+}  // namespace
+
+Tensor Tensor::from_vector(const std::vector<float>& v, Shape shape) {
+  return tensor_of_values(DType::f32, v, std::move(shape), "from_vector");
 }
 
 Tensor Tensor::from_i64(const std::vector<int64_t>& v, Shape shape) {
-  Tensor t(DType::i64, std::move(shape));
-  SEGRT_CHECK(static_cast<int64_t>(v.size()) == t.numel(), Internal, "from_i64: ", v.size(),
-              " values for shape ", shape_str(t.shape()));
-  std::memcpy(t.raw(), v.data(), v.size() * sizeof(int64_t));
-  return t;
+  return tensor_of_values(DType::i64, v, std::move(shape), "from_i64");
 }
 
 Tensor Tensor::scalar_f32(float v) { return from_vector({v}, {}); }

@@ -3,10 +3,9 @@
 // Resize checks of its onnxOpCheckers.cpp): the op table, the documented
 // restrictions of the ops segrt writes, and the opset range. docs/export.md
 // has the same table for readers; keep both in step.
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "core/file.h"
 #include "export/onnx_proto_util.h"
 
 namespace segrt::onnx_export {
@@ -159,12 +158,8 @@ std::vector<TrtFinding> check_tensorrt(const onnx::ModelProto& m) {
 namespace segrt {
 
 std::vector<TrtFinding> check_tensorrt_file(const std::string& onnx_path) {
-  std::ifstream f(onnx_path, std::ios::binary);
-  SEGRT_CHECK(f.good(), Io, "cannot open '", onnx_path, "'");
-  std::stringstream ss;
-  ss << f.rdbuf();
   onnx::ModelProto m;
-  SEGRT_CHECK(m.ParseFromString(ss.str()), InvalidModel, "'", onnx_path, "' is not a valid ONNX model");
+  SEGRT_CHECK(m.ParseFromString(read_file_bytes(onnx_path)), InvalidModel, "'", onnx_path, "' is not a valid ONNX model");
   return onnx_export::check_tensorrt(m);
 }
 

@@ -25,16 +25,9 @@ bool is_nearest_2x(const Graph& g, const Node& n, bool nhwc) {
   if (n.attrs.s("mode", "nearest") != "nearest" || n.outputs.size() != 1) return false;
   const Value& x = g.value(n.inputs[0]);
   if (x.shape.size() != 4) return false;
-  auto in = [&](size_t i) -> const Tensor* {
-    if (i >= n.inputs.size() || n.inputs[i] < 0) return nullptr;
-    const Value& v = g.value(n.inputs[i]);
-    return v.is_constant() ? &v.constant : nullptr;
-  };
-  for (size_t i = 1; i < n.inputs.size(); ++i)
-    if (n.inputs[i] >= 0 && !in(i)) return false;
   ResizeParams p;
   try {
-    p = resize_params(n.attrs, x.shape, in(1), in(2), in(3));
+    if (!constant_resize_params(g, n, &p)) return false;
   } catch (const Error&) {
     return false;
   }
@@ -54,6 +47,29 @@ bool is_nearest_2x(const Graph& g, const Node& n, bool nhwc) {
   return true;
 }
 
+int add_value_like(Graph& g, const std::string& name, int x, int64_t channels, bool nhwc) {
+  const Value xv = g.value(x);  // a copy: add_value grows the value list
+  int t = g.add_value(g.unique_name(name));
+  Value& tv = g.value(t);
+  tv.dtype = xv.dtype;
+  tv.layout = xv.layout;
+  const Shape& s = xv.shape;
+  tv.shape = nhwc ? Shape{s[0], s[1], s[2], channels} : Shape{s[0], channels, s[2], s[3]};
+  tv.shape_known = true;
+  return t;
+}
+
+Node& add_pixel_shuffle(Graph& g, const std::string& name, int t, int y, bool nhwc, const Node& like) {
+  std::string source_name = like.source_name, source_op = like.source_op;  // add_node may move `like`
+  Node& d2s = g.add_node(OpType::DepthToSpace, name, {t}, {y});
+  d2s.attrs.set("blocksize", int64_t{2});
+  d2s.attrs.set("mode", "DCR");
+  if (nhwc) d2s.attrs.set("layout", "NHWC");
+  d2s.source_name = std::move(source_name);
+  d2s.source_op = std::move(source_op);
+  return d2s;
+}
+
 }  // namespace pass_util
 
 void fold_upsample_conv(Graph& g, PassLog& log) {
@@ -61,13 +77,8 @@ void fold_upsample_conv(Graph& g, PassLog& log) {
   bool changed = false;
   for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
     Node& conv = g.nodes[ci];
-    if (conv.op != OpType::Conv || conv.inputs.size() < 2 || conv.inputs.size() > 3) continue;
-    if (conv.attrs.s("auto_pad", "NOTSET") != "NOTSET" || conv.attrs.i("group", 1) != 1) continue;
-    if (conv.attrs.ints("strides", {1, 1}) != std::vector<int64_t>{1, 1}) continue;
-    if (conv.attrs.ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) continue;
+    if (!pass_util::is_unit_stride_f32_conv(g, conv)) continue;
     if (conv.attrs.ints("pads", {0, 0, 0, 0}) != std::vector<int64_t>{0, 0, 1, 1}) continue;
-    if (!pass_util::is_f32_constant(g, conv.inputs[1])) continue;
-    if (conv.inputs.size() > 2 && conv.inputs[2] >= 0 && !pass_util::is_f32_constant(g, conv.inputs[2])) continue;
     const Tensor& w = g.value(conv.inputs[1]).constant;
     if (w.rank() != 4 || w.dim(2) != 2 || w.dim(3) != 2) continue;
     int up = conv.inputs[0];
@@ -99,23 +110,12 @@ void fold_upsample_conv(Graph& g, PassLog& log) {
     std::string base = conv.name + "_subpixel";
     int wid = g.add_constant(g.unique_name(base + "_w"), w2);
     int bid = g.add_constant(g.unique_name(base + "_b"), b2);
-    int t = g.add_value(g.unique_name(base));
-    const Value& xv = g.value(x);
-    Value& tv = g.value(t);
-    tv.dtype = xv.dtype;
-    tv.layout = xv.layout;
-    tv.shape = nhwc ? Shape{xv.shape[0], xv.shape[1], xv.shape[2], 4 * co} : Shape{xv.shape[0], 4 * co, xv.shape[2], xv.shape[3]};
-    tv.shape_known = true;
+    int t = pass_util::add_value_like(g, base, x, 4 * co, nhwc);
     int y = conv.outputs[0];
     std::string conv_name = conv.name;
     conv.inputs = {x, wid, bid};
     conv.outputs = {t};
-    Node& d2s = g.add_node(OpType::DepthToSpace, base + "_shuffle", {t}, {y});
-    d2s.attrs.set("blocksize", int64_t{2});
-    d2s.attrs.set("mode", "DCR");
-    if (nhwc) d2s.attrs.set("layout", "NHWC");
-    d2s.source_name = g.nodes[ci].source_name;
-    d2s.source_op = g.nodes[ci].source_op;
+    pass_util::add_pixel_shuffle(g, base + "_shuffle", t, y, nhwc, g.nodes[ci]);
     log.note("fold_upsample_conv", conv_name + ": nearest 2x upsample + 2x2 conv -> sub-pixel conv + pixel shuffle");
     changed = true;
     rd = pass_util::readers(g);

@@ -1,6 +1,7 @@
 // Small graph queries and edits shared by the rewrite passes: who reads a
-// value, is it a graph output, is it a float32 constant, drop marked nodes.
-// Inline here, except is_nearest_2x (fold_upsample_conv.cpp); no state.
+// value, is it a graph output, is it a float32 constant, a plain Conv, drop
+// marked nodes.
+// Inline here, except the upsample rewrites' pieces (fold_upsample_conv.cpp); no state.
 #pragma once
 #include <vector>
 
@@ -33,10 +34,30 @@ inline bool is_f32_constant(const Graph& g, int v) {
   return v >= 0 && g.value(v).is_constant() && g.value(v).constant.dtype() == DType::f32;
 }
 
+// A Conv with one group, unit strides and dilations, explicit pads (no
+// auto_pad) and float32 constant weights and bias (when given): the shape the
+// upsample rewrites (fold_upsample_conv, split_upsample_conv) re-express.
+inline bool is_unit_stride_f32_conv(const Graph& g, const Node& conv) {
+  if (conv.op != OpType::Conv || conv.inputs.size() < 2 || conv.inputs.size() > 3) return false;
+  if (conv.attrs.s("auto_pad", "NOTSET") != "NOTSET" || conv.attrs.i("group", 1) != 1) return false;
+  if (conv.attrs.ints("strides", {1, 1}) != std::vector<int64_t>{1, 1}) return false;
+  if (conv.attrs.ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) return false;
+  if (!is_f32_constant(g, conv.inputs[1])) return false;
+  return conv.inputs.size() < 3 || conv.inputs[2] < 0 || is_f32_constant(g, conv.inputs[2]);
+}
+
 // True when Resize n maps output index o to input index o / 2 on both spatial
 // axes and leaves the others alone (nearest 2x upsampling, however the model
 // spells it). Defined in fold_upsample_conv.cpp.
 bool is_nearest_2x(const Graph& g, const Node& n, bool nhwc);
+
+// The pieces both upsample rewrites build (defined in fold_upsample_conv.cpp):
+// a new value (name made unique) with x's dtype, layout, batch and spatial
+// size and `channels` channels, in the conv's layout;
+int add_value_like(Graph& g, const std::string& name, int x, int64_t channels, bool nhwc);
+// the pixel shuffle DepthToSpace (DCR, block 2) from t into y, attributed to
+// the source layer of `like` (which may live in g.nodes).
+Node& add_pixel_shuffle(Graph& g, const std::string& name, int t, int y, bool nhwc, const Node& like);
 
 // Removes the nodes marked in drop (indexed like g.nodes), keeping the others' order.
 inline void erase_nodes(Graph& g, const std::vector<char>& drop) {

@@ -60,12 +60,7 @@ void split_upsample_conv(Graph& g, PassLog& log) {
   bool changed = false;
   for (size_t ci = 0; ci < g.nodes.size(); ++ci) {
     const Node& conv = g.nodes[ci];
-    if (conv.op != OpType::Conv || conv.inputs.size() < 2 || conv.inputs.size() > 3) continue;
-    if (conv.attrs.s("auto_pad", "NOTSET") != "NOTSET" || conv.attrs.i("group", 1) != 1) continue;
-    if (conv.attrs.ints("strides", {1, 1}) != std::vector<int64_t>{1, 1}) continue;
-    if (conv.attrs.ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) continue;
-    if (!pass_util::is_f32_constant(g, conv.inputs[1])) continue;
-    if (conv.inputs.size() > 2 && conv.inputs[2] >= 0 && !pass_util::is_f32_constant(g, conv.inputs[2])) continue;
+    if (!pass_util::is_unit_stride_f32_conv(g, conv)) continue;
     const Tensor w = g.value(conv.inputs[1]).constant;  // a copy: add_constant below grows the value list
     if (w.rank() != 4) continue;
     const int64_t O = w.dim(0), C = w.dim(1), KH = w.dim(2), KW = w.dim(3);
@@ -82,7 +77,6 @@ void split_upsample_conv(Graph& g, PassLog& log) {
     const PhaseAxis ph = phase_axis(KH, pads[0]), pw = phase_axis(KW, pads[1]);
     const Node orig = conv;  // add_node below may move the node vector
     const float* pwt = w.data<float>();
-    const Value xv = g.value(x);
     std::vector<int> phases;
     for (int a = 0; a < 2; ++a)
       for (int b = 0; b < 2; ++b) {
@@ -97,12 +91,7 @@ void split_upsample_conv(Graph& g, PassLog& log) {
         std::string name = orig.name + "_phase" + std::to_string(a) + std::to_string(b);
         std::vector<int> in = {x, g.add_constant(g.unique_name(name + "_w"), wab)};
         if (orig.inputs.size() > 2) in.push_back(orig.inputs[2]);
-        int t = g.add_value(g.unique_name(name));
-        Value& tv = g.value(t);
-        tv.dtype = DType::f32;
-        tv.layout = xv.layout;
-        tv.shape = nhwc ? Shape{xv.shape[0], xv.shape[1], xv.shape[2], O} : Shape{xv.shape[0], O, xv.shape[2], xv.shape[3]};
-        tv.shape_known = true;
+        int t = pass_util::add_value_like(g, name, x, O, nhwc);
         Node& pc = g.add_node(OpType::Conv, name, in, {t});
         pc.attrs = orig.attrs;
         pc.attrs.set("kernel_shape", std::vector<int64_t>{kh, kw});
@@ -111,20 +100,10 @@ void split_upsample_conv(Graph& g, PassLog& log) {
         pc.source_op = orig.source_op;
         phases.push_back(t);
       }
-    int t = g.add_value(g.unique_name(orig.name + "_phases"));
-    Value& tv = g.value(t);
-    tv.dtype = DType::f32;
-    tv.layout = xv.layout;
-    tv.shape = nhwc ? Shape{xv.shape[0], xv.shape[1], xv.shape[2], 4 * O} : Shape{xv.shape[0], 4 * O, xv.shape[2], xv.shape[3]};
-    tv.shape_known = true;
+    int t = pass_util::add_value_like(g, orig.name + "_phases", x, 4 * O, nhwc);
     Node& cat = g.add_node(OpType::Concat, orig.name + "_phases", phases, {t});
     cat.attrs.set("axis", int64_t{nhwc ? 3 : 1});
-    Node& d2s = g.add_node(OpType::DepthToSpace, orig.name + "_shuffle", {t}, {orig.outputs[0]});
-    d2s.attrs.set("blocksize", int64_t{2});
-    d2s.attrs.set("mode", "DCR");
-    if (nhwc) d2s.attrs.set("layout", "NHWC");
-    d2s.source_name = orig.source_name;
-    d2s.source_op = orig.source_op;
+    pass_util::add_pixel_shuffle(g, orig.name + "_shuffle", t, orig.outputs[0], nhwc, orig);
     g.nodes[ci].outputs.clear();  // the original Conv and its Resize are dead now
     g.nodes[ci].inputs.clear();
     log.note("split_upsample_conv", std::string(pass_util::layer_name(orig)) + ": nearest 2x upsample + " +

@@ -1,6 +1,8 @@
 // The public execution context (engine.h): bindings checked against the
 // plan, runs through the backend's ExecContext, which goes back to the plan's
-// pool when the Context goes. Also DeviceBuffer.
+// pool when the Context goes. Also DeviceBuffer and HostBuffer.
+#include <utility>
+
 #include "runtime/engine_impl.h"
 
 namespace segrt {
@@ -103,29 +105,42 @@ Context Engine::create_context(const std::vector<Shape>& input_shapes) {
   return Context(std::move(c));
 }
 
-// ---------------------------------------------------------------- DeviceBuffer
+// ------------------------------------------------- DeviceBuffer and HostBuffer
 
-struct DeviceBuffer::Owner {
+// Both buffers own their bytes the same way: allocated through the backend
+// (host: pinned on cuda), freed through it when the last owner goes (a buffer
+// may outlive its Engine: the backend is shared).
+struct BackendMemory {
   std::shared_ptr<Backend> backend;
   int device = 0;
+  bool host = false;
   void* data = nullptr;
-  ~Owner() {
-    if (data) backend->device_free(data, device);
+  BackendMemory(std::shared_ptr<Backend> b, int dev, bool on_host, size_t bytes)
+      : backend(std::move(b)), device(dev), host(on_host) {
+    data = host ? backend->host_alloc(bytes, device) : backend->device_alloc(bytes, device);
   }
+  BackendMemory(const BackendMemory&) = delete;
+  BackendMemory& operator=(const BackendMemory&) = delete;
+  ~BackendMemory() {
+    if (!data) return;
+    if (host) backend->host_free(data, device);
+    else backend->device_free(data, device);
+  }
+};
+struct DeviceBuffer::Owner : BackendMemory {
+  using BackendMemory::BackendMemory;
+};
+struct HostBuffer::Owner : BackendMemory {
+  using BackendMemory::BackendMemory;
 };
 
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& o) noexcept
-    : owner_(std::move(o.owner_)), data_(o.data_), size_(o.size_) {
-  o.data_ = nullptr;
-  o.size_ = 0;
-}
+    : owner_(std::move(o.owner_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
 
 DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
   owner_ = std::move(o.owner_);
-  data_ = o.data_;
-  size_ = o.size_;
-  o.data_ = nullptr;
-  o.size_ = 0;
+  data_ = std::exchange(o.data_, nullptr);
+  size_ = std::exchange(o.size_, 0);
   return *this;
 }
 
@@ -142,52 +157,29 @@ void DeviceBuffer::copy_to_host(void* dst, size_t bytes) const {
 }
 
 DeviceBuffer Engine::allocate_device(size_t bytes) {
-  auto o = std::make_shared<DeviceBuffer::Owner>();
-  o->backend = impl_->backend;
-  o->device = impl_->options.device;
-  o->data = o->backend->device_alloc(bytes, o->device);
   DeviceBuffer b;
-  b.owner_ = o;
-  b.data_ = o->data;
+  b.owner_ = std::make_shared<DeviceBuffer::Owner>(impl_->backend, impl_->options.device, false, bytes);
+  b.data_ = b.owner_->data;
   b.size_ = bytes;
   return b;
 }
 
-// ---------------------------------------------------------------- HostBuffer
-
-struct HostBuffer::Owner {
-  std::shared_ptr<Backend> backend;
-  int device = 0;
-  void* data = nullptr;
-  ~Owner() {
-    if (data) backend->host_free(data, device);
-  }
-};
-
-HostBuffer::HostBuffer(HostBuffer&& o) noexcept : owner_(std::move(o.owner_)), data_(o.data_), size_(o.size_) {
-  o.data_ = nullptr;
-  o.size_ = 0;
-}
+HostBuffer::HostBuffer(HostBuffer&& o) noexcept
+    : owner_(std::move(o.owner_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
 
 HostBuffer& HostBuffer::operator=(HostBuffer&& o) noexcept {
   owner_ = std::move(o.owner_);
-  data_ = o.data_;
-  size_ = o.size_;
-  o.data_ = nullptr;
-  o.size_ = 0;
+  data_ = std::exchange(o.data_, nullptr);
+  size_ = std::exchange(o.size_, 0);
   return *this;
 }
 
 HostBuffer::~HostBuffer() = default;
 
 HostBuffer Engine::allocate_host(size_t bytes) {
-  auto o = std::make_shared<HostBuffer::Owner>();
-  o->backend = impl_->backend;
-  o->device = impl_->options.device;
-  o->data = o->backend->host_alloc(bytes, o->device);
   HostBuffer b;
-  b.owner_ = o;
-  b.data_ = o->data;
+  b.owner_ = std::make_shared<HostBuffer::Owner>(impl_->backend, impl_->options.device, true, bytes);
+  b.data_ = b.owner_->data;
   b.size_ = bytes;
   return b;
 }

@@ -339,16 +339,22 @@ Engine::Impl* finish_load(Engine::Impl& impl, std::future<void>& backend) {
   }
   return &impl;
 }
+
+// The importer's share of the engine options.
+ImportOptions import_options(const Options& options) {
+  ImportOptions io;
+  io.weights_path = options.weights;
+  io.isolate = options.isolate_import;
+  io.max_tensor_bytes = options.max_tensor_bytes;
+  return io;
+}
 }  // namespace
 
 Engine Engine::load(const std::string& path, const Options& options) {
   auto t0 = std::chrono::steady_clock::now();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  ImportOptions io;
-  io.weights_path = options.weights;
-  io.isolate = options.isolate_import;
-  io.max_tensor_bytes = options.max_tensor_bytes;
+  const ImportOptions io = import_options(options);
   std::future<void> backend = bring_up_backend(*impl, !import_forks(path, io));
   impl->model = import_model(path, io);
   impl->say(LogLevel::Debug, "startup: import took " + ms_since(t0) + " ms");
@@ -360,10 +366,7 @@ Engine Engine::load_from_memory(const void* data, size_t size, const std::string
                                 const std::string& name) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  ImportOptions io;
-  io.weights_path = options.weights;
-  io.isolate = options.isolate_import;
-  io.max_tensor_bytes = options.max_tensor_bytes;
+  const ImportOptions io = import_options(options);
   std::future<void> backend = bring_up_backend(*impl, !io.isolate);
   impl->model = import_model_bytes(data, size, format, name, io);
   finish_load(*impl, backend);

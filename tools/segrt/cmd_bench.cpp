@@ -247,7 +247,7 @@ void bench(const BenchArgs& a) {
 void add_bench_command(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "Time a model on random inputs (latency percentiles, throughput, memory)");
-  cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras, .json)")->required();
+  add_model_argument(cmd, args->model);
   cmd->add_option("--batch", args->batch, "images per run")->capture_default_str();
   cmd->add_option("--shape", args->shape, "input height x width, e.g. 512x512 (default: the model's, else 256x256)");
   cmd->add_option("--iterations,-n", args->iterations, "timed runs")->capture_default_str();

@@ -92,9 +92,9 @@ void run_export(const ExportArgs& a, int* exit_code) {
 void add_export_command(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<ExportArgs>();
   CLI::App* cmd = app.add_subcommand("export", "Write a model as a clean ONNX file (for ONNX Runtime and TensorRT)");
-  cmd->add_option("model", a->model, "model file (.onnx, .h5, .keras, .json)")->required();
+  add_model_argument(cmd, a->model);
   cmd->add_option("--output,-o", a->output, "the ONNX file to write");
-  cmd->add_option("--weights", a->weights, "weights file for a Keras architecture JSON");
+  add_weights_option(cmd, a->weights);
   cmd->add_option("--opset", a->opset, "ONNX opset to write (13 to 23)")
       ->capture_default_str()
       ->check(CLI::Range(kMinExportOpset, kMaxExportOpset));

@@ -130,10 +130,10 @@ void inspect(const InspectArgs& a) {
 void add_inspect_command(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* cmd = app.add_subcommand("inspect", "Show a model's inputs, outputs and per-layer shapes, parameters and MACs");
-  cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras, .json)")->required();
+  add_model_argument(cmd, args->model);
   cmd->add_option("--shape", args->shape, "spatial size HxW for dynamic dimensions");
   cmd->add_option("--batch", args->batch, "batch size for a dynamic batch dimension")->capture_default_str();
-  cmd->add_option("--weights", args->weights, "weights file for a Keras architecture JSON");
+  add_weights_option(cmd, args->weights);
   cmd->add_option("-b,--backend", args->backend,
                   "also show this backend's plan (ref, cpu, cuda, auto): as --verbose, which defaults to ref");
   cmd->add_option("-p,--precision", args->precision, "precision of that plan")->capture_default_str();

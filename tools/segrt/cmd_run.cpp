@@ -60,7 +60,7 @@ void run(const RunArgs& a) {
 void add_run_command(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Run a model on .npy inputs and write .npy outputs");
-  cmd->add_option("model", args->model, "model file (.onnx, .h5, .keras, .json)")->required();
+  add_model_argument(cmd, args->model);
   cmd->add_option("-i,--input", args->inputs, "input .npy, once per model input, in order")->required();
   cmd->add_option("-o,--output", args->outputs, "output .npy, once per model output, in order");
   cmd->add_option("--dump-activations", args->dump,

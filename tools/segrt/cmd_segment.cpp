@@ -133,7 +133,7 @@ void add_segment_command(CLI::App& app, int* exit_code) {
   auto a = std::make_shared<SegmentArgs>();
   CLI::App* cmd = app.add_subcommand(
       "segment", "Segment images or folders of images: class-id mask, colour overlay and (--probs) probabilities per image");
-  cmd->add_option("model", a->model, "model file (.onnx, .h5, .keras, .json)")->required();
+  add_model_argument(cmd, a->model);
   cmd->add_option("inputs", a->inputs, "image files (PNG, JPEG, BMP, TIFF) or folders")->required();
   cmd->add_option("-o,--out", a->run.out_dir, "output folder")->capture_default_str();
   cmd->add_flag("--probs", a->run.write_probs, "also write float32 [C,H,W] class probabilities as NAME_probs.npy");

@@ -18,6 +18,12 @@ void add_export_command(CLI::App& app, int* exit_code);
 void add_serve_command(CLI::App& app, int* exit_code);
 void add_calibrate_command(CLI::App& app, int* exit_code);
 
+// The positional model argument of the commands that load one: a model file
+// (.onnx, .h5, .keras, .json), required.
+void add_model_argument(CLI::App* cmd, std::string& model);
+// --weights, the weights file for a Keras architecture JSON.
+void add_weights_option(CLI::App* cmd, std::string& weights);
+
 // Flags shared by the commands that execute a model.
 struct EngineFlags {
   std::string backend = "auto";

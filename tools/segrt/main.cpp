@@ -7,13 +7,21 @@
 
 namespace segrt::cli {
 
+void add_model_argument(CLI::App* cmd, std::string& model) {
+  cmd->add_option("model", model, "model file (.onnx, .h5, .keras, .json)")->required();
+}
+
+void add_weights_option(CLI::App* cmd, std::string& weights) {
+  cmd->add_option("--weights", weights, "weights file for a Keras architecture JSON");
+}
+
 void EngineFlags::add_to(CLI::App* cmd) {
   cmd->add_option("--backend,-b", backend, "ref | cpu | cuda | auto (CUDA if a GPU is usable, else CPU)")
       ->capture_default_str();
   cmd->add_option("--precision,-p", precision, "fp32 | tf32 | fp16 | bf16")->capture_default_str();
   cmd->add_option("--device", device, "CUDA device ordinal")->capture_default_str();
   cmd->add_option("--threads", threads, "CPU threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--weights", weights, "weights file for a Keras architecture JSON");
+  add_weights_option(cmd, weights);
   cmd->add_flag("--verbose,-v", verbose, "log passes and backend decisions");
   cmd->add_option("--cache-dir", cache_dir, "tuning cache folder (default $XDG_CACHE_HOME/segrt or ~/.cache/segrt)");
   cmd->add_flag("--no-cache", no_cache, "neither read nor write the tuning cache");

@@ -16,8 +16,25 @@
 
 namespace segrt::app::stream {
 
+// What both queues share: one lock, a condition for consumers (ready_) and one
+// for producers (space_), and close(), which wakes them all for good.
+class QueueBase {
+ public:
+  void close() {
+    std::lock_guard<std::mutex> lock(m_);
+    closed_ = true;
+    ready_.notify_all();
+    space_.notify_all();
+  }
+
+ protected:
+  std::mutex m_;
+  std::condition_variable ready_, space_;
+  bool closed_ = false;
+};
+
 template <class T>
-class OrderedQueue {
+class OrderedQueue : public QueueBase {
  public:
   explicit OrderedQueue(int64_t capacity) : capacity_(capacity < 1 ? 1 : capacity) {}
 
@@ -46,25 +63,16 @@ class OrderedQueue {
     std::lock_guard<std::mutex> lock(m_);
     next_ = seq;
   }
-  void close() {
-    std::lock_guard<std::mutex> lock(m_);
-    closed_ = true;
-    ready_.notify_all();
-    space_.notify_all();
-  }
 
  private:
-  std::mutex m_;
-  std::condition_variable ready_, space_;
   std::map<int64_t, T> items_;
   int64_t next_ = 0, capacity_;
-  bool closed_ = false;
 };
 
 // Single-producer FIFO with the same blocking and closing rules. finish()
 // lets the consumer drain what is queued, then pop() returns nullopt.
 template <class T>
-class BoundedQueue {
+class BoundedQueue : public QueueBase {
  public:
   explicit BoundedQueue(size_t capacity) : capacity_(capacity < 1 ? 1 : capacity) {}
   bool push(T item) {
@@ -89,19 +97,11 @@ class BoundedQueue {
     finished_ = true;
     ready_.notify_all();
   }
-  void close() {
-    std::lock_guard<std::mutex> lock(m_);
-    closed_ = true;
-    ready_.notify_all();
-    space_.notify_all();
-  }
 
  private:
-  std::mutex m_;
-  std::condition_variable ready_, space_;
   std::deque<T> items_;
   size_t capacity_;
-  bool closed_ = false, finished_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace segrt::app::stream

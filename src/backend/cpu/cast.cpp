@@ -18,16 +18,11 @@ bool lower_cast(Compiler& c, const Node& n, std::string* why) {  // every dtype 
   const int64_t count = shape_numel(g.value(x).shape);
   int xs = c.as_plain(x);
   c.define(y, c.plain_md(y), false);
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = {y};
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     const int64_t chunk = 1 << 16;
 #pragma omp parallel for schedule(static)
     for (int64_t b = 0; b < count; b += chunk) cast_elements(from, ptr[xs], to, ptr[y], b, std::min(count, b + chunk));
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

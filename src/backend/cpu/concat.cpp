@@ -28,13 +28,7 @@ bool lower_concat(Compiler& c, const Node& n, std::string* why) {
       if (c.alias_of[v] == y) continue;
       // This input's producer could not: copy it into its slice.
       md_t src = c.spatial_view(v, nhwc), dst = zmd.submemory_desc(src.dims(), {0, offs.at(k), 0, 0});
-      Step cp;
-      cp.name = n.name + " slice " + std::to_string(k);
-      cp.in = {v};
-      cp.out = {y};
-      cp.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, src, c.eng, dst));
-      cp.args = {{DNNL_ARG_SRC, v, src}, {DNNL_ARG_DST, y, dst}};
-      c.add(std::move(cp));
+      c.add(reorder_step(c.eng, n.name + " slice " + std::to_string(k), v, src, y, dst));
     }
     done.host = [](const std::vector<void*>&) {};  // nothing left to do: marks the node for observers
     c.add(std::move(done));

@@ -83,11 +83,7 @@ bool lower_small_pointwise(Compiler& c, const Node& n) {
   const bool scalar_act = !act.none() && !eltwise;
   md_t ymd(nchw_dims(g.value(y).shape, false), dt::f32, tag::nchw);
   c.define(y, ymd, true, false);
-  Step st;
-  st.name = n.name;
-  st.in = {x};
-  st.out = {y};
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {x}, {y}, [=](const std::vector<void*>& ptr) {
     const float* src = static_cast<const float*>(ptr[x]);
     float* dst = static_cast<float*>(ptr[y]);
     constexpr int64_t chunk = 512;  // pixels per task: each output row of the chunk stays in L1
@@ -110,17 +106,11 @@ bool lower_small_pointwise(Compiler& c, const Node& n) {
         }
       }
     }
-  };
-  c.add(std::move(st));
+  }));
   if (eltwise) {
-    Step es;
-    es.name = n.name + " activation";
-    es.in = {y};
-    es.out = {y};
-    es.prim = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
-        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, alg, ymd, ea, eb), c.eng));
-    es.args = {{DNNL_ARG_SRC, y, ymd}, {DNNL_ARG_DST, y, ymd}};
-    c.add(std::move(es));
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, ymd, ea, eb);
+    dnnl::eltwise_forward prim(dnnl::eltwise_forward::primitive_desc(d, c.eng));
+    c.add(primitive_step(n.name + " activation", prim, y, ymd, y, ymd));
   }
   return true;
 }
@@ -148,12 +138,8 @@ bool lower_conv(Compiler& c, const Node& n, std::string* why) {
   dnnl::primitive_attr attr;
   if (!post_ops(n, r >= 0, &attr, why)) return false;
   auto make_pd = [&](const md_t& dst) {
-    auto d = b >= 0 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::convolution_direct, src_any, w_any, bias_md, dst,
-                                                     dnnl_dims(geo.strides), dil, pl, pr)
-                    : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::convolution_direct, src_any, w_any, dst,
-                                                     dnnl_dims(geo.strides), dil, pl, pr);
+    auto d = conv_desc<dnnl::convolution_forward::desc>(dnnl::algorithm::convolution_direct, b >= 0, src_any, w_any,
+                                                        bias_md, dst, dnnl_dims(geo.strides), dil, pl, pr);
     return dnnl::convolution_forward::primitive_desc(d, attr, c.eng);
   };
   dnnl::convolution_forward::primitive_desc pd = make_pd(dst_any);
@@ -176,21 +162,10 @@ bool lower_conv(Compiler& c, const Node& n, std::string* why) {
   else c.define(y, pd.dst_desc(), true, nhwc);
   if (r >= 0) {  // the sum post-op adds to what dst holds: copy the residual there first
     md_t rv = c.spatial_view(r, nhwc);
-    Step cp;
-    cp.name = n.name + " residual";
-    cp.in = {r};
-    cp.out = {y};
-    cp.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, rv, c.eng, pd.dst_desc()));
-    cp.args = {{DNNL_ARG_SRC, r, rv}, {DNNL_ARG_DST, y, pd.dst_desc()}};
-    c.add(std::move(cp));
+    c.add(reorder_step(c.eng, n.name + " residual", r, rv, y, pd.dst_desc()));
   }
-  Step st;
-  st.name = n.name;
-  st.in = {src};
+  Step st = primitive_step(n.name, dnnl::convolution_forward(pd), src, pd.src_desc(), y, pd.dst_desc());
   if (r >= 0) st.in.push_back(y);
-  st.out = {y};
-  st.prim = dnnl::convolution_forward(pd);
-  st.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, y, pd.dst_desc()}};
   md_t w_user(wd, dt::f32, groups > 1 ? tag::goihw : tag::oihw);
   st.const_args[DNNL_ARG_WEIGHTS] = c.constant(w, w_user, pd.weights_desc());
   if (b >= 0) st.const_args[DNNL_ARG_BIAS] = c.constant(g.value(b).constant, bias_md, pd.bias_desc());
@@ -224,21 +199,12 @@ bool lower_conv_transpose(Compiler& c, const Node& n, std::string* why) {
   md_t dst_any(nchw_dims(g.value(y).shape, nhwc), out_type(c, y), tag::any), bias_md({O}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   if (!post_ops(n, false, &attr, why)) return false;
-  auto d = b >= 0 ? dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::deconvolution_direct, src_any, w_any, bias_md,
-                                                     dst_any, dnnl_dims(geo.strides), dil, pl, pr)
-                  : dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::deconvolution_direct, src_any, w_any, dst_any,
-                                                     dnnl_dims(geo.strides), dil, pl, pr);
+  auto d = conv_desc<dnnl::deconvolution_forward::desc>(dnnl::algorithm::deconvolution_direct, b >= 0, src_any, w_any,
+                                                        bias_md, dst_any, dnnl_dims(geo.strides), dil, pl, pr);
   dnnl::deconvolution_forward::primitive_desc pd(d, attr, c.eng);
   int src = c.as_spatial(x, nhwc, pd.src_desc());
   c.define(y, pd.dst_desc(), true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {src};
-  st.out = {y};
-  st.prim = dnnl::deconvolution_forward(pd);
-  st.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, y, pd.dst_desc()}};
+  Step st = primitive_step(n.name, dnnl::deconvolution_forward(pd), src, pd.src_desc(), y, pd.dst_desc());
   md_t w_user(wd, dt::f32, groups > 1 ? tag::giohw : tag::iohw);
   st.const_args[DNNL_ARG_WEIGHTS] = c.constant(w, w_user, pd.weights_desc());
   if (b >= 0) st.const_args[DNNL_ARG_BIAS] = c.constant(g.value(b).constant, bias_md, pd.bias_desc());

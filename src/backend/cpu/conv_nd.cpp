@@ -50,11 +50,7 @@ void extend_output(Compiler& c, const Node& n, int t, const md_t& reach_md, tag 
   std::vector<float> fill(static_cast<size_t>(v.nblk * v.blk), 0.f);  // padding lanes stay zero
   Activation act = Activation::from_fused_attrs(n.attrs);
   for (int64_t ch = 0; ch < v.C; ++ch) fill[ch] = act(bias >= 0 ? g.value(bias).constant.data<float>()[ch] : 0.f);
-  Step st;
-  st.name = n.name + " extend";
-  st.in = {t};
-  st.out = {y};
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name + " extend", {t}, {y}, [=](const std::vector<void*>& ptr) {
     const float* src = static_cast<const float*>(ptr[t]);
     float* dst = static_cast<float*>(ptr[y]);
     const int64_t blk = v.blk;
@@ -71,8 +67,7 @@ void extend_output(Compiler& c, const Node& n, int t, const md_t& reach_md, tag 
           }
           for (; w < od[2]; ++w) std::memcpy(drow + w * blk, f, blk * sizeof(float));
         }
-  };
-  c.add(std::move(st));
+  }));
 }
 
 bool lower_conv_nd(Compiler& c, const Node& n, std::string* why) {
@@ -125,20 +120,15 @@ bool lower_conv_nd(Compiler& c, const Node& n, std::string* why) {
   attr.set_post_ops(po);
   dnnl::primitive prim;
   md_t src_md, dst_md, w_md, b_md;
-  const auto fwd = dnnl::prop_kind::forward_inference;
   if (transposed) {
-    auto d = b >= 0 ? dnnl::deconvolution_forward::desc(fwd, dnnl::algorithm::deconvolution_direct, src_any, w_any,
-                                                       bias_md, dst_any, strides, dil, pl, pr)
-                    : dnnl::deconvolution_forward::desc(fwd, dnnl::algorithm::deconvolution_direct, src_any, w_any,
-                                                       dst_any, strides, dil, pl, pr);
+    auto d = conv_desc<dnnl::deconvolution_forward::desc>(dnnl::algorithm::deconvolution_direct, b >= 0, src_any,
+                                                          w_any, bias_md, dst_any, strides, dil, pl, pr);
     dnnl::deconvolution_forward::primitive_desc pd(d, attr, c.eng);
     prim = dnnl::deconvolution_forward(pd);
     src_md = pd.src_desc(), dst_md = pd.dst_desc(), w_md = pd.weights_desc(), b_md = pd.bias_desc();
   } else {
-    auto d = b >= 0 ? dnnl::convolution_forward::desc(fwd, dnnl::algorithm::convolution_direct, src_any, w_any, bias_md,
-                                                     dst_any, strides, dil, pl, pr)
-                    : dnnl::convolution_forward::desc(fwd, dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
-                                                     strides, dil, pl, pr);
+    auto d = conv_desc<dnnl::convolution_forward::desc>(dnnl::algorithm::convolution_direct, b >= 0, src_any, w_any,
+                                                        bias_md, dst_any, strides, dil, pl, pr);
     dnnl::convolution_forward::primitive_desc pd(d, attr, c.eng);
     prim = dnnl::convolution_forward(pd);
     src_md = pd.src_desc(), dst_md = pd.dst_desc(), w_md = pd.weights_desc(), b_md = pd.bias_desc();
@@ -155,21 +145,10 @@ bool lower_conv_nd(Compiler& c, const Node& n, std::string* why) {
   }
   if (r >= 0) {  // the sum post-op adds to what dst holds: copy the residual there first
     md_t rv = c.spatial_view(r, nhwc);
-    Step cp;
-    cp.name = n.name + " residual";
-    cp.in = {r};
-    cp.out = {y};
-    cp.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, rv, c.eng, dst_md));
-    cp.args = {{DNNL_ARG_SRC, r, rv}, {DNNL_ARG_DST, y, dst_md}};
-    c.add(std::move(cp));
+    c.add(reorder_step(c.eng, n.name + " residual", r, rv, y, dst_md));
   }
-  Step st;
-  st.name = n.name;
-  st.in = {src};
+  Step st = primitive_step(n.name, prim, src, src_md, out, dst_md);
   if (r >= 0) st.in.push_back(y);
-  st.out = {out};
-  st.prim = prim;
-  st.args = {{DNNL_ARG_SRC, src, src_md}, {DNNL_ARG_DST, out, dst_md}};
   st.const_args[DNNL_ARG_WEIGHTS] = c.constant(w, md_t(wd, dt::f32, weights_tag(sp, transposed, groups > 1)), w_md);
   if (b >= 0) st.const_args[DNNL_ARG_BIAS] = c.constant(g.value(b).constant, bias_md, b_md);
   c.add(std::move(st));

@@ -36,11 +36,13 @@ struct SlotArg {
   md_t md;
 };
 
+using HostKernel = std::function<void(const std::vector<void*>& ptr)>;  // over slot pointers
+
 struct Step {
   std::string name;              // node name, for --verbose and errors
   std::vector<int> in, out;      // slots read / written (for lifetimes)
   dnnl::primitive prim;          // a oneDNN primitive, or
-  std::function<void(const std::vector<void*>& ptr)> host;  // a host kernel over slot pointers
+  HostKernel host;               // a host kernel over slot pointers
   std::vector<SlotArg> args;
   int node = -1;                 // index of the node whose outputs this step completes, -1 for reorders
   std::unordered_map<int, dnnl::memory> const_args;  // weights, bias (reordered once)
@@ -117,6 +119,16 @@ const std::vector<Lowering>& lowerings(OpType op);
 // the input is not blocked that way (depth_to_space.cpp).
 bool lower_blocked_depth_to_space(Compiler& c, const Node& n);
 
+// The shapes most steps take; callers add weights, extra inputs or arguments to
+// the Step returned, then Compiler::add it.
+// A oneDNN primitive reading slot src (seen as src_md), writing slot dst (as dst_md).
+Step primitive_step(std::string name, dnnl::primitive prim, int src, const md_t& src_md, int dst, const md_t& dst_md);
+// A reorder (copy between formats) of slot src seen as `from` into slot dst seen as `to`.
+Step reorder_step(const dnnl::engine& eng, std::string name, int src, const md_t& from, int dst, const md_t& to,
+                  const dnnl::primitive_attr& attr = dnnl::primitive_attr());
+// A host kernel reading slots `in`, writing slots `out`.
+Step host_step(std::string name, std::vector<int> in, std::vector<int> out, HostKernel kernel);
+
 // Runs node n with the reference kernel on plain copies of its inputs.
 void lower_with_reference(Compiler& c, const Node& n);
 
@@ -127,6 +139,17 @@ bool dnnl_eltwise(OpType op, float alpha, float beta, dnnl::algorithm* alg, floa
 // Appends node n's fused activation (if any) as an eltwise post-op; false (with why) when
 // oneDNN has no exact one. Convolutions, matmul and binary ops share it.
 bool append_fused_activation(const Node& n, dnnl::post_ops& po, std::string* why);
+// The forward-inference descriptor of a convolution (Desc =
+// dnnl::convolution_forward::desc, alg convolution_direct) or a deconvolution
+// (deconvolution_forward::desc, deconvolution_direct); oneDNN takes the bias
+// descriptor only when there is a bias.
+template <class Desc>
+Desc conv_desc(dnnl::algorithm alg, bool with_bias, const md_t& src, const md_t& w, const md_t& bias, const md_t& dst,
+               const dims_t& strides, const dims_t& dil, const dims_t& pl, const dims_t& pr) {
+  const auto fwd = dnnl::prop_kind::forward_inference;
+  return with_bias ? Desc(fwd, alg, src, w, bias, dst, strides, dil, pl, pr)
+                   : Desc(fwd, alg, src, w, dst, strides, dil, pl, pr);
+}
 // IR dims of a 4-D NHWC value in N, C, H, W order.
 dims_t nchw_dims(const Shape& s, bool nhwc);
 

@@ -157,13 +157,7 @@ int Compiler::as_spatial(int v, bool nhwc, const md_t& want) {
   for (auto& [md, s] : copies_[v])
     if (md == want) return s;
   int t = new_slot(want, true, nhwc);
-  Step st;
-  st.name = "reorder " + g.value(v).name;
-  st.in = {v};
-  st.out = {t};
-  st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(eng, view, eng, want));
-  st.args = {{DNNL_ARG_SRC, v, view}, {DNNL_ARG_DST, t, want}};
-  add(std::move(st));
+  add(reorder_step(eng, "reorder " + g.value(v).name, v, view, t, want));
   copies_[v].push_back({want, t});
   return t;
 }
@@ -179,13 +173,7 @@ int Compiler::as_plain(int v) {
   const Value& val = g.value(v);
   md_t dst_view(nchw_dims(val.shape, nhwc), dnnl_type(val.dtype), view_strides(val.shape, nhwc));
   int t = new_slot(want, false, false);
-  Step st;
-  st.name = "reorder " + val.name + " to plain";
-  st.in = {v};
-  st.out = {t};
-  st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(eng, src, eng, dst_view));
-  st.args = {{DNNL_ARG_SRC, v, src}, {DNNL_ARG_DST, t, dst_view}};
-  add(std::move(st));
+  add(reorder_step(eng, "reorder " + val.name + " to plain", v, src, t, dst_view));
   copies_[v].push_back({want, t});
   return t;
 }
@@ -197,6 +185,31 @@ dnnl::memory Compiler::constant(const Tensor& t, const md_t& from, const md_t& w
   dnnl::reorder(src, dst).execute(s, src, dst);
   s.wait();
   return dst;
+}
+
+Step primitive_step(std::string name, dnnl::primitive prim, int src, const md_t& src_md, int dst, const md_t& dst_md) {
+  Step st;
+  st.name = std::move(name);
+  st.in = {src};
+  st.out = {dst};
+  st.prim = std::move(prim);
+  st.args = {{DNNL_ARG_SRC, src, src_md}, {DNNL_ARG_DST, dst, dst_md}};
+  return st;
+}
+
+Step reorder_step(const dnnl::engine& eng, std::string name, int src, const md_t& from, int dst, const md_t& to,
+                  const dnnl::primitive_attr& attr) {
+  dnnl::reorder prim(dnnl::reorder::primitive_desc(eng, from, eng, to, attr));
+  return primitive_step(std::move(name), prim, src, from, dst, to);
+}
+
+Step host_step(std::string name, std::vector<int> in, std::vector<int> out, HostKernel kernel) {
+  Step st;
+  st.name = std::move(name);
+  st.in = std::move(in);
+  st.out = std::move(out);
+  st.host = std::move(kernel);
+  return st;
 }
 
 void lower_with_reference(Compiler& c, const Node& n) {

@@ -72,15 +72,10 @@ bool add_copies(Compiler& c, const Node& n, const std::vector<StridedCopy>& plan
     outs.push_back(n.outputs[k]);
     c.define(n.outputs[k], c.plain_md(n.outputs[k]), false);
   }
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = outs;
-  st.host = [plans, xs, outs](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, outs, [plans, xs, outs](const std::vector<void*>& ptr) {
     for (size_t k = 0; k < plans.size(); ++k)
       strided_copy(static_cast<const uint8_t*>(ptr[xs]), static_cast<uint8_t*>(ptr[outs[k]]), plans[k]);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 
@@ -104,13 +99,7 @@ bool lower_relabel(Compiler& c, const Node& n, std::string* why) {
     const bool last = sl.nhwc && xs.size() > 2;
     md_t dst(nchw_dims(xs, last), dnnl_type(g.value(x).dtype), nchw_dims(row_major_strides(xs), last));
     c.define(y, c.plain_md(y), false);
-    Step st;
-    st.name = n.name;
-    st.in = {x};
-    st.out = {y};
-    st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, sl.md, c.eng, dst));
-    st.args = {{DNNL_ARG_SRC, x, sl.md}, {DNNL_ARG_DST, y, dst}};
-    c.add(std::move(st));
+    c.add(reorder_step(c.eng, n.name, x, sl.md, y, dst));
     return true;
   }
   StridedCopy p;  // the same bytes: one contiguous row
@@ -157,13 +146,7 @@ bool lower_transpose(Compiler& c, const Node& n, std::string* why) {
     dst = c.plain_md(y);
   }
   c.define(y, c.plain_md(y), false);
-  Step st;
-  st.name = n.name;
-  st.in = {xp};
-  st.out = {y};
-  st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, src, c.eng, dst));
-  st.args = {{DNNL_ARG_SRC, xp, src}, {DNNL_ARG_DST, y, dst}};
-  c.add(std::move(st));
+  c.add(reorder_step(c.eng, n.name, xp, src, y, dst));
   return true;
 }
 
@@ -287,12 +270,9 @@ bool lower_gather(Compiler& c, const Node& n, std::string* why) {
   const size_t block = static_cast<size_t>(inner) * dtype_size(g.value(x).dtype);
   int xs = c.as_plain(x), is = run_time ? c.as_plain(iv) : -1;
   c.define(y, c.plain_md(y), false);
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  if (run_time) st.in.push_back(is);
-  st.out = {y};
-  st.host = [=](const std::vector<void*>& ptr) {
+  std::vector<int> reads = {xs};
+  if (run_time) reads.push_back(is);
+  c.add(host_step(n.name, reads, {y}, [=](const std::vector<void*>& ptr) {
     std::vector<int64_t> idx = fixed;
     if (run_time) {
       idx.resize(static_cast<size_t>(count));
@@ -309,8 +289,7 @@ bool lower_gather(Compiler& c, const Node& n, std::string* why) {
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t t = 0; t < count; ++t) std::memcpy(dst + (o * count + t) * block, src + (o * len + idx[t]) * block, block);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

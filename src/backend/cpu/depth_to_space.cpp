@@ -69,11 +69,7 @@ bool lower_blocked_depth_to_space(Compiler& c, const Node& n) {
   md_t slice = c.slice_md(y, dst);
   if (!slice.is_zero()) c.define_slice(y, slice);
   else c.define(y, dst, true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {x};
-  st.out = {y};
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {x}, {y}, [=](const std::vector<void*>& ptr) {
     const char* s = static_cast<const char*>(ptr[x]);
     char* d = static_cast<char*>(ptr[y]);
     switch (bytes) {
@@ -81,8 +77,7 @@ bool lower_blocked_depth_to_space(Compiler& c, const Node& n) {
       case 32: shuffle_blocked<32>(geo, blk, s, d); break;   // 8 x f32, 16 x bf16
       case 64: shuffle_blocked<64>(geo, blk, s, d); break;   // 16 x f32
     }
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

@@ -63,24 +63,18 @@ bool lower_activation(Compiler& c, const Node& n, std::string* why) {
   const Slot& in = c.slots[x];
   md_t md = in.spatial ? in.md : c.plain_md(n.inputs[0]);
   c.define(y, md, in.spatial, in.nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {x};
-  st.out = {y};
   if (dnnl_alg) {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, alg, md, a, b);
-    st.prim = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(d, c.eng));
-    st.args = {{DNNL_ARG_SRC, x, md}, {DNNL_ARG_DST, y, md}};
+    c.add(primitive_step(n.name, dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(d, c.eng)), x, md, y, md));
   } else {  // own loop: the format does not matter elementwise (padding lanes included)
     size_t count = md.get_size() / sizeof(float);
-    st.host = [act, x, y, count](const std::vector<void*>& ptr) {
+    c.add(host_step(n.name, {x}, {y}, [act, x, y, count](const std::vector<void*>& ptr) {
       const float* s = static_cast<const float*>(ptr[x]);
       float* d = static_cast<float*>(ptr[y]);
 #pragma omp parallel for schedule(static)
       for (size_t i = 0; i < count; ++i) d[i] = act(s[i]);
-    };
+    }));
   }
-  c.add(std::move(st));
   return true;
 }
 

@@ -132,12 +132,8 @@ bool lower_prelu_channels(Compiler& c, const Node& n) {
   std::vector<double> per_lane(static_cast<size_t>(in.view.nblk * in.view.blk), 0.0);
   for (int64_t k = 0; k < in.view.C; ++k) per_lane[k] = slope[slope.size() == 1 ? 0 : k];
   ChannelView v = define_like(c, y, in);
-  Step st;
-  st.name = n.name;
-  st.in = {in.slot};
-  st.out = {y};
   int xs = in.slot;
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     const float* src = static_cast<const float*>(ptr[xs]);
     float* dst = static_cast<float*>(ptr[y]);
 #pragma omp parallel for schedule(static)
@@ -148,8 +144,7 @@ bool lower_prelu_channels(Compiler& c, const Node& n) {
         dst[row * v.blk + l] = a >= 0 ? a : static_cast<float>(a * sl[l]);
       }
     }
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 
@@ -176,9 +171,7 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
   bool spatial = same && ls && ls->spatial && ls->md.data_type() == dnnl::memory::data_type::f32 &&
                  c.alias_of[lead] < 0 && ((keeps_zero(n.op) && (act.none() || act(0.f) == 0.f)) || !has_padding(ls->md));
   md_t md = spatial ? ls->md : c.plain_md(y);
-  Step st;
-  st.name = n.name;
-  st.out = {y};
+  std::vector<int> reads;
   for (size_t k = 0; k < n.inputs.size(); ++k) {
     int v = n.inputs[k];
     Operand& o = ops[k];
@@ -187,7 +180,7 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
       else o.constant = g.value(v).constant;
     } else {
       o.slot = spatial ? c.as_spatial(v, ls->nhwc, md) : c.as_plain(v);
-      st.in.push_back(o.slot);
+      reads.push_back(o.slot);
     }
     if (!same) o.strides = broadcast_strides(g.value(v).shape, yv.shape);
   }
@@ -196,13 +189,12 @@ bool lower_elementwise(Compiler& c, const Node& n, std::string* why) {
   const int64_t count = static_cast<int64_t>(md.get_size() / sizeof(float));
   const OpType op = n.op;
   const Shape out = yv.shape;
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, reads, {y}, [=](const std::vector<void*>& ptr) {
     std::vector<const float*> in;
     for (const Operand& o : ops) in.push_back(operand_ptr(o, ptr));
     if (same) same_shape_kernel(op, in, static_cast<float*>(ptr[y]), count, act);
     else broadcast_kernel(op, in, ops, static_cast<float*>(ptr[y]), out, act);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

@@ -57,11 +57,7 @@ bool lower_layer_norm(Compiler& c, const Node& n, std::string* why) {
   const double eps = n.attrs.f("epsilon", 1e-5);
   const int xs = c.as_plain(x);
   c.define(y, c.plain_md(y), false);
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = {y};
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     const float* src = static_cast<const float*>(ptr[xs]);
     float* dst = static_cast<float*>(ptr[y]);
 #pragma omp parallel for schedule(static)
@@ -75,8 +71,7 @@ bool lower_layer_norm(Compiler& c, const Node& n, std::string* why) {
       const double inv = 1.0 / std::sqrt(v / static_cast<double>(len) + eps);
       for (int64_t i = 0; i < len; ++i) q[i] = static_cast<float>((p[i] - m) * inv * scale[i] + bias[i]);
     }
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

@@ -86,27 +86,25 @@ bool lower_batch_norm(Compiler& c, const Node& n, std::string* why) {
       (*b)[k] = bi[k] - m[k] * (*a)[k];
     }
   };
-  Step st;
-  st.name = n.name;
-  st.in = {in.slot};
-  for (const Param& p : pr)
-    if (p.slot >= 0) st.in.push_back(p.slot);
-  st.out = {y};
   int xs = in.slot;
+  std::vector<int> reads = {xs};
+  for (const Param& p : pr)
+    if (p.slot >= 0) reads.push_back(p.slot);
+  HostKernel kernel;
   if (pr[0].slot < 0 && pr[1].slot < 0 && pr[2].slot < 0 && pr[3].slot < 0) {  // constants: once, here
     std::vector<double> a, b;
     coefficients({}, &a, &b);
-    st.host = [=](const std::vector<void*>& ptr) {
+    kernel = [=](const std::vector<void*>& ptr) {
       channel_affine(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, a.data(), b.data());
     };
   } else {
-    st.host = [=](const std::vector<void*>& ptr) {
+    kernel = [=](const std::vector<void*>& ptr) {
       std::vector<double> a, b;
       coefficients(ptr, &a, &b);
       channel_affine(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, a.data(), b.data());
     };
   }
-  c.add(std::move(st));
+  c.add(host_step(n.name, reads, {y}, kernel));
   return true;
 }
 
@@ -155,18 +153,14 @@ bool lower_instance_norm(Compiler& c, const Node& n, std::string* why) {
   if (in.view.size() == 0) return *why = "empty tensor", false;
   const double eps = n.attrs.f("epsilon", 1e-5);
   ChannelView v = define_like(c, y, in);
-  Step st;
-  st.name = n.name;
-  st.in = {in.slot};
-  for (const Param* p : {&scale, &bias})
-    if (p->slot >= 0) st.in.push_back(p->slot);
-  st.out = {y};
   int xs = in.slot;
-  st.host = [=](const std::vector<void*>& ptr) {
+  std::vector<int> reads = {xs};
+  for (const Param* p : {&scale, &bias})
+    if (p->slot >= 0) reads.push_back(p->slot);
+  c.add(host_step(n.name, reads, {y}, [=](const std::vector<void*>& ptr) {
     instance_norm(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), v, scale.get(ptr, v.C),
                   bias.get(ptr, v.C), eps);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

@@ -14,15 +14,6 @@ namespace segrt::cpu {
 
 namespace {
 
-// Source index along one axis for output index o, or -1 for the constant.
-int64_t source_index(int64_t i, int64_t len, const std::string& mode) {
-  if (i >= 0 && i < len) return i;
-  if (mode == "constant") return -1;
-  if (mode == "edge") return i < 0 ? 0 : len - 1;
-  if (mode == "wrap") return (i % len + len) % len;  // opset 19: the input repeats
-  return i < 0 ? -i : 2 * (len - 1) - i;  // reflect (|pad| < len, checked by the shape function)
-}
-
 struct Run {
   int64_t dst, src, count;  // src -1: the constant
 };
@@ -45,7 +36,7 @@ PadPlan make_plan(const std::vector<int64_t>& in, const std::vector<int64_t>& be
   for (size_t a = 0; a < r; ++a) {
     p.out_dims.push_back(in[a] + begin[a] + end[a]);
     std::vector<int64_t> t(static_cast<size_t>(p.out_dims[a]));
-    for (int64_t o = 0; o < p.out_dims[a]; ++o) t[o] = source_index(o - begin[a], in[a], mode);
+    for (int64_t o = 0; o < p.out_dims[a]; ++o) t[o] = pad_source_index(o - begin[a], in[a], mode);
     if (a + 1 < r) {
       p.table.push_back(std::move(t));
       continue;
@@ -137,14 +128,9 @@ bool lower_pad(Compiler& c, const Node& n, std::string* why) {
     plan.fill.assign(static_cast<const uint8_t*>(value.raw()), static_cast<const uint8_t*>(value.raw()) + plan.elem);
     c.define(y, c.plain_md(y), false);
   }
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = {y};
-  st.host = [plan, xs, y](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [plan, xs, y](const std::vector<void*>& ptr) {
     pad_kernel(static_cast<const uint8_t*>(ptr[xs]), static_cast<uint8_t*>(ptr[y]), plan);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

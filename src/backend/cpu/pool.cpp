@@ -55,17 +55,12 @@ bool lower_max_pool_2x2(Compiler& c, const Node& n) {
   const int64_t planes = in_dims[0] * ((in_dims[1] + blk - 1) / blk), IH = in_dims[2], IW = in_dims[3];
   const int64_t OH = geo.out[0], OW = geo.out[1];
   c.define(y, md_t({in_dims[0], in_dims[1], OH, OW}, dnnl::memory::data_type::f32, t), true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {x};
-  st.out = {y};
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {x}, {y}, [=](const std::vector<void*>& ptr) {
     const float* s = static_cast<const float*>(ptr[x]);
     float* d = static_cast<float*>(ptr[y]);
     if (blk == 8) max_pool_2x2<8>(s, d, planes, IH, IW, OH, OW);
     else max_pool_2x2<16>(s, d, planes, IH, IW, OH, OW);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 
@@ -108,13 +103,7 @@ bool lower_pool(Compiler& c, const Node& n, std::string* why) {
   dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst_any, strides, kernel, pl, pr);
   dnnl::pooling_forward::primitive_desc pd(d, c.eng);
   c.define(y, pd.dst_desc(), true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {x};
-  st.out = {y};
-  st.prim = dnnl::pooling_forward(pd);
-  st.args = {{DNNL_ARG_SRC, x, src}, {DNNL_ARG_DST, y, pd.dst_desc()}};
-  c.add(std::move(st));
+  c.add(primitive_step(n.name, dnnl::pooling_forward(pd), x, src, y, pd.dst_desc()));
   return true;
 }
 

@@ -46,13 +46,7 @@ bool lower_pool_nd(Compiler& c, const Node& n, std::string* why) {
   dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, src, dst_any, strides, kernel, dil, pl, pr);
   dnnl::pooling_v2_forward::primitive_desc pd(d, c.eng);
   c.define(y, pd.dst_desc(), true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {x};
-  st.out = {y};
-  st.prim = dnnl::pooling_v2_forward(pd);
-  st.args = {{DNNL_ARG_SRC, x, src}, {DNNL_ARG_DST, y, pd.dst_desc()}};
-  c.add(std::move(st));
+  c.add(primitive_step(n.name, dnnl::pooling_v2_forward(pd), x, src, y, pd.dst_desc()));
   return true;
 }
 

@@ -80,12 +80,8 @@ bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
   md_t src_any(nchw_dims(xshape, nhwc), dnnl_type(g.value(x).dtype), tag::any), w_any(wd, dt::s8, tag::any);
   md_t dst_any(nchw_dims(g.value(y).shape, nhwc), quantized_out ? dnnl_type(g.value(y).dtype) : dt::f32, tag::any);
   md_t bias_md({O}, dt::f32, tag::a);
-  auto d = b >= 0 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, src_any, w_any, bias_md,
-                                                   dst_any, dnnl_dims(geo.strides), dil, pl, pr)
-                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                   dnnl::algorithm::convolution_direct, src_any, w_any, dst_any,
-                                                   dnnl_dims(geo.strides), dil, pl, pr);
+  auto d = conv_desc<dnnl::convolution_forward::desc>(dnnl::algorithm::convolution_direct, b >= 0, src_any, w_any,
+                                                      bias_md, dst_any, dnnl_dims(geo.strides), dil, pl, pr);
   dnnl::convolution_forward::primitive_desc pd;
   try {
     pd = dnnl::convolution_forward::primitive_desc(d, attr, c.eng);
@@ -94,12 +90,7 @@ bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
   }
   const int src = c.as_spatial(x, nhwc, pd.src_desc());
   c.define(y, pd.dst_desc(), true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {src};
-  st.out = {y};
-  st.prim = dnnl::convolution_forward(pd);
-  st.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, y, pd.dst_desc()}};
+  Step st = primitive_step(n.name, dnnl::convolution_forward(pd), src, pd.src_desc(), y, pd.dst_desc());
   st.const_args[DNNL_ARG_WEIGHTS] = c.constant(w, md_t(wd, dt::s8, groups > 1 ? tag::goihw : tag::oihw), pd.weights_desc());
   if (b >= 0) {
     Tensor bias = g.value(b).constant.to_f32();  // int32 values: exact in float32 below 2^24
@@ -139,13 +130,7 @@ bool lower_scaling_reorder(Compiler& c, const Node& n, std::string* why, bool qu
   dnnl::primitive_attr attr;
   attr.set_output_scales(0, {static_cast<float>(quantize ? 1.0 / s : s)});
   c.define(y, dst, spatial, x_nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {in};
-  st.out = {y};
-  st.prim = dnnl::reorder(dnnl::reorder::primitive_desc(c.eng, src, c.eng, dst, attr));
-  st.args = {{DNNL_ARG_SRC, in, src}, {DNNL_ARG_DST, y, dst}};
-  c.add(std::move(st));
+  c.add(reorder_step(c.eng, n.name, in, src, y, dst, attr));
   return true;
 }
 

@@ -69,16 +69,11 @@ bool lower_argmax(Compiler& c, const Node& n, std::string* why) {
     for (int d = axis + 1; d < r; ++d) in.view.S *= xv.shape[d];
   }
   c.define(y, c.plain_md(y), false);
-  Step st;
-  st.name = n.name;
-  st.in = {in.slot};
-  st.out = {y};
   int xs = in.slot;
   ChannelView v = in.view;
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     argmax_kernel(static_cast<const float*>(ptr[xs]), static_cast<int64_t*>(ptr[y]), v, last);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 
@@ -114,13 +109,7 @@ bool lower_reduce_mean(Compiler& c, const Node& n, std::string* why) {
   dnnl::reduction::desc d(dnnl::algorithm::reduction_mean, src, dst, 0.f, 0.f);
   dnnl::reduction::primitive_desc pd(d, c.eng);
   c.define(y, c.plain_md(y), false);
-  Step st;
-  st.name = n.name;
-  st.in = {x};
-  st.out = {y};
-  st.prim = dnnl::reduction(pd);
-  st.args = {{DNNL_ARG_SRC, x, src}, {DNNL_ARG_DST, y, dst}};
-  c.add(std::move(st));
+  c.add(primitive_step(n.name, dnnl::reduction(pd), x, src, y, dst));
   return true;
 }
 

@@ -32,13 +32,8 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   int x = n.inputs[0], y = n.outputs[0];
   const Value& xv = g.value(x);
   if (xv.shape.size() != 4 || xv.dtype != DType::f32) return *why = "4-D float32 only", false;
-  auto cst = [&](size_t k) -> const Tensor* {
-    if (k >= n.inputs.size() || n.inputs[k] < 0) return nullptr;
-    return g.value(n.inputs[k]).is_constant() ? &g.value(n.inputs[k]).constant : nullptr;
-  };
-  for (size_t k = 1; k < n.inputs.size(); ++k)
-    if (n.inputs[k] >= 0 && !cst(k)) return *why = "scales or sizes computed at run time", false;
-  ResizeParams p = resize_params(n.attrs, xv.shape, cst(1), cst(2), cst(3));
+  ResizeParams p;
+  if (!constant_resize_params(g, n, &p)) return *why = "scales or sizes computed at run time", false;
   if (p.mode != "nearest") return *why = p.mode + " mode", false;
   if (p.coord_mode == "tf_crop_and_resize") return *why = "tf_crop_and_resize", false;
   bool nhwc = xv.layout == Layout::NHWC;
@@ -69,15 +64,11 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   }
   md_t dst(out_dims, et, t);
   c.define(y, dst, true, nhwc);
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = {y};
   // Rows of `inner` elements: one channel block of one pixel (NHWC: all channels).
   const int64_t planes = blk == 0 ? N : N * ((C + blk - 1) / blk);
   const int64_t inner = blk == 0 ? C : blk;
   const size_t esz = dnnl_type_size(et);
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     const char* s = static_cast<const char*>(ptr[xs]);
     char* d = static_cast<char*>(ptr[y]);
     const size_t row_in = static_cast<size_t>(IW * inner) * esz, row_out = static_cast<size_t>(OW * inner) * esz;
@@ -95,8 +86,7 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
           for (int64_t ow = 0; ow < OW; ++ow) std::memcpy(drow + ow * pix, srow + cols[ow] * pix, pix);
         }
       }
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

@@ -117,13 +117,8 @@ bool lower_resize_interp(Compiler& c, const Node& n, std::string* why) {
   const Value& xv = g.value(x);
   const int r = static_cast<int>(xv.shape.size());
   if (r < 3 || r > 5 || xv.dtype != DType::f32) return *why = "float32 rank 3-5 only", false;
-  auto cst = [&](size_t k) -> const Tensor* {
-    if (k >= n.inputs.size() || n.inputs[k] < 0) return nullptr;
-    return g.value(n.inputs[k]).is_constant() ? &g.value(n.inputs[k]).constant : nullptr;
-  };
-  for (size_t k = 1; k < n.inputs.size(); ++k)
-    if (n.inputs[k] >= 0 && !cst(k)) return *why = "scales or sizes computed at run time", false;
-  ResizeParams p = resize_params(n.attrs, xv.shape, cst(1), cst(2), cst(3));
+  ResizeParams p;
+  if (!constant_resize_params(g, n, &p)) return *why = "scales or sizes computed at run time", false;
   if (p.mode == "nearest" && p.coord_mode != "tf_crop_and_resize" && r == 4)
     return *why = "nearest 4-D (resize.cpp)", false;
   const bool nhwc = xv.layout == Layout::NHWC;
@@ -142,15 +137,10 @@ bool lower_resize_interp(Compiler& c, const Node& n, std::string* why) {
   ChannelInput ci = channel_input(c, x, nhwc);
   geo.in = ci.view;
   define_like(c, y, ci);
-  Step st;
-  st.name = n.name;
-  st.in = {ci.slot};
-  st.out = {y};
   int xs = ci.slot;
-  st.host = [=](const std::vector<void*>& ptr) {
+  c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     resize_kernel(static_cast<const float*>(ptr[xs]), static_cast<float*>(ptr[y]), geo);
-  };
-  c.add(std::move(st));
+  }));
   return true;
 }
 

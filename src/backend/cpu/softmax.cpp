@@ -18,19 +18,15 @@ bool lower_softmax(Compiler& c, const Node& n, std::string* why) {
   int xs = c.as_plain(x);
   md_t md({geo.outer, geo.n, geo.inner}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::abc);
   c.define(y, c.plain_md(y), false);
-  Step st;
-  st.name = n.name;
-  st.in = {xs};
-  st.out = {y};
+  dnnl::primitive prim;
   if (n.op == OpType::Softmax) {
     dnnl::softmax_forward::desc d(dnnl::prop_kind::forward_inference, md, axis);
-    st.prim = dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(d, c.eng));
+    prim = dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(d, c.eng));
   } else {
     dnnl::logsoftmax_forward::desc d(dnnl::prop_kind::forward_inference, md, axis);
-    st.prim = dnnl::logsoftmax_forward(dnnl::logsoftmax_forward::primitive_desc(d, c.eng));
+    prim = dnnl::logsoftmax_forward(dnnl::logsoftmax_forward::primitive_desc(d, c.eng));
   }
-  st.args = {{DNNL_ARG_SRC, xs, md}, {DNNL_ARG_DST, y, md}};
-  c.add(std::move(st));
+  c.add(primitive_step(n.name, prim, xs, md, y, md));
   return true;
 }
 

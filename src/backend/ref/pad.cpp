@@ -11,16 +11,6 @@ namespace segrt::ref {
 
 namespace {
 
-// Source index along one axis, or -1 for "use the constant".
-int64_t source_index(int64_t i, int64_t len, const std::string& mode) {
-  if (i >= 0 && i < len) return i;
-  if (mode == "constant") return -1;
-  if (mode == "edge") return i < 0 ? 0 : len - 1;
-  if (mode == "wrap") return (i % len + len) % len;  // opset 19: the input repeats
-  // reflect (|pad| < len is checked by the shape function)
-  return i < 0 ? -i : 2 * (len - 1) - i;
-}
-
 void pad_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector<Tensor>& out) {
   const Tensor& x = *in[0];
   const std::string mode = n.attrs.s("mode", "constant");
@@ -39,7 +29,7 @@ void pad_kernel(const Node& n, const std::vector<const Tensor*>& in, std::vector
   for (int64_t e = 0; e < y.numel(); ++e) {
     int64_t off = 0;
     for (int a = 0; a < r && off >= 0; ++a) {
-      int64_t i = source_index(o[a] - p.begin[a], x.shape()[a], mode);
+      int64_t i = pad_source_index(o[a] - p.begin[a], x.shape()[a], mode);
       off = i < 0 ? -1 : off + i * in_st[a];
     }
     std::memcpy(dst + e * es, off < 0 ? fill.raw() : src + off * es, es);

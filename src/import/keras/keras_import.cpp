@@ -13,6 +13,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/file.h"
 #include "import/importer.h"
 #include "import/keras/keras_builder.h"
 #include "import/keras/keras_hdf5.h"
@@ -164,11 +165,7 @@ Graph import_keras_zip(const std::string& path, const ImportOptions& opts) {
 }
 
 Graph import_keras_json(const std::string& path, const ImportOptions& opts) {
-  std::ifstream f(path, std::ios::binary);
-  SEGRT_CHECK(f.good(), Io, "cannot open '", path, "'");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  Json config = parse_json(ss.str(), "'" + path + "'");
+  Json config = parse_json(read_file_bytes(path), "'" + path + "'");
   SEGRT_CHECK(!opts.weights_path.empty(), InvalidInput, "'", path,
               "' is a Keras architecture (JSON) without weights: pass the weights file with --weights");
   auto file = open_h5(opts.weights_path, opts);

@@ -64,26 +64,48 @@ void check_rank(LayerContext& c, size_t nd) {
 
 std::vector<int> finish(LayerContext& c, int y) { return {apply_activation(c, y, activation_name(c), "act")}; }
 
-std::vector<int> translate_conv(LayerContext& c, size_t nd) {
+// What Conv and ConvTranspose layers share: one input of rank nd + 2, the
+// filters, kernel size, strides, dilation and use_bias, then (take_conv_weights)
+// a kernel [ks..., in, filters] ([ks..., filters, in] transposed) and the bias.
+struct ConvLayer {
+  size_t nd;
+  int64_t filters;
+  std::vector<int64_t> ks, strides, dil;
+  bool use_bias;
+  std::vector<Tensor> w;  // kernel, bias
+};
+
+ConvLayer read_conv_layer(LayerContext& c, size_t nd) {
   c.expect_inputs(1, 1);
   check_rank(c, nd);
-  int64_t filters = c.get_int("filters", -1);
-  auto ks = c.get_ints("kernel_size", nd);
-  auto strides = c.get_ints("strides", nd, {1});
-  auto dil = c.get_ints("dilation_rate", nd, {1});
+  return {nd, c.get_int("filters", -1), c.get_ints("kernel_size", nd), c.get_ints("strides", nd, {1}),
+          c.get_ints("dilation_rate", nd, {1}), c.get_bool("use_bias", true), {}};
+}
+
+void take_conv_weights(LayerContext& c, ConvLayer& l, bool transposed) {
+  l.w = c.take_weights(l.use_bias ? std::vector<std::string>{"kernel", "bias"} : std::vector<std::string>{"kernel"});
+  Shape want(l.ks.begin(), l.ks.end());
+  want.push_back(transposed ? l.filters : -1);
+  want.push_back(transposed ? -1 : l.filters);
+  c.check_shape(l.w[0], "kernel", want);
+  if (l.use_bias) c.check_shape(l.w[1], "bias", {l.filters});
+}
+
+// The node over the input, the kernel in ONNX order (its two channel dims moved
+// before the spatial ones) and the bias.
+std::vector<int> emit_conv(LayerContext& c, const ConvLayer& l, OpType op, const char* name, const Attrs& a) {
+  std::vector<int> in = {c.input(0), c.constant("kernel", permute(l.w[0], spatial_perm_to_front(l.nd)))};
+  if (l.use_bias) in.push_back(c.constant("bias", l.w[1]));
+  return finish(c, c.emit(op, in, name, a));
+}
+
+std::vector<int> translate_conv(LayerContext& c, size_t nd) {
+  ConvLayer l = read_conv_layer(c, nd);
   int64_t groups = c.get_int("groups", 1);
-  bool use_bias = c.get_bool("use_bias", true);
-  auto w = c.take_weights(use_bias ? std::vector<std::string>{"kernel", "bias"} : std::vector<std::string>{"kernel"});
-  Shape want(ks.begin(), ks.end());
-  want.push_back(-1);
-  want.push_back(filters);
-  c.check_shape(w[0], "kernel", want);
-  if (use_bias) c.check_shape(w[1], "bias", {filters});
-  Attrs a = spatial_attrs(c, nd, ks, strides, dil);
+  take_conv_weights(c, l, false);
+  Attrs a = spatial_attrs(c, nd, l.ks, l.strides, l.dil);
   a.set("group", groups);
-  std::vector<int> in = {c.input(0), c.constant("kernel", permute(w[0], spatial_perm_to_front(nd)))};
-  if (use_bias) in.push_back(c.constant("bias", w[1]));
-  return finish(c, c.emit(OpType::Conv, in, "conv", a));
+  return emit_conv(c, l, OpType::Conv, "conv", a);
 }
 
 std::vector<int> translate_conv1d(LayerContext& c) { return translate_conv(c, 1); }
@@ -156,23 +178,13 @@ std::vector<int> translate_separable(LayerContext& c) {
 // in ONNX terms: pads (begin = total/2) and output_padding = out - ((in-1)*s + k_eff - total).
 // Neither depends on `in`, so dynamic spatial sizes work.
 std::vector<int> translate_conv_transpose(LayerContext& c, size_t nd) {
-  c.expect_inputs(1, 1);
-  check_rank(c, nd);
-  int64_t filters = c.get_int("filters", -1);
-  auto ks = c.get_ints("kernel_size", nd);
-  auto strides = c.get_ints("strides", nd, {1});
-  auto dil = c.get_ints("dilation_rate", nd, {1});
-  bool use_bias = c.get_bool("use_bias", true);
+  ConvLayer l = read_conv_layer(c, nd);
+  const std::vector<int64_t>&ks = l.ks, &strides = l.strides, &dil = l.dil;
   bool has_op = c.has("output_padding");
   std::vector<int64_t> op_keras = has_op ? c.get_ints("output_padding", nd) : std::vector<int64_t>(nd, 0);
   std::string padding = c.get_str("padding", "valid");
   if (padding != "same" && padding != "valid") c.unsupported("padding '" + padding + "'");
-  auto w = c.take_weights(use_bias ? std::vector<std::string>{"kernel", "bias"} : std::vector<std::string>{"kernel"});
-  Shape want(ks.begin(), ks.end());
-  want.push_back(filters);
-  want.push_back(-1);
-  c.check_shape(w[0], "kernel", want);
-  if (use_bias) c.check_shape(w[1], "bias", {filters});
+  take_conv_weights(c, l, true);
 
   std::vector<int64_t> pads(2 * nd, 0), out_pad(nd, 0);
   for (size_t i = 0; i < nd; ++i) {
@@ -194,9 +206,7 @@ std::vector<int> translate_conv_transpose(LayerContext& c, size_t nd) {
   a.set("output_padding", out_pad);
   a.set("group", int64_t{1});
   a.set("layout", c.channels_last() ? "NHWC" : "NCHW");
-  std::vector<int> in = {c.input(0), c.constant("kernel", permute(w[0], spatial_perm_to_front(nd)))};
-  if (use_bias) in.push_back(c.constant("bias", w[1]));
-  return finish(c, c.emit(OpType::ConvTranspose, in, "conv_transpose", a));
+  return emit_conv(c, l, OpType::ConvTranspose, "conv_transpose", a);
 }
 
 std::vector<int> translate_conv1d_transpose(LayerContext& c) { return translate_conv_transpose(c, 1); }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/file.h"
 #include "core/uninitialized.h"
 #include "import/importer.h"
 #include "segrt/npy.h"
@@ -328,12 +329,8 @@ const bool registered = register_importer("ONNX (.onnx)", probe_onnx, import_onn
 namespace segrt {
 
 Tensor read_onnx_tensor_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  SEGRT_CHECK(f.good(), Io, "cannot open '", path, "'");
-  std::stringstream ss;
-  ss << f.rdbuf();
   onnx::TensorProto t;
-  SEGRT_CHECK(t.ParseFromString(ss.str()), InvalidInput, "'", path, "' is not a serialized ONNX TensorProto");
+  SEGRT_CHECK(t.ParseFromString(read_file_bytes(path)), InvalidInput, "'", path, "' is not a serialized ONNX TensorProto");
   SEGRT_CHECK(t.data_location() != onnx::TensorProto::EXTERNAL, Unsupported, "'", path, "' uses external data");
   return onnx_import::tensor_from_proto(t, std::filesystem::path(path).parent_path().string());
 }

@@ -1,10 +1,19 @@
 // Shape of Pad (canonical opset-11+ form: data, pads, constant_value, and the
 // opset-18 axes input; the importer moves opset-2 attributes to inputs).
-// Modes constant, reflect and edge.
+// Modes constant, reflect, edge and wrap; pad_source_index, the index map of
+// the host backends (ref, cpu), sits here beside pad_amounts.
 #include "ir/ops/pad_util.h"
 #include "ir/shape.h"
 
 namespace segrt {
+
+int64_t pad_source_index(int64_t i, int64_t len, const std::string& mode) {
+  if (i >= 0 && i < len) return i;
+  if (mode == "constant") return -1;
+  if (mode == "edge") return i < 0 ? 0 : len - 1;
+  if (mode == "wrap") return (i % len + len) % len;
+  return i < 0 ? -i : 2 * (len - 1) - i;  // reflect
+}
 
 PadAmounts pad_amounts(const Tensor& pads, const Tensor* axes, int rank) {
   std::vector<int64_t> v = pads.to_i64_vector();

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/graph.h"
+
 namespace segrt {
 
 namespace {
@@ -103,6 +105,18 @@ ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, co
   for (size_t i = 0; i < r; ++i)
     SEGRT_CHECK(p.out[i] >= 0, InvalidModel, "Resize output size ", p.out[i], " is negative");
   return p;
+}
+
+bool constant_resize_params(const Graph& g, const Node& n, ResizeParams* p) {
+  auto in = [&](size_t i) -> const Tensor* {
+    if (i >= n.inputs.size() || n.inputs[i] < 0) return nullptr;
+    const Value& v = g.value(n.inputs[i]);
+    return v.is_constant() ? &v.constant : nullptr;
+  };
+  for (size_t i = 1; i < n.inputs.size(); ++i)
+    if (n.inputs[i] >= 0 && !in(i)) return false;
+  *p = resize_params(n.attrs, g.value(n.inputs[0]).shape, in(1), in(2), in(3));
+  return true;
 }
 
 double resize_source_coord(const std::string& m, double x, double scale, int64_t len_in, double roi_start,

@@ -13,6 +13,9 @@
 
 namespace segrt {
 
+class Graph;
+struct Node;
+
 struct ResizeParams {
   Shape out;                                // output shape
   std::vector<double> scales;               // per axis: the scales input, or out/in when sizes were given
@@ -27,6 +30,11 @@ struct ResizeParams {
 // Handles the opset-18 attributes `axes` and `keep_aspect_ratio_policy`.
 ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, const Tensor* scales,
                            const Tensor* sizes);
+
+// resize_params of Resize node n of graph g whose roi, scales and sizes are
+// constants (as backends and passes see them); false when one is computed at
+// run time. Throws what resize_params throws.
+bool constant_resize_params(const Graph& g, const Node& n, ResizeParams* p);
 
 // Input coordinate of output coordinate x_out along one axis (ONNX formulas).
 // The resized length in align_corners, pytorch_half_pixel and
