@@ -215,17 +215,6 @@ void set_view(Strides& st, const int64_t (&dims)[6], const int64_t (&in)[6]) {
   }
 }
 
-// The node's 6-D strided copy over view (dims, in) of channel-last data: in
-// and out in the node's own NHWC layout, or the backend's NHWC format.
-bool channel_last_copy(BuildCtx& c, Strides& st, const int64_t (&dims)[6], const int64_t (&in)[6], bool nhwc_attr) {
-  set_view(st, dims, in);
-  Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
-  int x = c.input(0, f);
-  int y = c.output(0, f);
-  strided_step(c, x, y, st, 0);
-  return true;
-}
-
 // DepthToSpace (DCR / CRD) and SpaceToDepth as 6-D strided copies. A
 // DepthToSpace on channel-last data (the pixel shuffle of a sub-pixel
 // convolution) stays channel-last: out (n, h, i, w, j, c) reads channel
@@ -257,14 +246,24 @@ bool build_depth_space(BuildCtx& c) {
     }
     int64_t dims[6] = {N, H, b, W, b, Co};
     int64_t in[6] = {H * W * C, W * C, crd ? b : b * Co, C, crd ? 1 : Co, crd ? b * b : 1};
-    return channel_last_copy(c, st, dims, in, nhwc_attr);
+    set_view(st, dims, in);
+    Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+    int x = c.input(0, f);
+    int y = c.output(0, f);
+    strided_step(c, x, y, st, 0);
+    return true;
   }
   if (c.n.op == OpType::SpaceToDepth && (nhwc_attr || c.input_fmt(0) == Fmt::Nhwc)) {
     // Channel-last in and out: out (n, ho, wo, i, j, c) reads pixel (ho*b + i, wo*b + j), channel c.
     int64_t N = is[0], H = nhwc_attr ? is[1] : is[2], W = nhwc_attr ? is[2] : is[3], C = nhwc_attr ? is[3] : is[1];
     int64_t dims[6] = {N, H / b, W / b, b, b, C};
     int64_t in[6] = {H * W * C, b * W * C, b * C, W * C, C, 1};
-    return channel_last_copy(c, st, dims, in, nhwc_attr);
+    set_view(st, dims, in);
+    Fmt f = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+    int x = c.input(0, f);
+    int y = c.output(0, f);
+    strided_step(c, x, y, st, 0);
+    return true;
   }
   if (nhwc_attr) return false;
   int64_t N = is[0], C = is[1], H = is[2], W = is[3];
