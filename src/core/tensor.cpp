@@ -11,6 +11,7 @@
 #include "core/uninitialized.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 #define SEGRT_HAVE_F16C_PATH 1
 #endif
@@ -226,8 +227,13 @@ __attribute__((target("avx,f16c"))) int64_t f32_to_f16_f16c(const float* s, uint
   }
   return i;
 }
+// F16C from CPUID leaf 1 (clang 14 has no "f16c" for __builtin_cpu_supports);
+// "avx" also checks that the OS saves the YMM registers.
 bool have_f16c() {
-  static const bool yes = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  static const bool yes = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+  }();
   return yes;
 }
 }  // namespace
