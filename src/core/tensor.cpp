@@ -116,7 +116,7 @@ Tensor tensor_of_values(DType dtype, const std::vector<T>& v, Shape shape, const
   Tensor t(dtype, std::move(shape));
   SEGRT_CHECK(static_cast<int64_t>(v.size()) == t.numel(), Internal, caller, ": ", v.size(), " values for shape ",
               shape_str(t.shape()));
-  std::memcpy(t.raw(), v.data(), v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(t.raw(), v.data(), v.size() * sizeof(T));  // an empty tensor's storage may be null
   return t;
 }
 }  // namespace

@@ -42,7 +42,13 @@ class MemoryStore : public keras::WeightStore {
 };
 
 // A Keras 2 style Sequential whose first layer carries batch_input_shape.
-inline Graph sequential(Json layers, const Shape& input, WeightMap w = {}, const std::string& version = "2.4.0") {
+// The layers come as a vector, not a Json: `Json j = {one_json}` is a
+// one-element array for GCC but a copy of the element for clang (CWG 2137),
+// which the sanitizer build (clang) met as "operator[] with a numeric argument".
+inline Graph sequential(const std::vector<Json>& layer_list, const Shape& input, WeightMap w = {},
+                        const std::string& version = "2.4.0") {
+  Json layers = Json::array();
+  for (const Json& l : layer_list) layers.push_back(l);
   Json shape = Json::array();
   for (auto d : input) shape.push_back(d < 0 ? Json(nullptr) : Json(d));
   layers[0]["config"]["batch_input_shape"] = shape;

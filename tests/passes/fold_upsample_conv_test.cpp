@@ -26,7 +26,7 @@ Graph up_conv(const char* coord, const char* nearest, bool bias, bool nhwc) {
   c.attrs.set("fused_activation", "Relu");
   if (nhwc) {
     c.attrs.set("layout", "NHWC");
-    r.attrs.set("layout", "NHWC");
+    g.nodes[0].attrs.set("layout", "NHWC");  // the Resize: `r` dangles once add_node grew the node list
   }
   g.outputs = {y};
   return g;

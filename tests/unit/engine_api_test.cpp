@@ -142,7 +142,7 @@ TEST(EngineApi, PrecompileAndPlanInfo) {
   PlanInfo p = e.plan_info({{1, 1, 32, 32}});
   EXPECT_EQ(p.contexts, 0) << "precompile compiles; contexts come with runs";
   EXPECT_GT(p.macs, 0);
-  EXPECT_GT(p.planned_bytes, 0u);
+  if (test::have_cpu_backend()) EXPECT_GT(p.planned_bytes, 0u);  // the reference backend plans no arena
   ASSERT_EQ(p.outputs.size(), 1u);
   EXPECT_EQ(p.outputs[0].shape, (Shape{1, 1, 32, 32}));
   e.run({test::random_tensor({1, 1, 32, 32}, 1)});
