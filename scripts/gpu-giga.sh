@@ -12,7 +12,7 @@
 #   PRECISION=fp32 BATCH=8 STRIPE=0 bash scripts/gpu-giga.sh
 #
 # Knobs: SIZE, BACKEND (cuda), MODEL (the bundled one), SEGRT (the bundle's),
-# PRECISION (fp16), BATCH (16), READERS (8), ENCODERS (4), STITCHERS (4),
+# PRECISION (fp16), BATCH (16), READERS (8), ENCODERS (4), STITCHERS (6),
 # QUEUE (8), STRIPE (16384; 0 = whole width), SCRATCH (/tmp/segrt-giga: needs
 # ~SIZE^2 * 1.4 bytes), KEEP=1 keeps the input for the next call, MAKE_ONLY=1
 # only makes the input (a call of its own when the 10 minutes are tight),
@@ -48,7 +48,7 @@ df -h "$S" | tail -1
 RES=--no-resume
 if [ "${RESUME:-0}" = 1 ]; then RES=; else rm -rf "$S/out"; fi
 "$SEGRT" segment "$M" "$IN" --stream --backend "$BACKEND" --precision "${PRECISION:-fp16}" \
-  --batch "${BATCH:-16}" --readers "${READERS:-8}" --encoders "${ENCODERS:-4}" --stitchers "${STITCHERS:-4}" --queue "${QUEUE:-8}" \
+  --batch "${BATCH:-16}" --readers "${READERS:-8}" --encoders "${ENCODERS:-4}" --stitchers "${STITCHERS:-6}" --queue "${QUEUE:-8}" \
   --stripe "${STRIPE:-16384}" $RES -o "$S/out" > "$R/giga-run.log" 2> "$R/giga-err.log"
 rc=$?
 cat "$R/giga-run.log"

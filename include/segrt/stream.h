@@ -121,6 +121,21 @@ struct StreamStats {
   bool georeferenced_output = false;
   bool finished = true;                // false when stop_after_rows stopped it
   double efficiency() const { return seconds > 0 ? engine_seconds / seconds : 0; }
+  // Where this run's wall time went, for tuning the knobs above (seconds).
+  // Stages overlap, so these do not add up to `seconds`; the one that does
+  // is the main thread's: setup + waiting + stitch + write + checkpoint + finish.
+  struct Stages {
+    double setup = 0;           // opening, the probe run, the grid (before the first batch)
+    double read = 0;            // reader threads busy, summed over them
+    double engine_idle = 0;     // engine waiting for a batch (the readers were behind)
+    double engine_blocked = 0;  // engine waiting for room downstream (post/stitch were behind)
+    double post = 0;            // outputs -> per-tile probabilities
+    double main_wait = 0;       // main thread waiting for a post-processed batch
+    double stitch = 0;          // blending and class decisions
+    double write = 0;           // handing mask rows to the writer (it waits when encoders lag)
+    double checkpoint = 0;      // writing the resume state after each tile row
+    double finish = 0;          // the last band, the pyramid's assembly, georeferencing
+  } stages;
 };
 
 // Segments `input` into the class map `output` (.tif / .tiff: tiled BigTIFF,

@@ -23,6 +23,9 @@ import torchvision.models.segmentation as seg
 TOLERANCE = 1e-4
 # cpu (or cuda, on a GPU machine: TORCHVISION_BACKENDS="ref cpu cuda") is dropped when not built in.
 BACKENDS = os.environ.get("TORCHVISION_BACKENDS", "ref cpu").split()
+# Newer PyTorch (2.9+) exports through dynamo by default; TORCHVISION_DYNAMO=0/1
+# picks the exporter there (Debian's torch knows only the TorchScript one).
+EXPORT_KW = {} if "TORCHVISION_DYNAMO" not in os.environ else {"dynamo": os.environ["TORCHVISION_DYNAMO"] == "1"}
 
 
 class OutOnly(nn.Module):
@@ -126,7 +129,7 @@ def run_case(segrt, work, name, builder, sizes):
         path = f"{work}/{tag}.onnx"
         with torch.no_grad():
             torch.onnx.export(model, torch.zeros(1, 3, h, w), path, opset_version=17, input_names=["image"],
-                              output_names=["out"])
+                              output_names=["out"], **EXPORT_KW)
         x = np.random.RandomState(h * w).uniform(-1, 1, (1, 3, h, w)).astype(np.float32)
         with torch.no_grad():
             want = model.double()(torch.from_numpy(x).double()).numpy()

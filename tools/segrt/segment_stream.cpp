@@ -97,6 +97,12 @@ bool segment_streamed(const app::SegmentConfig& cfg, const app::Runner& run, con
     // One machine-readable line: tests and bench scripts read it.
     std::printf("stream: %.2f s, %.2f Mpx/s, engine %.2f s, efficiency %.3f, levels %d, peak RSS %.0f MB\n", s.seconds,
                 s.mpx_per_s, s.engine_seconds, s.efficiency(), s.output_levels, peak_rss_mb());
+    const auto& g = s.stages;
+    if (!quiet)
+      std::printf("stream stages (s): setup %.2f, read %.2f (summed over %d readers), engine idle %.2f, engine blocked %.2f, "
+                  "post %.2f, main waiting %.2f, stitch %.2f, write %.2f, checkpoint %.2f, finish %.2f\n",
+                  g.setup, g.read, std::max(1, o.readers), g.engine_idle, g.engine_blocked, g.post, g.main_wait, g.stitch,
+                  g.write, g.checkpoint, g.finish);
     std::fflush(stdout);
     return true;
   } catch (const Error& e) {

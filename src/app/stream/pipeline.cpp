@@ -8,8 +8,10 @@
 //   post thread                  output -> per-tile class probabilities (head, layout)
 //   OrderedQueue (queue_batches)
 //   this thread                  blends tiles (Stitcher); each finished tile row's
-//                                mask rows go to the MaskWriter (encoder threads
-//                                compress tiles), then a checkpoint
+//                                mask rows and a snapshot of the blend state
+//   BoundedQueue (2 rows)
+//   row thread                   the MaskWriter (encoder threads compress tiles),
+//                                then the checkpoint of that row, then progress
 //
 // Jobs are batches of up to cfg.batch tiles of one tile row, numbered in
 // order; a tile row is never split across a resume boundary, so a resumed run
@@ -54,6 +56,16 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 struct Job {
   int64_t stripe = 0, row = 0, col = 0, count = 0;
   bool last_of_row = false;
+};
+
+// A finished tile row on its way to the row thread, or the start of a stripe.
+struct RowDone {
+  int64_t stripe = 0, row = 0;
+  bool begin_stripe = false;
+  std::vector<uint8_t> mask;  // rows [row_begin, row_end) of the stripe
+  int64_t count = 0;          // mask rows
+  int64_t tiles = 0, skipped = 0;
+  std::string stitch_state;   // Stitcher::save after this row
 };
 
 struct Batch {
@@ -141,9 +153,11 @@ class Pipeline {
   void read_tile(RasterSource& src, Batch& b, int64_t i, int64_t y0, int64_t x0);
   void engine_loop();
   void post_loop();
+  void row_loop(Clock::time_point t0);
   bool resume();
-  void checkpoint(int64_t stripe, int64_t next_row);
+  void checkpoint(const RowDone& r);
   void begin_stripe(int64_t s);
+  void new_stitcher(int64_t s);
   std::string description() const;
   void fail(std::exception_ptr e);
 
@@ -164,8 +178,11 @@ class Pipeline {
   std::unique_ptr<stream::Stitcher> stitcher_;
   std::unique_ptr<stream::MaskWriter> writer_;
   std::unique_ptr<stream::OrderedQueue<Batch>> read_q_, done_q_, post_q_;
+  std::unique_ptr<stream::BoundedQueue<RowDone>> row_q_;
+  int64_t px_start_ = 0;
   std::atomic<int64_t> next_job_{0};
   double engine_seconds_ = 0;
+  StreamStats::Stages stages_;  // each field written by one thread (read: under err_m_), read after the joins
   std::mutex err_m_;
   std::exception_ptr error_;
 };
@@ -201,8 +218,10 @@ void Pipeline::setup() {
   tissue_.background = o_.background;
   tissue_.alpha = info_.channels == 2 || info_.channels == 4;
   tissue_.enabled = tissue_.nodata || tissue_.alpha || o_.background > 0;
-  // One run on a blank tile tells the output's channel count (and names the classes).
-  TileProbs p = output_probs(cfg_, run_(make_batch(1)).to_f32(), 0, grid_.tile_h, grid_.tile_w);
+  // One run on blank tiles tells the output's channel count (and names the
+  // classes). A full batch: the engine then builds the plan the run uses
+  // here, not a batch-1 plan no batch needs (on a GPU, a second tuning).
+  TileProbs p = output_probs(cfg_, run_(make_batch(cfg_.batch)).to_f32(), 0, grid_.tile_h, grid_.tile_w);
   channels_ = p.c;
   complete_classes(cfg_, static_cast<int>(channels_));
   int64_t sw = o_.stripe_width;
@@ -219,9 +238,15 @@ void Pipeline::setup() {
   spool_ = output_ + ".segrt-partial";
 }
 
-void Pipeline::begin_stripe(int64_t s) {
+void Pipeline::new_stitcher(int64_t s) {
   stitcher_.reset();  // before the next one: two at once would double the peak
   stitcher_ = std::make_unique<stream::Stitcher>(cfg_, grid_, stripes_[s], channels_, o_.stitchers);
+}
+
+// Before the threads start (a fresh run, a resume); later stripes begin in
+// the main loop and reach the writer through the row queue.
+void Pipeline::begin_stripe(int64_t s) {
+  new_stitcher(s);
   writer_->begin_stripe(stripes_[s].x_begin, stripes_[s].x_end);
 }
 
@@ -233,6 +258,7 @@ void Pipeline::fail(std::exception_ptr e) {
   read_q_->close();
   done_q_->close();
   post_q_->close();
+  if (row_q_) row_q_->close();
 }
 
 void Pipeline::read_tile(RasterSource& src, Batch& b, int64_t i, int64_t y0, int64_t x0) {
@@ -273,26 +299,36 @@ void Pipeline::read_tile(RasterSource& src, Batch& b, int64_t i, int64_t y0, int
 }
 
 void Pipeline::read_loop(std::unique_ptr<RasterSource> src) {
+  double busy = 0;
+  auto add_busy = [&] {
+    std::lock_guard<std::mutex> lock(err_m_);
+    stages_.read += busy;
+  };
   try {
     for (;;) {
       int64_t j = next_job_++;
-      if (j >= static_cast<int64_t>(jobs_.size())) return;
+      if (j >= static_cast<int64_t>(jobs_.size())) break;
       const Job& job = jobs_[j];
+      auto t0 = Clock::now();
       Batch b;
       b.job = j;
       b.skip.assign(static_cast<size_t>(job.count), 0);
       for (int64_t i = 0; i < job.count; ++i) read_tile(*src, b, i, grid_.ys[job.row], grid_.xs[job.col + i]);
-      if (!read_q_->push(j, std::move(b))) return;
+      busy += since(t0);
+      if (!read_q_->push(j, std::move(b))) break;
     }
   } catch (...) {
     fail(std::current_exception());
   }
+  add_busy();
 }
 
 void Pipeline::engine_loop() {
   try {
     for (int64_t j = first_job_; j < static_cast<int64_t>(jobs_.size()); ++j) {
+      auto tw = Clock::now();
       std::optional<Batch> b = read_q_->pop();
+      stages_.engine_idle += since(tw);
       if (!b) return;
       if (!b->input.empty()) {
         auto t0 = Clock::now();
@@ -304,7 +340,10 @@ void Pipeline::engine_loop() {
                     shape_str(b->input.shape()));
         b->input = Tensor();
       }
-      if (!done_q_->push(j, std::move(*b))) return;
+      auto tb = Clock::now();
+      bool pushed = done_q_->push(j, std::move(*b));
+      stages_.engine_blocked += since(tb);
+      if (!pushed) return;
     }
   } catch (...) {
     fail(std::current_exception());
@@ -316,10 +355,37 @@ void Pipeline::post_loop() {
     for (int64_t j = first_job_; j < static_cast<int64_t>(jobs_.size()); ++j) {
       std::optional<Batch> b = done_q_->pop();
       if (!b) return;
+      auto t0 = Clock::now();
+      // Tiles are independent: split them over the stitch threads (one
+      // thread copies ~1 GB/s of probabilities, less than a GPU's output).
+      int64_t n = static_cast<int64_t>(b->skip.size()), k = std::min<int64_t>(std::max(1, o_.stitchers), n);
       b->probs.resize(b->skip.size());
-      for (size_t i = 0; i < b->skip.size(); ++i)
-        if (!b->skip[i]) b->probs[i] = output_probs(cfg_, b->output, static_cast<int64_t>(i), grid_.tile_h, grid_.tile_w);
+      auto part = [&](int64_t t) {
+        for (int64_t i = n * t / k; i < n * (t + 1) / k; ++i)
+          if (!b->skip[i]) b->probs[i] = output_probs(cfg_, b->output, i, grid_.tile_h, grid_.tile_w);
+      };
+      std::vector<std::thread> pool;
+      std::exception_ptr err;
+      std::mutex err_m;
+      for (int64_t t = 1; t < k; ++t)
+        pool.emplace_back([&, t] {
+          try {
+            part(t);
+          } catch (...) {
+            std::lock_guard<std::mutex> lock(err_m);
+            err = std::current_exception();
+          }
+        });
+      try {
+        part(0);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(err_m);
+        err = std::current_exception();
+      }
+      for (auto& t : pool) t.join();
+      if (err) std::rethrow_exception(err);
       b->output = Tensor();
+      stages_.post += since(t0);
       if (!post_q_->push(j, std::move(*b))) return;
     }
   } catch (...) {
@@ -327,16 +393,51 @@ void Pipeline::post_loop() {
   }
 }
 
+// The row thread: the writer, the checkpoint and progress of each finished
+// tile row, in order, while the main thread blends the next ones.
+void Pipeline::row_loop(Clock::time_point t0) {
+  try {
+    int64_t W = grid_.width, H = grid_.height;
+    for (;;) {
+      std::optional<RowDone> r = row_q_->pop();
+      if (!r) return;
+      if (r->begin_stripe) {
+        writer_->begin_stripe(stripes_[r->stripe].x_begin, stripes_[r->stripe].x_end);
+        continue;
+      }
+      auto tw = Clock::now();
+      writer_->add_rows(r->mask.data(), r->count);
+      auto tc = Clock::now();
+      stages_.write += std::chrono::duration<double>(tc - tw).count();
+      checkpoint(*r);
+      stages_.checkpoint += since(tc);
+      if (o_.progress) {
+        StreamProgress p;
+        p.rows_done = r->stripe * grid_.rows() + r->row + 1;
+        p.rows_total = grid_.rows() * static_cast<int64_t>(stripes_.size());
+        p.pixels_done = writer_->pixels_written(), p.pixels_total = W * H;
+        p.seconds = since(t0);
+        double run_px = static_cast<double>(p.pixels_done - px_start_);
+        p.mpx_per_s = p.seconds > 0 ? run_px / 1e6 / p.seconds : 0;
+        p.eta_seconds = run_px > 0 ? (p.pixels_total - p.pixels_done) * p.seconds / run_px : 0;
+        o_.progress(p);
+      }
+    }
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
 // Checkpoint layout: magic, identity, next row, counters, stitcher, writer.
-void Pipeline::checkpoint(int64_t stripe, int64_t next_row) {
+void Pipeline::checkpoint(const RowDone& r) {
   std::string tmp = spool_ + "/checkpoint.tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     SEGRT_CHECK(f, Io, "cannot write '", tmp, "'");
-    f << "SEGRTCK1\n" << identity_ << '\n';
-    int64_t head[4] = {stripe, next_row, tiles_, skipped_};
+    f << "SEGRTCK2\n" << identity_ << '\n';
+    int64_t head[4] = {r.stripe, r.row + 1, r.tiles, r.skipped};
     f.write(reinterpret_cast<const char*>(head), sizeof head);
-    stitcher_->save(f);
+    f.write(r.stitch_state.data(), static_cast<std::streamsize>(r.stitch_state.size()));
     writer_->save(f);
     SEGRT_CHECK(f.flush(), Io, "cannot write '", tmp, "'");
   }
@@ -349,7 +450,7 @@ bool Pipeline::resume() {
   std::string magic, id;
   std::getline(f, magic);
   std::getline(f, id);
-  if (magic != "SEGRTCK1" || id != identity_) {
+  if (magic != "SEGRTCK2" || id != identity_) {
     if (o_.log) o_.log("a checkpoint in '" + spool_ + "' belongs to another run (input, model or settings differ): starting over");
     return false;
   }
@@ -442,6 +543,8 @@ StreamStats Pipeline::go() {
   read_q_ = std::make_unique<stream::OrderedQueue<Batch>>(queue);
   done_q_ = std::make_unique<stream::OrderedQueue<Batch>>(queue);
   post_q_ = std::make_unique<stream::OrderedQueue<Batch>>(queue);
+  // Two rows: the writer thread works on one while the next is blended.
+  row_q_ = std::make_unique<stream::BoundedQueue<RowDone>>(2);
   post_q_->start_at(first_job_);
   read_q_->start_at(first_job_);
   done_q_->start_at(first_job_);
@@ -454,39 +557,47 @@ StreamStats Pipeline::go() {
   for (auto& src : sources) threads.emplace_back(&Pipeline::read_loop, this, std::move(src));
   threads.emplace_back(&Pipeline::engine_loop, this);
   threads.emplace_back(&Pipeline::post_loop, this);
+  px_start_ = writer_->pixels_written();
+  std::thread row_thread(&Pipeline::row_loop, this, t0);
 
   StreamStats s;
   s.finished = true;
-  int64_t px_start = writer_->pixels_written();
   int64_t rows_total = grid_.rows() * static_cast<int64_t>(stripes_.size()), rows_done = 0;
   try {
+    stages_.setup = since(t0);
     for (int64_t j = first_job_; j < static_cast<int64_t>(jobs_.size()); ++j) {
+      auto tw = Clock::now();
       std::optional<Batch> b = post_q_->pop();
+      stages_.main_wait += since(tw);
       if (!b) break;
       const Job& job = jobs_[j];
-      if (job.stripe != current_stripe) begin_stripe(current_stripe = job.stripe);
+      if (job.stripe != current_stripe) {
+        new_stitcher(current_stripe = job.stripe);
+        RowDone begin;
+        begin.stripe = job.stripe, begin.begin_stripe = true;
+        if (!row_q_->push(std::move(begin))) break;
+      }
       std::vector<const TileProbs*> tiles(static_cast<size_t>(job.count), nullptr);
       for (int64_t i = 0; i < job.count; ++i) {
         ++tiles_;
         if (b->skip[i]) ++skipped_;
         else tiles[i] = &b->probs[i];
       }
+      auto ts = Clock::now();
       stitcher_->add(job.row, job.col, tiles);
-      if (!job.last_of_row) continue;
-      std::vector<uint8_t> mask = stitcher_->finish_row(job.row);
-      writer_->add_rows(mask.data(), grid_.row_end(job.row) - grid_.row_begin(job.row));
-      checkpoint(job.stripe, job.row + 1);
-      rows_done = job.stripe * grid_.rows() + job.row + 1;
-      if (o_.progress) {
-        StreamProgress p;
-        p.rows_done = rows_done, p.rows_total = rows_total;
-        p.pixels_done = writer_->pixels_written(), p.pixels_total = W * H;
-        p.seconds = since(t0);
-        double run_px = static_cast<double>(p.pixels_done - px_start);
-        p.mpx_per_s = p.seconds > 0 ? run_px / 1e6 / p.seconds : 0;
-        p.eta_seconds = run_px > 0 ? (p.pixels_total - p.pixels_done) * p.seconds / run_px : 0;
-        o_.progress(p);
+      if (!job.last_of_row) {
+        stages_.stitch += since(ts);
+        continue;
       }
+      RowDone done;
+      done.stripe = job.stripe, done.row = job.row;
+      done.mask = stitcher_->finish_row(job.row);
+      done.count = grid_.row_end(job.row) - grid_.row_begin(job.row);
+      done.tiles = tiles_, done.skipped = skipped_;
+      stitcher_->save(done.stitch_state);
+      stages_.stitch += since(ts);
+      if (!row_q_->push(std::move(done))) break;
+      rows_done = job.stripe * grid_.rows() + job.row + 1;
       int64_t rows_start = start_stripe_ * grid_.rows() + start_row_;
       if (o_.stop_after_rows > 0 && rows_done - rows_start >= o_.stop_after_rows && rows_done < rows_total) {
         s.finished = false;
@@ -499,7 +610,9 @@ StreamStats Pipeline::go() {
   read_q_->close();
   done_q_->close();
   post_q_->close();
+  row_q_->finish();  // the row thread writes what it was given (a stop keeps its checkpoint)
   for (auto& t : threads) t.join();
+  row_thread.join();
   if (error_) std::rethrow_exception(error_);
 
   s.input = info_;
@@ -508,6 +621,7 @@ StreamStats Pipeline::go() {
   s.rows_total = rows_total;
   s.resumed_from_row = start_stripe_ * grid_.rows() + start_row_;
   s.output_levels = writer_->levels();
+  auto tf = Clock::now();
   if (s.finished) {
     writer_->finish();
     writer_->assemble(output_, description());
@@ -525,10 +639,12 @@ StreamStats Pipeline::go() {
     fs::remove_all(spool_, ec);
     lock.remove_on_exit();
   }
+  stages_.finish = since(tf);
+  s.stages = stages_;
   s.tiles = tiles_, s.skipped_tiles = skipped_;
   s.seconds = since(t0);
   s.engine_seconds = engine_seconds_;
-  s.mpx_per_s = s.seconds > 0 ? static_cast<double>(writer_->pixels_written() - px_start) / 1e6 / s.seconds : 0;
+  s.mpx_per_s = s.seconds > 0 ? static_cast<double>(writer_->pixels_written() - px_start_) / 1e6 / s.seconds : 0;
   return s;
 }
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <istream>
-#include <ostream>
+#include <string>
 #include <thread>
 
 #include "app/tiling.h"
@@ -128,17 +128,30 @@ std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
     std::fill(plane + (th - d) * Wp, plane + th * Wp, 0.f);
   }
   base_ = next;
+  held_ = th - d;
   return mask;
 }
 
-void Stitcher::save(std::ostream& out) const {
-  out.write(reinterpret_cast<const char*>(&base_), sizeof base_);
-  out.write(reinterpret_cast<const char*>(acc_.data()), static_cast<std::streamsize>(acc_.size() * sizeof(float)));
+// Only the rows still holding sums are written: after finish_row that is the
+// overlap band (the rest is zero), a quarter of the buffer at the usual
+// 512 / 128 tiles, and checkpoints run after every tile row.
+void Stitcher::save(std::string& out) const {
+  int64_t th = g_.tile_h, Wp = width_;
+  auto put = [&out](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); };
+  out.reserve(out.size() + 2 * sizeof(int64_t) + static_cast<size_t>(C_ * held_ * Wp) * sizeof(float));
+  put(&base_, sizeof base_);
+  put(&held_, sizeof held_);
+  for (int64_t k = 0; k < C_; ++k) put(&acc_[k * th * Wp], static_cast<size_t>(held_ * Wp) * sizeof(float));
 }
 
 void Stitcher::load(std::istream& in) {
+  int64_t th = g_.tile_h, Wp = width_;
   in.read(reinterpret_cast<char*>(&base_), sizeof base_);
-  in.read(reinterpret_cast<char*>(acc_.data()), static_cast<std::streamsize>(acc_.size() * sizeof(float)));
+  in.read(reinterpret_cast<char*>(&held_), sizeof held_);
+  SEGRT_CHECK(in && held_ >= 0 && held_ <= th, Io, "checkpoint: the stitching state is truncated or damaged");
+  std::fill(acc_.begin(), acc_.end(), 0.f);
+  for (int64_t k = 0; k < C_; ++k)
+    in.read(reinterpret_cast<char*>(&acc_[k * th * Wp]), static_cast<std::streamsize>(held_ * Wp * sizeof(float)));
   SEGRT_CHECK(in, Io, "checkpoint: the stitching state is truncated");
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <string>
 #include <vector>
 
 #include "app/tile_ops.h"
@@ -58,8 +59,9 @@ class Stitcher {
   // [grid.row_begin(r), grid.row_end(r)) x [stripe.x_begin, x_end), row-major.
   std::vector<uint8_t> finish_row(int64_t r);
 
-  // The rows still accumulating (after finish_row), for checkpoints.
-  void save(std::ostream& out) const;
+  // The rows still accumulating (after finish_row), for checkpoints: save
+  // appends them to `out` (the main thread snapshots, another writes).
+  void save(std::string& out) const;
   void load(std::istream& in);
 
  private:
@@ -73,6 +75,7 @@ class Stitcher {
   int threads_ = 1;
   int64_t x0_ = 0, width_ = 0;       // padded columns held: [x0_, x0_ + width_)
   int64_t base_ = 0;                 // padded row held at acc_ row 0
+  int64_t held_ = 0;                 // acc_ rows [0, held_) hold sums; the rest are zero
   std::vector<float> acc_;           // [C][tile_h][width_] weighted sums
   std::vector<float> wy_total_, wx_total_;
   std::vector<float> wx_;            // per tile column: its weights
