@@ -40,10 +40,23 @@ if [ "$built" != "$ext" ]; then
   [ -f "$torch_inc/pybind11/pybind11.h" ] && pyb_inc="-I$torch_inc"
   log "rebuilding the module for python $have with $CXX (the bundle's is for ${built}), pybind11 from ${pyb_inc:-the bundle}"
   rm -f "$W"/segrt/_segrt.*.so
+  # One C++ runtime per process: a toolchain that links libstdc++ into the module statically
+  # (seen on the H200 machine's g++ 13) puts a second copy of it first in libsegrt's symbol
+  # scope, and libsegrt then frees a std::locale through the wrong copy (free(): invalid
+  # pointer). Link the machine's shared libstdc++ explicitly instead.
+  sysstd=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+  stdlib=""
+  # (Without -nostdlib++, at least keep a static copy's symbols out of the module's exports.)
+  stdlib="-Wl,--exclude-libs,ALL"
+  [ -n "$sysstd" ] && "$CXX" -nostdlib++ -x c++ -E /dev/null > /dev/null 2>&1 && stdlib="-nostdlib++ $sysstd"
   if ! "$CXX" -O2 -std=c++17 -shared -fPIC -fvisibility=hidden "$B"/python-src/src/*.cpp $pyb_inc \
-      -I"$B/python-src/include" -I"$inc" "$B"/lib/libsegrt.so.* -o "$W/segrt/_segrt$ext" > "$R/python-build.log" 2>&1; then
+      -I"$B/python-src/include" -I"$inc" "$B"/lib/libsegrt.so.* $stdlib -o "$W/segrt/_segrt$ext" > "$R/python-build.log" 2>&1; then
     log "FAIL: rebuilding the module failed (python-build.log)"; tail -20 "$R/python-build.log"; exit 1
   fi
+  if nm -D --defined-only "$W/segrt/_segrt$ext" 2>/dev/null | grep -q '_ZNSt6locale5_ImplD'; then
+    log "FAIL: the rebuilt module exports its own copy of libstdc++ (std::locale); libsegrt would use it"; exit 1
+  fi
+  log "module linked with: $stdlib"
 fi
 printf 'CLI = "%s"\nCLI_RELATIVE = False\n' "$B/bin/segrt" > "$W/segrt/_paths.py"
 export PYTHONPATH="$W${PYTHONPATH:+:$PYTHONPATH}" SEGRT_CLI="$B/bin/segrt"
