@@ -9,7 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include "segrt/tensor.h"
+
 namespace segrt {
+
+// Tensor::cast split over parallel_ranges: for weights cast once when a model
+// is compiled (31 M parameters in one call), never for run-time tensors.
+Tensor cast_bulk(const Tensor& t, DType to);
 
 template <class F>
 void parallel_ranges(int64_t n, int64_t grain, F&& f) {

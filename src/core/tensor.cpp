@@ -288,12 +288,21 @@ void cast_elements(DType from, const void* src, DType to, void* dst, int64_t beg
   }
 }
 
+// On the caller's thread: at run time (outputs, host fallbacks) the cores
+// belong to the caller's other work (Options::threads, a server's requests).
+// Weights cast once at compile time use cast_bulk (core/parallel.h).
 Tensor Tensor::cast(DType to) const {
   if (to == dtype_) return *this;
   Tensor r = uninitialized_tensor(to, shape_, layout_);  // cast_elements writes every element
-  // Weights at compile time: 31 M parameters cast in one call, split over threads.
-  parallel_ranges(numel(), int64_t{1} << 20,
-                  [&](int64_t b, int64_t e) { cast_elements(dtype_, raw(), to, r.raw(), b, e); });
+  cast_elements(dtype_, raw(), to, r.raw(), 0, numel());
+  return r;
+}
+
+Tensor cast_bulk(const Tensor& t, DType to) {
+  if (to == t.dtype()) return t;
+  Tensor r = uninitialized_tensor(to, t.shape(), t.layout());
+  parallel_ranges(t.numel(), int64_t{1} << 20,
+                  [&](int64_t b, int64_t e) { cast_elements(t.dtype(), t.raw(), to, r.raw(), b, e); });
   return r;
 }
 

@@ -8,6 +8,7 @@
 // the graph stays one float type end to end.
 #include <map>
 
+#include "core/parallel.h"
 #include "passes/export_passes.h"
 
 namespace segrt {
@@ -24,7 +25,7 @@ void convert_to_fp16(Graph& g, PassLog& log) {
   auto half_of = [&](int c) {
     auto it = half.find(c);
     if (it != half.end()) return it->second;
-    int h = g.add_constant(g.unique_name(g.value(c).name + "_fp16"), g.value(c).constant.cast(DType::f16));
+    int h = g.add_constant(g.unique_name(g.value(c).name + "_fp16"), cast_bulk(g.value(c).constant, DType::f16));
     ++weights;
     return half[c] = h;
   };

@@ -102,7 +102,7 @@ void upload_filter(BuildCtx& c, ConvStep& cs, const Conv2d& d, cudnnDataType_t d
                               dst[((a * kh + y) * kw + x) * d1 + b] = src[((a * d1 + b) * kh + y) * kw + x];
                     });
   }
-  Tensor wdev = krsc.cast(c.compute_dtype());
+  Tensor wdev = cast_bulk(krsc, c.compute_dtype());
   cs.w = c.ex().upload(wdev.raw(), wdev.nbytes());
 }
 

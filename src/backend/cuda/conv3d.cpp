@@ -3,6 +3,7 @@
 #include <string>
 
 #include "backend/cuda/conv_step.h"
+#include "core/parallel.h"
 #include "ir/ops/conv_util.h"
 
 namespace segrt::cuda {
@@ -78,7 +79,7 @@ bool build_conv3d(BuildCtx& c) {
   SEGRT_CUDNN_CHECK(cudnnSetConvolutionMathType(cs->d.conv, wanted_math(c.precision())));
   // Weights: Conv OIDHW / ConvTranspose IODHW are cuDNN's NCHW-order Nd filters.
   auto& ex = c.ex();
-  Tensor wdev = wt->to_f32().cast(c.compute_dtype());
+  Tensor wdev = cast_bulk(cast_bulk(*wt, DType::f32), c.compute_dtype());
   cs->w = ex.upload(wdev.raw(), wdev.nbytes());
   upload_bias(c, *cs, K);
   cs->k = K;

@@ -8,6 +8,7 @@
 #include "backend/cuda/copy.cuh"
 #include "backend/cuda/cuda_exec.h"
 #include "backend/ref/ref.h"
+#include "core/parallel.h"
 #include "ir/shape.h"
 
 namespace segrt::cuda {
@@ -50,7 +51,7 @@ int BuildCtx::input(int i, Fmt f) {
     auto it = ex_.const_dev_.find(key);
     if (it != ex_.const_dev_.end()) return it->second;
     DType dt = dtype_is_float(v.constant.dtype()) ? ex_.act_ : v.constant.dtype();
-    Tensor t = v.constant.cast(dt);
+    Tensor t = cast_bulk(v.constant, dt);
     if (f == Fmt::Nhwc) t = permute_host(t, true);
     int d = ex_.new_value(dt, v.constant.shape(), f);
     ex_.vals_[d].fixed = ex_.upload(t.raw(), t.nbytes() ? t.nbytes() : 1);
@@ -224,7 +225,7 @@ void CudaExecutable::build() {
     int id = cur_[o];
     if (!vals_[id].defined && g_.value(o).is_constant()) {  // folded at load: upload it once
       const Tensor& k = g_.value(o).constant;
-      Tensor t = dtype_is_float(k.dtype()) ? k.cast(act_) : k;
+      Tensor t = dtype_is_float(k.dtype()) ? cast_bulk(k, act_) : k;
       id = new_value(t.dtype(), t.shape(), Fmt::Logical);
       vals_[id].fixed = upload(t.raw(), std::max<size_t>(t.nbytes(), 1));
     }
