@@ -50,7 +50,9 @@ bool fold_node(Graph& g, Node& n) {
   return true;
 }
 
-void fold_constants(Graph& g, PassLog& log) {
+void fold_constants(Graph& g, PassLog& log, int64_t* unroll_budget) {
+  int64_t own_budget = kMaxUnrolledNodes;
+  int64_t& budget = unroll_budget ? *unroll_budget : own_budget;
   std::vector<Node> kept;
   std::vector<Node> pending(std::make_move_iterator(g.nodes.rbegin()), std::make_move_iterator(g.nodes.rend()));
   g.nodes.clear();
@@ -59,7 +61,13 @@ void fold_constants(Graph& g, PassLog& log) {
     Node n = std::move(pending.back());
     pending.pop_back();
     if (has_subgraphs(n.op)) {
-      std::vector<Node> plain = expand_control_flow(g, n, log);
+      std::vector<Node> plain;
+      try {
+        plain = expand_control_flow(g, n, log, budget);
+      } catch (Error& e) {
+        g.annotate(e, n);  // the innermost node named wins
+        throw;             // keeps the dynamic type (NeedsConstant)
+      }
       for (auto it = plain.rbegin(); it != plain.rend(); ++it) pending.push_back(std::move(*it));
       continue;
     }

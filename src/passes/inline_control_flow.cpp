@@ -29,13 +29,16 @@ namespace segrt {
 
 namespace {
 
-// Iterations x body nodes a Loop or Scan may unroll into.
-constexpr int64_t kMaxUnrolledNodes = 100000;
-
 const char* const kWhy = "; segrt runs If/Loop/Scan only when they fold at specialisation (docs/ops.md)";
 
 Error& with_owner(Error& e, const Node& owner) {
   return e.with_node(owner.source_name.empty() ? owner.name : owner.source_name, op_name(owner.op));
+}
+
+[[noreturn]] void over_budget(const Node& owner, const std::string& what) {
+  Error e(ErrorKind::Unsupported, what + " exceeds segrt's limit of " + std::to_string(kMaxUnrolledNodes) +
+                                      " subgraph nodes instantiated per specialisation (nested loops count together)" + kWhy);
+  throw with_owner(e, owner);
 }
 
 [[noreturn]] void needs(int value_id, const Node& owner, const std::string& what) {
@@ -89,7 +92,10 @@ NeedsConstant blame_outer(const Graph& g, const Graph& sub, int sub_id, const st
 // `out` with ids of g (values named `tag` + their subgraph name). Returns the
 // outer ids of its outputs.
 std::vector<int> instantiate(Graph& g, const Node& owner, const Graph& sub, const std::vector<int>& args,
-                             const std::vector<int>& blame, const std::string& tag, std::vector<Node>& out) {
+                             const std::vector<int>& blame, const std::string& tag, std::vector<Node>& out,
+                             int64_t& budget) {
+  budget -= std::max<int64_t>(1, static_cast<int64_t>(sub.nodes.size()));
+  if (budget < 0) over_budget(owner, "expanding it");
   Graph s = sub;
   for (size_t i = 0; i < args.size(); ++i) {
     const Value& a = g.value(args[i]);
@@ -108,7 +114,7 @@ std::vector<int> instantiate(Graph& g, const Node& owner, const Graph& sub, cons
     }
   PassLog inner;
   try {
-    fold_constants(s, inner);  // nested If/Loop/Scan expand here
+    fold_constants(s, inner, &budget);  // nested If/Loop/Scan expand here, from the same budget
   } catch (const NeedsConstant& e) {
     NeedsConstant outer = blame_outer(g, sub, e.value_id(), blame, owner,
                                       e.detail() + " (inside " + op_name(owner.op) + " '" + owner.name + "')");
@@ -140,10 +146,12 @@ std::vector<int> instantiate(Graph& g, const Node& owner, const Graph& sub, cons
   return res;
 }
 
-Node plain_node(const Node& owner, OpType op, const std::string& suffix, std::vector<int> in, std::vector<int> out) {
+// A node the expansion adds (output copies, scan slices and stacking), named
+// under the owner's first output and traced back to the owner's source.
+Node plain_node(const Node& owner, OpType op, const std::string& name, std::vector<int> in, std::vector<int> out) {
   Node n;
   n.op = op;
-  n.name = owner.name + suffix;
+  n.name = name;
   n.inputs = std::move(in);
   n.outputs = std::move(out);
   n.source_name = owner.source_name;
@@ -176,9 +184,10 @@ void stack_into(Graph& g, const Node& owner, const std::vector<int>& parts, int6
 // A scan output of a loop that ran zero times: an empty tensor whose element
 // shape comes from one probe instance of the body (not spliced).
 void empty_scan_outputs(Graph& g, const Node& owner, const Graph& body, const std::vector<int>& args,
-                        size_t first_scan, size_t out_first, const std::string& tag, std::vector<Node>& out) {
+                        size_t first_scan, size_t out_first, const std::string& tag, std::vector<Node>& out,
+                        int64_t& budget) {
   std::vector<Node> probe;
-  std::vector<int> res = instantiate(g, owner, body, args, std::vector<int>(args.size(), -1), tag + "/probe", probe);
+  std::vector<int> res = instantiate(g, owner, body, args, std::vector<int>(args.size(), -1), tag + "/probe", probe, budget);
   for (size_t k = first_scan; k < res.size(); ++k) {
     const Value& v = g.value(res[k]);
     check_signature(v.shape_known, owner, "the shape of scan output " + std::to_string(k - first_scan) +
@@ -186,22 +195,20 @@ void empty_scan_outputs(Graph& g, const Node& owner, const Graph& body, const st
     Shape s = v.shape;
     s.insert(s.begin(), 0);
     int c = g.add_constant(tag + "/empty" + std::to_string(k), Tensor(v.dtype, s));
-    out.push_back(plain_node(owner, OpType::Identity, "/out" + std::to_string(k), {c}, {owner.outputs[out_first + k - first_scan]}));
+    const int result = owner.outputs[out_first + k - first_scan];
+    out.push_back(plain_node(owner, OpType::Identity, g.value(result).name + "/empty", {c}, {result}));
   }
 }
 
-// `exact`: the loop will run `iterations` times; else it has run that many so far.
-void check_budget(int64_t iterations, bool exact, const Graph& body, const Node& owner) {
+// Fails before the first iteration when a known count cannot fit the budget.
+void check_budget(int64_t iterations, const Graph& body, const Node& owner, int64_t budget) {
   const int64_t cost = std::max<int64_t>(1, static_cast<int64_t>(body.nodes.size()));
-  if (iterations <= kMaxUnrolledNodes / cost) return;
-  Error e(ErrorKind::Unsupported, "unrolling " + std::string(exact ? "" : "more than ") +
-                                      std::to_string(exact ? iterations : iterations - 1) + " iterations of a " +
-                                      std::to_string(body.nodes.size()) + "-node body exceeds segrt's limit of " +
-                                      std::to_string(kMaxUnrolledNodes) + " unrolled nodes" + kWhy);
-  throw with_owner(e, owner);
+  if (iterations <= budget / cost) return;
+  over_budget(owner, "unrolling " + std::to_string(iterations) + " iterations of a " +
+                         std::to_string(body.nodes.size()) + "-node body");
 }
 
-std::vector<Node> expand_if(Graph& g, const Node& n, PassLog& log) {
+std::vector<Node> expand_if(Graph& g, const Node& n, PassLog& log, int64_t& budget) {
   check_signature(!n.inputs.empty() && n.inputs[0] >= 0, n, "If has no condition input");
   if (!g.value(n.inputs[0]).is_constant()) needs(n.inputs[0], n, "its condition");
   const bool take = truth(g.value(n.inputs[0]).constant, n, "If's condition");
@@ -211,10 +218,10 @@ std::vector<Node> expand_if(Graph& g, const Node& n, PassLog& log) {
                   "the branch's inputs and outputs do not match the node's");
   std::vector<Node> out;
   const std::string tag = g.value(n.outputs.at(0)).name + (take ? "/then/" : "/else/");
-  std::vector<int> res = instantiate(g, n, branch, args, args, tag, out);
+  std::vector<int> res = instantiate(g, n, branch, args, args, tag, out, budget);
   const size_t spliced = out.size();
   for (size_t k = 0; k < res.size(); ++k)
-    out.push_back(plain_node(n, OpType::Identity, "/out" + std::to_string(k), {res[k]}, {n.outputs[k]}));
+    out.push_back(plain_node(n, OpType::Identity, tag + "out" + std::to_string(k), {res[k]}, {n.outputs[k]}));
   log.note("inline_control_flow", "If '" + n.name + "': condition " + (take ? "true" : "false") + ", inlined the " +
                                       (take ? "then" : "else") + " branch (" + std::to_string(spliced) + " nodes left)");
   return out;
@@ -224,7 +231,7 @@ std::vector<Node> expand_if(Graph& g, const Node& n, PassLog& log) {
 // (iteration, cond, v[N], implicit[K]) and outputs (cond, v[N], scan[S]); node
 // outputs (v_final[N], scan[S]). An absent M loops while cond; an absent cond
 // loops M times and ignores the body's cond (ONNX's "for" form).
-std::vector<Node> expand_loop(Graph& g, const Node& n, PassLog& log) {
+std::vector<Node> expand_loop(Graph& g, const Node& n, PassLog& log, int64_t& budget) {
   const Graph& body = n.attrs.graph("body");
   const int64_t K = n.attrs.i("implicit_inputs", 0);
   const int64_t N = static_cast<int64_t>(n.inputs.size()) - 2 - K;
@@ -250,11 +257,10 @@ std::vector<Node> expand_loop(Graph& g, const Node& n, PassLog& log) {
   const std::vector<int> implicit(n.inputs.begin() + 2 + N, n.inputs.end());
   std::vector<std::vector<int>> scans(static_cast<size_t>(S));
   std::vector<Node> out;
-  const std::string base = g.value(n.outputs.empty() ? n.inputs[0] : n.outputs[0]).name + "/iter";
-  if (!has_cond) check_budget(trips, true, body, n);  // the "for" form: the count is known now
+  const std::string root = g.value(n.outputs.empty() ? n.inputs[0] : n.outputs[0]).name, base = root + "/iter";
+  if (!has_cond) check_budget(trips, body, n, budget);  // the "for" form: the count is known now
   int64_t i = 0;
   for (; i < trips && cond; ++i) {
-    check_budget(i + 1, false, body, n);
     const std::string tag = base + std::to_string(i) + "/";
     std::vector<int> args{g.add_constant(tag + "iteration", Tensor::from_i64({i}, {})),
                           g.add_constant(tag + "cond", bool_scalar(true))};
@@ -265,7 +271,7 @@ std::vector<Node> expand_loop(Graph& g, const Node& n, PassLog& log) {
     }
     args.insert(args.end(), implicit.begin(), implicit.end());
     blame.insert(blame.end(), implicit.begin(), implicit.end());
-    std::vector<int> res = instantiate(g, n, body, args, blame, tag, out);
+    std::vector<int> res = instantiate(g, n, body, args, blame, tag, out, budget);
     if (has_cond) {
       if (!g.value(res[0]).is_constant()) {
         NeedsConstant e = blame_outer(g, body, body.outputs[0], blame, n,
@@ -279,16 +285,16 @@ std::vector<Node> expand_loop(Graph& g, const Node& n, PassLog& log) {
     for (int64_t k = 0; k < S; ++k) scans[k].push_back(res[1 + N + k]);
   }
   for (int64_t k = 0; k < N; ++k)
-    out.push_back(plain_node(n, OpType::Identity, "/out" + std::to_string(k), {carried[k]}, {n.outputs[k]}));
+    out.push_back(plain_node(n, OpType::Identity, root + "/out" + std::to_string(k), {carried[k]}, {n.outputs[k]}));
   if (S > 0 && i == 0) {
     std::vector<int> args{g.add_constant(base + "0/iteration", Tensor::from_i64({0}, {})),
                           g.add_constant(base + "0/cond", bool_scalar(true))};
     args.insert(args.end(), carried.begin(), carried.end());
     args.insert(args.end(), implicit.begin(), implicit.end());
-    empty_scan_outputs(g, n, body, args, static_cast<size_t>(1 + N), static_cast<size_t>(N), base, out);
+    empty_scan_outputs(g, n, body, args, static_cast<size_t>(1 + N), static_cast<size_t>(N), base, out, budget);
   }
   for (int64_t k = 0; k < S && i > 0; ++k)
-    stack_into(g, n, scans[k], 0, n.outputs[N + k], base + "/scan" + std::to_string(k), out);
+    stack_into(g, n, scans[k], 0, n.outputs[N + k], root + "/scan" + std::to_string(k), out);
   log.note("inline_control_flow", "Loop '" + n.name + "': unrolled " + std::to_string(i) + " iterations (" +
                                       std::to_string(out.size()) + " nodes left)");
   return out;
@@ -297,7 +303,7 @@ std::vector<Node> expand_loop(Graph& g, const Node& n, PassLog& log) {
 // ONNX Scan (opset 9 on): inputs (state[N], scan[M], implicit[K]); body inputs
 // (state[N], slice[M], implicit[K]) and outputs (state[N], scan_out[S]). The
 // length T is the scan inputs' extent along their axes, known once shapes are.
-std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log) {
+std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log, int64_t& budget) {
   const Graph& body = n.attrs.graph("body");
   const int64_t M = n.attrs.i("num_scan_inputs", 0);
   const int64_t K = n.attrs.i("implicit_inputs", 0);
@@ -322,12 +328,12 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log) {
     check_signature(T < 0 || x.shape[axes[j]] == T, n, "the scan inputs differ in length");
     T = x.shape[axes[j]];
   }
-  check_budget(T, true, body, n);
+  check_budget(T, body, n, budget);
   std::vector<int> state(n.inputs.begin(), n.inputs.begin() + N);
   const std::vector<int> implicit(n.inputs.begin() + N + M, n.inputs.end());
   std::vector<std::vector<int>> scans(static_cast<size_t>(S));
   std::vector<Node> out;
-  const std::string base = g.value(n.outputs.at(0)).name + "/step";
+  const std::string root = g.value(n.outputs.at(0)).name, base = root + "/step";
   for (int64_t t = 0; t < T; ++t) {
     const std::string tag = base + std::to_string(t) + "/";
     std::vector<int> args = state, blame = state;
@@ -336,7 +342,7 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log) {
       int x = n.inputs[N + j];
       int index = g.add_constant(tag + "index" + std::to_string(j), Tensor::from_i64({in_dirs[j] ? T - 1 - t : t}, {}));
       int slice = g.add_value(tag + "slice" + std::to_string(j));
-      Node gather = plain_node(n, OpType::Gather, "/" + tag + "slice" + std::to_string(j), {x, index}, {slice});
+      Node gather = plain_node(n, OpType::Gather, tag + "slice" + std::to_string(j), {x, index}, {slice});
       gather.attrs.set("axis", static_cast<int64_t>(axes[j]));
       if (!fold_node(g, gather)) out.push_back(std::move(gather));  // shape (and value) known for the body
       args.push_back(slice);
@@ -344,12 +350,12 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log) {
     }
     args.insert(args.end(), implicit.begin(), implicit.end());
     blame.insert(blame.end(), implicit.begin(), implicit.end());
-    std::vector<int> res = instantiate(g, n, body, args, blame, tag, out);
+    std::vector<int> res = instantiate(g, n, body, args, blame, tag, out, budget);
     for (int64_t k = 0; k < N; ++k) state[k] = res[k];
     for (int64_t k = 0; k < S; ++k) scans[k].push_back(res[N + k]);
   }
   for (int64_t k = 0; k < N; ++k)
-    out.push_back(plain_node(n, OpType::Identity, "/out" + std::to_string(k), {state[k]}, {n.outputs[k]}));
+    out.push_back(plain_node(n, OpType::Identity, root + "/out" + std::to_string(k), {state[k]}, {n.outputs[k]}));
   for (int64_t k = 0; k < S; ++k) {
     check_signature(T > 0, n, "a Scan over zero-length inputs with scan outputs is not supported");
     auto parts = scans[k];
@@ -357,7 +363,7 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log) {
     const Value& first = g.value(parts[0]);
     check_signature(first.shape_known, n, "scan output " + std::to_string(k) + " has no known shape");
     const int64_t axis = normalize_axis(out_axes[k], static_cast<int>(first.shape.size()) + 1);
-    stack_into(g, n, parts, axis, n.outputs[N + k], base + "/scan" + std::to_string(k), out);
+    stack_into(g, n, parts, axis, n.outputs[N + k], root + "/scan" + std::to_string(k), out);
   }
   log.note("inline_control_flow", "Scan '" + n.name + "': unrolled " + std::to_string(T) + " steps (" +
                                       std::to_string(out.size()) + " nodes left)");
@@ -366,11 +372,11 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log) {
 
 }  // namespace
 
-std::vector<Node> expand_control_flow(Graph& g, const Node& n, PassLog& log) {
+std::vector<Node> expand_control_flow(Graph& g, const Node& n, PassLog& log, int64_t& budget) {
   switch (n.op) {
-    case OpType::If: return expand_if(g, n, log);
-    case OpType::Loop: return expand_loop(g, n, log);
-    case OpType::Scan: return expand_scan(g, n, log);
+    case OpType::If: return expand_if(g, n, log, budget);
+    case OpType::Loop: return expand_loop(g, n, log, budget);
+    case OpType::Scan: return expand_scan(g, n, log, budget);
     default: SEGRT_FAIL(Internal, "expand_control_flow called on ", op_name(n.op));
   }
 }

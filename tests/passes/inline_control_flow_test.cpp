@@ -197,6 +197,45 @@ TEST(InlineControlFlow, UnrollLimitIsAClearError) {
   }
 }
 
+// A "for" Loop adding one per iteration: body (i, c, v) -> (c, v + 1).
+GraphRef counting_body() {
+  auto b = std::make_shared<Graph>();
+  int i = b->add_value("i"), c = b->add_value("c"), v = b->add_value("v");
+  b->inputs = {i, c, v};
+  b->outputs = {c, binary(*b, OpType::Add, v, b->add_constant("one", Tensor::scalar_f32(1)), "v2")};
+  return b;
+}
+
+// Loops in loops spend one budget: 400 x 400 single-node iterations pass the
+// per-loop check but not the shared limit.
+TEST(InlineControlFlow, NestedLoopsShareTheUnrollLimit) {
+  auto nested = [](int64_t trips) {
+    auto outer_body = std::make_shared<Graph>();
+    Graph& b = *outer_body;
+    int i = b.add_value("oi"), c = b.add_value("oc"), v = b.add_value("ov");
+    b.inputs = {i, c, v};
+    int inner_out = b.add_value("inner_out");
+    Node& inner = b.add_node(OpType::Loop, "inner", {b.add_constant("im", Tensor::from_i64({trips}, {})), -1, v}, {inner_out});
+    inner.attrs.set("body", counting_body());
+    b.outputs = {c, inner_out};
+    Graph g;
+    int x = g.add_input("x", DType::f32, {});
+    int y = g.add_value("y");
+    Node& outer = g.add_node(OpType::Loop, "outer", {g.add_constant("m", Tensor::from_i64({trips}, {})), -1, x}, {y});
+    outer.attrs.set("body", GraphRef(outer_body));
+    g.outputs = {y};
+    return g;
+  };
+  expect_values(run(nested(20), {Tensor::scalar_f32(1)})[0], {}, {401});
+  try {
+    run(nested(400), {Tensor::scalar_f32(1)});
+    FAIL() << "400 x 400 nested iterations were unrolled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
+    EXPECT_NE(std::string(e.what()).find("nested loops count together"), std::string::npos) << e.what();
+  }
+}
+
 // A condition fed by a graph input is not known at specialisation:
 // NeedsConstant names that input (the engine binds it when small) and says why.
 TEST(InlineControlFlow, RunTimeConditionNamesTheValueItComesFrom) {
