@@ -55,6 +55,12 @@ bool truth(const Tensor& t, const Node& owner, const char* what) {
   return t.to_f64_vector()[0] != 0;
 }
 
+void check_signature(bool ok, const Node& owner, const std::string& what) {
+  if (ok) return;
+  Error e(ErrorKind::InvalidModel, what);
+  throw with_owner(e, owner);
+}
+
 Tensor bool_scalar(bool v) {
   Tensor t(DType::boolean, {});
   static_cast<uint8_t*>(t.raw())[0] = v ? 1 : 0;
@@ -96,6 +102,7 @@ std::vector<int> instantiate(Graph& g, const Node& owner, const Graph& sub, cons
                              int64_t& budget) {
   budget -= std::max<int64_t>(1, static_cast<int64_t>(sub.nodes.size()));
   if (budget < 0) over_budget(owner, "expanding it");
+  for (int a : args) check_signature(a >= 0, owner, "an input the subgraph takes is missing");
   Graph s = sub;
   for (size_t i = 0; i < args.size(); ++i) {
     const Value& a = g.value(args[i]);
@@ -157,12 +164,6 @@ Node plain_node(const Node& owner, OpType op, const std::string& name, std::vect
   n.source_name = owner.source_name;
   n.source_op = owner.source_op;
   return n;
-}
-
-void check_signature(bool ok, const Node& owner, const std::string& what) {
-  if (ok) return;
-  Error e(ErrorKind::InvalidModel, what);
-  throw with_owner(e, owner);
 }
 
 // The per-iteration values s_0..s_{T-1} stacked along a new axis: Unsqueeze
@@ -236,7 +237,7 @@ std::vector<Node> expand_loop(Graph& g, const Node& n, PassLog& log, int64_t& bu
   const int64_t K = n.attrs.i("implicit_inputs", 0);
   const int64_t N = static_cast<int64_t>(n.inputs.size()) - 2 - K;
   const int64_t S = static_cast<int64_t>(body.outputs.size()) - 1 - N;
-  check_signature(N >= 0 && S >= 0 && static_cast<int64_t>(body.inputs.size()) == 2 + N + K &&
+  check_signature(K >= 0 && N >= 0 && S >= 0 && static_cast<int64_t>(body.inputs.size()) == 2 + N + K &&
                       static_cast<int64_t>(n.outputs.size()) == N + S,
                   n, "the body's inputs and outputs do not match the node's");
   const bool has_m = n.inputs[0] >= 0, has_cond = n.inputs[1] >= 0;
@@ -309,7 +310,7 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log, int64_t& bu
   const int64_t K = n.attrs.i("implicit_inputs", 0);
   const int64_t N = static_cast<int64_t>(n.inputs.size()) - M - K;
   const int64_t S = static_cast<int64_t>(body.outputs.size()) - N;
-  check_signature(M >= 1 && N >= 0 && S >= 0 && static_cast<int64_t>(body.inputs.size()) == N + M + K &&
+  check_signature(M >= 1 && K >= 0 && N >= 0 && S >= 0 && static_cast<int64_t>(body.inputs.size()) == N + M + K &&
                       static_cast<int64_t>(n.outputs.size()) == N + S,
                   n, "the body's inputs and outputs do not match the node's");
   const auto in_axes = n.attrs.ints("scan_input_axes", std::vector<int64_t>(M, 0));
@@ -322,8 +323,9 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log, int64_t& bu
   int64_t T = -1;
   std::vector<int> axes(M);
   for (int64_t j = 0; j < M; ++j) {
+    check_signature(n.inputs[N + j] >= 0, n, "scan input " + std::to_string(j) + " is missing");
     const Value& x = g.value(n.inputs[N + j]);
-    check_signature(x.shape_known, n, "scan input " + std::to_string(j) + " has no known shape");
+    check_signature(x.shape_known && !x.shape.empty(), n, "scan input " + std::to_string(j) + " has no axis to scan");
     axes[j] = normalize_axis(in_axes[j], static_cast<int>(x.shape.size()));
     check_signature(T < 0 || x.shape[axes[j]] == T, n, "the scan inputs differ in length");
     T = x.shape[axes[j]];
@@ -373,6 +375,7 @@ std::vector<Node> expand_scan(Graph& g, const Node& n, PassLog& log, int64_t& bu
 }  // namespace
 
 std::vector<Node> expand_control_flow(Graph& g, const Node& n, PassLog& log, int64_t& budget) {
+  check_signature(!n.outputs.empty(), n, std::string(op_name(n.op)) + " has no outputs");
   switch (n.op) {
     case OpType::If: return expand_if(g, n, log, budget);
     case OpType::Loop: return expand_loop(g, n, log, budget);
