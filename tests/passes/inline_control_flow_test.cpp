@@ -294,6 +294,40 @@ TEST(InlineControlFlow, RunTimeLoopConditionIsBlamedOnItsSource) {
   EXPECT_EQ(s.value(s.outputs[0]).constant.to_f64_vector()[0], 3);
 }
 
+// A trip count read two levels down (a Loop in an If branch, M a graph
+// input): NeedsConstant climbs back to the graph input, which binding fixes.
+TEST(InlineControlFlow, NestedTripCountIsBlamedOnTheGraphInput) {
+  Graph g;
+  int x = g.add_input("x", DType::f32, {});
+  int m = g.add_input("m", DType::i64, {});
+  auto then_g = std::make_shared<Graph>();
+  Graph& t = *then_g;
+  int tx = t.add_value("tx"), tm = t.add_value("tm");
+  t.inputs = {tx, tm};
+  int ty = t.add_value("ty");
+  t.add_node(OpType::Loop, "count", {tm, -1, tx}, {ty}).attrs.set("body", counting_body());
+  t.outputs = {ty};
+  auto else_g = std::make_shared<Graph>();
+  int ex = else_g->add_value("ex"), em = else_g->add_value("em");
+  else_g->inputs = {ex, em};
+  else_g->outputs = {ex};
+  int y = g.add_value("y");
+  add_if(g, "branch", g.add_constant("c", bool_scalar(true)), {x, m}, then_g, else_g, y);
+  g.outputs = {y};
+  PassLog log;
+  try {
+    specialize(g, {{}, {}}, log);
+    FAIL() << "a Loop with a run-time trip count was specialised";
+  } catch (const NeedsConstant& e) {
+    EXPECT_EQ(e.value_id(), m) << e.what();
+    EXPECT_NE(std::string(e.what()).find("its trip count depends on run-time data"), std::string::npos) << e.what();
+  }
+  Graph s = specialize(g, {{}, {}}, log, {{m, Tensor::from_i64({5}, {})}});
+  EXPECT_EQ(count_ops(s, OpType::Add), 5);
+  auto out = test::run_ref_graph(s, {Tensor::scalar_f32(2), Tensor::from_i64({5}, {})});
+  expect_values(out[0], {}, {7});
+}
+
 // Scan: running sum over the rows of x, forwards and backwards.
 TEST(InlineControlFlow, ScanUnrollsAlongTheScanAxis) {
   for (int64_t dir : {0, 1}) {
