@@ -40,6 +40,11 @@ for m in /usr/share/libonnx-testdata/data/node/*/model.onnx; do
     mkdir -p "$OUT/fuzz_onnx" && cp "$m" "$OUT/fuzz_onnx/node_$d.onnx"
   fi
 done
+# Every control-flow case (If / Loop / Scan subgraphs, reads of enclosing values): few, and easy to miss in a sample.
+for m in /usr/share/libonnx-testdata/data/node/test_{if,loop,scan,range}*/model.onnx; do
+  d=$(basename "$(dirname "$m")")
+  mkdir -p "$OUT/fuzz_onnx" && cp "$m" "$OUT/fuzz_onnx/node_$d.onnx"
+done
 h5_models=()
 h5_refs=()
 for f in "$SHARED"/**/*.h5 "$SHARED"/**/*.hdf5; do

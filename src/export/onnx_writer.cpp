@@ -142,6 +142,11 @@ class Writer {
   }
 
   void write_node(onnx::GraphProto* gp, const Node& n) {
+    if (has_subgraphs(n.op)) {  // expanded by fold_constants, which runs only at fixed input sizes
+      Error e(ErrorKind::Unsupported, std::string(op_name(n.op)) + " is written only once folded away: export with --fold at fixed "
+                                      "input sizes (--shape / --batch) where its condition is known");
+      throw g_.annotate(e, n);
+    }
     onnx::NodeProto* np = gp->add_node();
     np->set_op_type(op_name(n.op));
     np->set_name(node_name(n));

@@ -23,6 +23,9 @@ void check_tensor_sizes(const Graph& g, size_t max_bytes) {
     SEGRT_CHECK(!v.is_constant() || v.constant.nbytes() <= max_bytes, InvalidModel, "tensor '", v.name, "' ",
                 shape_str(v.constant.shape()), " holds ", v.constant.nbytes(), " bytes, over the limit of ", max_bytes,
                 " (Options::max_tensor_bytes)");
+  for (const Node& n : g.nodes)  // If / Loop / Scan subgraphs hold initializers too
+    for (const auto& [k, a] : n.attrs.all())
+      if (const GraphRef* sub = std::get_if<GraphRef>(&a)) check_tensor_sizes(**sub, max_bytes);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <sstream>
 
+#include "ir/graph.h"
+
 namespace segrt {
 
 namespace {
@@ -55,6 +57,12 @@ const Tensor* Attrs::tensor(const std::string& k) const {
   return get_as<Tensor>(m_, k, "a tensor");
 }
 
+const Graph& Attrs::graph(const std::string& k) const {
+  const GraphRef* p = get_as<GraphRef>(m_, k, "a graph");
+  SEGRT_CHECK(p && *p, InvalidModel, "subgraph attribute '", k, "' is missing");
+  return **p;
+}
+
 std::string Attrs::to_string() const {
   std::ostringstream os;
   bool first = true;
@@ -67,6 +75,8 @@ std::string Attrs::to_string() const {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, Tensor>) {
             os << "tensor" << shape_str(x.shape());
+          } else if constexpr (std::is_same_v<T, GraphRef>) {
+            os << "graph(" << (x ? x->nodes.size() : 0) << " nodes)";
           } else if constexpr (std::is_same_v<T, std::vector<int64_t>> ||
                                std::is_same_v<T, std::vector<double>> ||
                                std::is_same_v<T, std::vector<std::string>>) {

@@ -9,6 +9,7 @@ namespace {
 
 constexpr uint64_t kMaxCount = uint64_t{1} << 24;   // values, nodes, list lengths
 constexpr uint64_t kMaxString = uint64_t{1} << 24;  // names, string attributes
+constexpr int kMaxNesting = 32;                       // subgraphs inside subgraphs (If in Loop in ...)
 
 class Out {
  public:
@@ -88,6 +89,9 @@ class In {
   size_t max_bytes_;
 };
 
+void write_graph_to(Out& o, const Graph& g);
+Graph read_graph_from(In& in, int depth);
+
 void write_attr(Out& o, const AttrValue& v) {
   o.u64(v.index());
   std::visit(
@@ -103,12 +107,14 @@ void write_attr(Out& o, const AttrValue& v) {
         } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
           o.u64(x.size());
           for (const auto& s : x) o.str(s);
+        } else if constexpr (std::is_same_v<T, GraphRef>) {
+          write_graph_to(o, *x);
         } else o.tensor(x);
       },
       v);
 }
 
-AttrValue read_attr(In& in) {
+AttrValue read_attr(In& in, int depth) {
   switch (in.u64()) {
     case 0: return in.i64();
     case 1: return in.f64();
@@ -125,6 +131,10 @@ AttrValue read_attr(In& in) {
       return v;
     }
     case 6: return in.tensor();
+    case 7: {
+      SEGRT_CHECK(depth < kMaxNesting, InvalidModel, "isolated import: subgraphs nested over ", kMaxNesting, " deep");
+      return GraphRef(std::make_shared<const Graph>(read_graph_from(in, depth + 1)));
+    }
   }
   SEGRT_FAIL(InvalidModel, "isolated import: bad attribute tag");
 }
@@ -144,10 +154,7 @@ void write_ids(Out& o, const std::vector<int>& ids) {
   for (int id : ids) o.i64(id);
 }
 
-}  // namespace
-
-void write_graph(const Graph& g, const WireWrite& w) {
-  Out o(w);
+void write_graph_to(Out& o, const Graph& g) {
   o.str(g.source_file);
   o.str(g.format);
   o.str(g.producer);
@@ -179,8 +186,7 @@ void write_graph(const Graph& g, const WireWrite& w) {
   write_ids(o, g.outputs);
 }
 
-Graph read_graph(const WireRead& r, size_t max_tensor_bytes) {
-  In in(r, max_tensor_bytes);
+Graph read_graph_from(In& in, int depth) {
   Graph g;
   g.source_file = in.str();
   g.format = in.str();
@@ -212,7 +218,7 @@ Graph read_graph(const WireRead& r, size_t max_tensor_bytes) {
     uint64_t n_attrs = in.count();
     for (uint64_t i = 0; i < n_attrs; ++i) {
       std::string k = in.str();
-      n.attrs.set_value(k, read_attr(in));
+      n.attrs.set_value(k, read_attr(in, depth));
     }
   }
   g.inputs = read_ids(in, g.values.size());
@@ -221,6 +227,18 @@ Graph read_graph(const WireRead& r, size_t max_tensor_bytes) {
     SEGRT_CHECK(v.producer >= -1 && v.producer < static_cast<int>(g.nodes.size()), InvalidModel,
                 "isolated import: bad producer");
   return g;
+}
+
+}  // namespace
+
+void write_graph(const Graph& g, const WireWrite& w) {
+  Out o(w);
+  write_graph_to(o, g);
+}
+
+Graph read_graph(const WireRead& r, size_t max_tensor_bytes) {
+  In in(r, max_tensor_bytes);
+  return read_graph_from(in, 0);
 }
 
 }  // namespace segrt

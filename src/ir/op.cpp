@@ -11,7 +11,21 @@ const char* const kNames[] = {
 #undef SEGRT_ACT
 #undef SEGRT_OP
 };
+const bool kHasSubgraphs[] = {
+#define SEGRT_OP(name) false,
+#define SEGRT_ACT(name) false,
+#define SEGRT_SUBGRAPH_OP(name) true,
+#include "ir/ops.def"
+#undef SEGRT_SUBGRAPH_OP
+#undef SEGRT_ACT
+#undef SEGRT_OP
+};
 }  // namespace
+
+bool has_subgraphs(OpType op) {
+  int i = static_cast<int>(op);
+  return i >= 0 && i < kNumOps && kHasSubgraphs[i];
+}
 
 const char* op_name(OpType op) {
   int i = static_cast<int>(op);

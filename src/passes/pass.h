@@ -29,8 +29,21 @@ struct PassLog {
 
 // Infers shapes node by node on a graph whose input shapes are concrete, and
 // evaluates with the reference kernels every node whose inputs are all
-// constant (the shape subgraphs of PyTorch exports), removing it.
-void fold_constants(Graph& g, PassLog& log);
+// constant (the shape subgraphs of PyTorch exports), removing it. If, Loop
+// and Scan are expanded on the way (expand_control_flow), so the result holds
+// none. `unroll_budget`: for the nested calls of that expansion (null: a
+// fresh budget of kMaxUnrolledNodes).
+void fold_constants(Graph& g, PassLog& log, int64_t* unroll_budget = nullptr);
+// fold_constants' step for one node: infers its outputs and, when it can be
+// evaluated now, stores them as constants (true: folded, drop the node).
+bool fold_node(Graph& g, Node& n);
+// The plain nodes an If / Loop / Scan node n of g becomes once its condition,
+// trip count or length is known (inline_control_flow.cpp); adds their values
+// to g. Throws NeedsConstant naming the outer value a condition comes from.
+// Each subgraph instance spends its node count from `budget`; past zero the
+// expansion is refused (a loop in a loop multiplies).
+std::vector<Node> expand_control_flow(Graph& g, const Node& n, PassLog& log, int64_t& budget);
+constexpr int64_t kMaxUnrolledNodes = 100000;
 // Removes Identity and inference-mode Dropout by rewiring their readers.
 void remove_identity(Graph& g, PassLog& log);
 // Removes nodes whose outputs nobody reads, and unused constants.

@@ -139,7 +139,7 @@ bool Engine::Impl::bind_inputs_for(int value_id, const std::vector<Tensor>& inpu
   while (!stack.empty()) {
     int id = stack.back();
     stack.pop_back();
-    if (id < 0 || seen[id]) continue;
+    if (id < 0 || id >= static_cast<int>(seen.size()) || seen[id]) continue;  // ids made while specialising: not the model's
     seen[id] = 1;
     auto it = std::find(model.inputs.begin(), model.inputs.end(), id);
     if (it != model.inputs.end()) {

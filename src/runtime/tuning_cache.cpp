@@ -93,6 +93,7 @@ std::string graph_content_hash(const Graph& g) {
     add(os.str());
     for (const auto& [k, a] : n.attrs.all())
       if (const Tensor* t = std::get_if<Tensor>(&a)) add_tensor(*t);
+      else if (const GraphRef* sub = std::get_if<GraphRef>(&a)) add(graph_content_hash(**sub));  // If/Loop bodies
   }
   std::ostringstream io;
   for (int i : g.inputs) io << " i" << i;

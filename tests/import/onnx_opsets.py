@@ -1,7 +1,7 @@
 """ONNX opset differences through the segrt CLI: builds one small model per
 case with python3-onnx (old and new forms of Split, Slice, Squeeze,
-Unsqueeze, Softmax, LogSoftmax, ReduceMean, Clip, Dropout, Cast, PRelu, and a
-Reshape whose shape is a graph input), runs `segrt run`, and compares with
+Unsqueeze, Softmax, LogSoftmax, ReduceMean, Clip, Dropout, Cast, PRelu, a
+Reshape whose shape is a graph input, If / Loop on graph-input conditions), runs `segrt run`, and compares with
 numpy. Cases that must be refused check the exit code (3) and the message.
 Usage: onnx_opsets.py path/to/segrt"""
 import atexit
@@ -172,6 +172,28 @@ expect("topk9_k_attr", 9, N("TopK", ["x"], ["v", "i"], k=3), [("x", x35)],
        [np.sort(x35, 1)[:, ::-1][:, :3], np.argsort(-x35, 1, kind="stable")[:, :3].astype(np.int64)])
 expect("relu23", 23, N("Relu", ["x"], ["y"]), [("x", x35)], np.maximum(x35, 0))
 refuse("relu24_newer_opset", 24, N("Relu", ["x"], ["y"], name="r"), [("x", x35)], "ONNX opset 24 is not supported")
+
+# If / Loop fold at specialisation: a condition or trip count fed as a small
+# graph input is bound by value (one plan per value); one computed from an
+# image-sized activation is refused naming the node.
+G, VI = helper.make_graph, helper.make_tensor_value_info
+then_g = G([N("Relu", ["x"], ["t"])], "then", [], [VI("t", TensorProto.FLOAT, None)])
+else_g = G([N("Neg", ["x"], ["e"])], "else", [], [VI("e", TensorProto.FLOAT, None)])
+for c in [True, False]:
+    expect(f"if16_input_cond_{c}", 16, N("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g),
+           [("x", x35), ("c", np.array(c))], np.maximum(x35, 0) if c else -x35)
+body = G([N("Identity", ["cin"], ["cout"]), N("Add", ["v", "x"], ["v2"])], "body",
+         [VI("i", TensorProto.INT64, []), VI("cin", TensorProto.BOOL, []), VI("v", TensorProto.FLOAT, None)],
+         [VI("cout", TensorProto.BOOL, []), VI("v2", TensorProto.FLOAT, None), VI("v2", TensorProto.FLOAT, None)])
+expect("loop16_input_trip_count", 16, N("Loop", ["m", "", "v0"], ["y", "s"], body=body),
+       [("x", x35), ("m", np.array(3, np.int64)), ("v0", np.zeros_like(x35))], [3 * x35, np.stack([x35, 2 * x35, 3 * x35])])
+big = np.linspace(-1, 1, 80 * 80, dtype=np.float32).reshape(1, 1, 80, 80)
+stop_body = G([N("ReduceMax", ["v"], ["mx"], keepdims=0), N("Less", ["mx", "lim"], ["cout"]), N("Add", ["v", "v"], ["v2"])],
+              "body", [VI("i", TensorProto.INT64, []), VI("cin", TensorProto.BOOL, []), VI("v", TensorProto.FLOAT, None)],
+              [VI("cout", TensorProto.BOOL, []), VI("v2", TensorProto.FLOAT, None)])
+refuse("loop16_runtime_cond", 16, N("Loop", ["m", "c", "x"], ["y"], body=stop_body, name="grow"), [("x", big)],
+       "its condition (the body's first output) depends on run-time data",
+       inits=[("m", np.array(10, np.int64)), ("c", np.array(True)), ("lim", np.array(8, np.float32))])
 
 if failures:
     print("FAILED:\n  " + "\n  ".join(failures))

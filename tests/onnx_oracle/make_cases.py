@@ -538,7 +538,77 @@ def quant_cases(rng):
         yield qdq_convnet(rng, zp)
 
 
-GROUPS = [more_cases, unary_cases, compare_cases, reduce_cases, index_cases, norm_cases, spatial_cases, opset_cases, quant_cases]
+def vinfo(name, elem, shape):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+F32, BOOL = TensorProto.FLOAT, TensorProto.BOOL
+
+
+def control_flow_cases(rng):
+    """If / Loop / Scan whose condition, trip count or length is known when segrt specialises (an initializer,
+    a value computed from input shapes, the scan axis): segrt inlines / unrolls them (passes/inline_control_flow.cpp).
+    Subgraphs read values of the enclosing graph by name, as exporters write them."""
+    def init(name, a):
+        return numpy_helper.from_array(np.asarray(a), name)
+    then_g = helper.make_graph([helper.make_node("Relu", ["x"], ["t1"]), helper.make_node("Mul", ["t1", "two"], ["t"])],
+                               "then", [], [vinfo("t", F32, (3, 4))])
+    else_g = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["e1"]), helper.make_node("Add", ["e1", "bias"], ["e"])],
+                               "else", [], [vinfo("e", F32, (3, 4))])
+    for v in [7, 11, 13, 16, 19, 21]:
+        for c in [True, False]:
+            yield Case(f"if_const_{str(c).lower()}_op{v}", v,
+                       [helper.make_node("If", ["c"], ["y0"], then_branch=then_g, else_branch=else_g)],
+                       [("x", rnd(rng, (3, 4)))], ["y0"],
+                       [init("c", np.array(c)), init("two", np.float32(2)), init("bias", rnd(rng, (4,)))])
+    # The condition from the input's shape (folds once shapes are known); a nested If in the then branch.
+    inner = helper.make_node("If", ["c2"], ["n"], then_branch=then_g, else_branch=else_g)
+    nested_then = helper.make_graph([inner, helper.make_node("Neg", ["n"], ["nt"])], "nested_then", [],
+                                    [vinfo("nt", F32, (3, 4))])
+    for v in [11, 16]:
+        nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("ReduceProd", ["s"], ["numel"], keepdims=0),
+                 helper.make_node("Greater", ["numel", "ten"], ["c"]),
+                 helper.make_node("If", ["c"], ["y0"], then_branch=nested_then, else_branch=else_g)]
+        for c2 in [True, False]:
+            yield Case(f"if_nested_shape_cond_{str(c2).lower()}_op{v}", v, nodes, [("x", rnd(rng, (3, 4)))], ["y0"],
+                       [init("ten", np.int64(10)), init("c2", np.array(c2)), init("two", np.float32(2)),
+                        init("bias", rnd(rng, (4,)))])
+    # Loop: v' = v * 0.5 + x + float(i); scan output Relu(v'); the body's condition i < stop.
+    def loop_body(stop):
+        nodes = [helper.make_node("Cast", ["i"], ["fi"], to=F32), helper.make_node("Mul", ["v", "half"], ["vh"]),
+                 helper.make_node("Add", ["vh", "x"], ["vx"]), helper.make_node("Add", ["vx", "fi"], ["v2"]),
+                 helper.make_node("Relu", ["v2"], ["r"])]
+        if stop is None:
+            nodes.append(helper.make_node("Identity", ["cin"], ["cout"]))
+        else:
+            nodes.append(helper.make_node("Less", ["fi", "stop"], ["cout"]))  # float: Less-7 takes no int64
+        return helper.make_graph(nodes, "body", [vinfo("i", I64, ()), vinfo("cin", BOOL, ()), vinfo("v", F32, (2, 3))],
+                                 [vinfo("cout", BOOL, ()), vinfo("v2", F32, (2, 3)), vinfo("r", F32, (2, 3))])
+    for v in [7, 11, 13, 16, 19, 21]:
+        for tag, trips, cond, stop in [("m4", 4, True, None), ("early_exit", 10, True, 2), ("for", 3, None, None)]:
+            inits = [init("M", np.int64(trips)), init("v0", rnd(rng, (2, 3))), init("half", np.float32(0.5)),
+                     init("stop", np.float32(stop if stop is not None else 0))]
+            ins = ["M", ""]
+            if cond is not None:
+                inits.append(init("cond", np.array(cond)))
+                ins[1] = "cond"
+            node = helper.make_node("Loop", ins + ["v0"], ["y0", "y1"], body=loop_body(stop))
+            yield Case(f"loop_{tag}_op{v}", v, [node], [("x", rnd(rng, (2, 3)))], ["y0", "y1"], inits)
+    # Scan: running sum over axis 1 (forwards / backwards), outputs stacked on axis 1 (or reversed).
+    body = helper.make_graph([helper.make_node("Add", ["h", "xt"], ["h2"]), helper.make_node("Mul", ["h2", "w"], ["o"])],
+                             "scan_body", [vinfo("h", F32, (2,)), vinfo("xt", F32, (2,))],
+                             [vinfo("h2", F32, (2,)), vinfo("o", F32, (2,))])
+    for v in [9, 11, 16, 19, 21]:
+        for tag, attrs in [("fwd", {}), ("axes1_rev", dict(scan_input_axes=[1], scan_input_directions=[1],
+                                                            scan_output_axes=[1], scan_output_directions=[1]))]:
+            x = rnd(rng, (4, 2)) if not attrs else rnd(rng, (2, 4))
+            node = helper.make_node("Scan", ["h0", "x"], ["y0", "y1"], body=body, num_scan_inputs=1, **attrs)
+            yield Case(f"scan_{tag}_op{v}", v, [node], [("h0", rnd(rng, (2,))), ("x", x)], ["y0", "y1"],
+                       [init("w", rnd(rng, (2,)))])
+
+
+GROUPS = [more_cases, unary_cases, compare_cases, reduce_cases, index_cases, norm_cases, spatial_cases, opset_cases, quant_cases,
+          control_flow_cases]
 
 
 def write(case, out_dir):
@@ -606,7 +676,7 @@ def main():
         for case in group(rng):
             assert case.name not in names, case.name
             names.add(case.name)
-            if a.only and a.only not in case.name:
+            if a.only and a.only.lower() not in case.name.lower():  # ORACLE_ONLY=If or =if_
                 continue
             write(case, a.out_dir)
             n += 1

@@ -121,6 +121,7 @@ const std::map<OpType, std::function<Case()>>& cases() {
 TEST(OpTester, EveryOpHasACase) {
   for (int i = 0; i < kNumOps; ++i) {
     OpType op = static_cast<OpType>(i);
+    if (has_subgraphs(op)) continue;  // expanded at specialisation, no kernel: tests/passes/inline_control_flow_test.cpp
     EXPECT_TRUE(cases().count(op)) << op_name(op) << " (src/ir/ops.def) has no case in tests/ops/op_cases_test.cpp";
   }
 }

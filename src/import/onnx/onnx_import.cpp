@@ -3,6 +3,7 @@
 // through onnx_translate.h. Everything unknown is refused here, at load.
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -153,10 +154,25 @@ Tensor tensor_from_proto(const onnx::TensorProto& t, const std::string& model_di
   return r;
 }
 
-Attrs attrs_from_proto(const onnx::NodeProto& n, const std::string& model_dir) {
+// A subgraph as translated, before it joins its node: the enclosing graph's
+// values it reads (ids there), one per trailing captured input of `g`.
+struct Subgraph {
+  std::string attr;
+  std::shared_ptr<Graph> g;
+  std::vector<int> implicit;
+};
+struct Scope;
+Subgraph translate_subgraph(const onnx::GraphProto& gp, Scope& outer, const std::string& attr_name);
+
+Attrs attrs_from_proto(const onnx::NodeProto& n, const std::string& model_dir, Scope* scope = nullptr,
+                       std::vector<Subgraph>* subgraphs = nullptr) {
   Attrs a;
   for (const auto& at : n.attribute()) {
     switch (at.type()) {
+      case onnx::AttributeProto::GRAPH:
+        if (!scope) SEGRT_FAIL(Unsupported, "attribute '", at.name(), "' is a graph, which only If, Loop and Scan take");
+        subgraphs->push_back(translate_subgraph(at.g(), *scope, at.name()));
+        break;
       case onnx::AttributeProto::INT: a.set(at.name(), static_cast<int64_t>(at.i())); break;
       case onnx::AttributeProto::FLOAT: a.set(at.name(), static_cast<double>(at.f())); break;
       case onnx::AttributeProto::STRING: a.set(at.name(), at.s()); break;
@@ -170,7 +186,7 @@ Attrs attrs_from_proto(const onnx::NodeProto& n, const std::string& model_dir) {
       case onnx::AttributeProto::TENSOR: a.set(at.name(), tensor_from_proto(at.t(), model_dir)); break;
       default:
         SEGRT_FAIL(Unsupported, "attribute '", at.name(), "' has type ",
-                   onnx::AttributeProto_AttributeType_Name(at.type()), " (subgraphs and sparse tensors are not supported)");
+                   onnx::AttributeProto_AttributeType_Name(at.type()), " (sparse tensors and lists of graphs are not supported)");
     }
   }
   return a;
@@ -217,6 +233,158 @@ bool probe_onnx(const std::string& path) {
   return ext == ".onnx";
 }
 
+// A graph being translated: the model's graph or a subgraph of If / Loop /
+// Scan. ONNX lets a subgraph read any value of the graphs enclosing it by
+// name; such a read becomes an input of the subgraph (after its declared
+// ones) and `implicit` records the enclosing graph's value behind it, which the
+// owning node then takes as an extra input. The IR never looks names up
+// across graphs.
+struct Scope {
+  Graph& g;
+  Scope* parent;
+  int64_t opset;
+  std::string model_dir;
+  int depth;
+  std::vector<int> implicit;  // ids in parent->g, one per captured input of g, in order
+
+  int lookup(const std::string& name) {
+    int id = g.find_value(name);
+    if (id >= 0 || !parent) return id;
+    int outer = parent->lookup(name);
+    if (outer < 0) return -1;
+    const Value& ov = parent->g.value(outer);
+    id = g.add_input(name, ov.dtype, ov.shape);
+    g.value(id).shape_known = ov.shape_known;
+    implicit.push_back(outer);
+    return id;
+  }
+};
+
+// A subgraph's declared input: types are optional there (Loop bodies often
+// leave the carried values' out); specialisation sets them from the outer values.
+void add_subgraph_input(Graph& g, const onnx::ValueInfoProto& vi) {
+  if (!vi.has_type() || (vi.type().has_tensor_type() && vi.type().tensor_type().elem_type() == 0)) {
+    g.value(g.add_input(vi.name(), DType::f32, {})).shape_known = false;
+    return;
+  }
+  add_graph_input(g, vi);
+}
+
+void attach_subgraphs(NodeContext& c, std::vector<Subgraph>& subgraphs);
+
+void translate_node(const onnx::NodeProto& n, Scope& scope) {
+  Graph& g = scope.g;
+  std::string name = !n.name().empty() ? n.name() : (n.output_size() ? n.output(0) : n.op_type());
+  if (!n.domain().empty() && n.domain() != "ai.onnx") {
+    Error e(ErrorKind::Unsupported, "op " + n.op_type() + " of domain '" + n.domain() +
+                                        "' is not supported (only the default ONNX domain is)");
+    throw e.with_node(name, n.op_type());
+  }
+  NodeContext c{g, n.op_type(), name, scope.opset, {}, {}, {}};
+  for (const auto& in : n.input()) {
+    int id = in.empty() ? -1 : scope.lookup(in);
+    if (!in.empty() && id < 0) {
+      Error e(ErrorKind::InvalidModel, "input '" + in + "' is not a graph input, an initializer or the output of an earlier node (missing initializer?)");
+      throw e.with_node(name, n.op_type());
+    }
+    c.inputs.push_back(id);
+  }
+  for (const auto& out : n.output()) {
+    if (out.empty()) {  // absent optional output: give it a private name
+      c.outputs.push_back(g.add_value(g.unique_name(name + "/unused")));
+      continue;
+    }
+    if (g.find_value(out) >= 0) {
+      Error e(ErrorKind::InvalidModel, "output '" + out + "' is already defined");
+      throw e.with_node(name, n.op_type());
+    }
+    c.outputs.push_back(g.add_value(out));
+  }
+  try {
+    OpType known;
+    if (!find_translator(n.op_type()) && !op_from_name(n.op_type(), &known))  // before its (subgraph) attributes
+      c.unsupported(unsupported_op_message(n.op_type()));
+    std::vector<Subgraph> subgraphs;
+    c.attrs = attrs_from_proto(n, scope.model_dir, &scope, &subgraphs);
+    if (!subgraphs.empty()) attach_subgraphs(c, subgraphs);
+    if (scope.opset < 7) drop_legacy_attributes(c);
+    Translator t = find_translator(n.op_type());
+    if (t) t(c);
+    else translate_generic(c);
+  } catch (Error& e) {
+    throw e.with_node(name, n.op_type());
+  }
+}
+
+// Initializers, inputs, nodes and outputs of one graph, in that order.
+void translate_graph(const onnx::GraphProto& gp, Scope& scope) {
+  Graph& g = scope.g;
+  for (const auto& init : gp.initializer()) {
+    SEGRT_CHECK(!init.name().empty(), InvalidModel, "an initializer has no name");
+    SEGRT_CHECK(g.find_value(init.name()) < 0, InvalidModel, "initializer '", init.name(), "' is defined twice");
+    g.add_constant(init.name(), tensor_from_proto(init, scope.model_dir));
+  }
+  for (const auto& vi : gp.input()) {
+    if (g.find_value(vi.name()) >= 0) continue;  // old exporters list initializers as inputs too
+    if (scope.parent) add_subgraph_input(g, vi);
+    else add_graph_input(g, vi);
+  }
+  for (const auto& n : gp.node()) translate_node(n, scope);
+  for (const auto& out : gp.output()) {
+    int id = scope.lookup(out.name());
+    SEGRT_CHECK(id >= 0, InvalidModel, "graph output '", out.name(), "' is never produced");
+    g.outputs.push_back(id);
+  }
+  g.topo_sort();
+}
+
+// A subgraph attribute, translated in a scope below `outer`.
+Subgraph translate_subgraph(const onnx::GraphProto& gp, Scope& outer, const std::string& attr_name) {
+  SEGRT_CHECK(outer.depth < 32, InvalidModel, "subgraphs nested over 32 deep");
+  Subgraph r{attr_name, std::make_shared<Graph>(), {}};
+  r.g->format = "onnx";
+  Scope scope{*r.g, &outer, outer.opset, outer.model_dir, outer.depth + 1, {}};
+  try {
+    translate_graph(gp, scope);
+  } catch (Error& e) {
+    Error wrapped(e.kind(), "in subgraph '" + attr_name + "': " + e.what());
+    throw wrapped;
+  }
+  r.implicit = scope.implicit;
+  return r;
+}
+
+// The enclosing values a node's subgraphs read, U (all subgraphs together, in
+// first-use order), become the node's trailing inputs ("implicit_inputs"
+// counts them), and every subgraph's trailing inputs are rebuilt to stand for
+// exactly U, in that order (an If branch gets inputs for what only the other
+// branch reads). Passes then see plain data flow.
+void attach_subgraphs(NodeContext& c, std::vector<Subgraph>& subgraphs) {
+  std::vector<int> all;
+  for (const Subgraph& s : subgraphs)
+    for (int id : s.implicit)
+      if (std::find(all.begin(), all.end(), id) == all.end()) all.push_back(id);
+  for (Subgraph& s : subgraphs) {
+    Graph& sg = *s.g;
+    const size_t declared = sg.inputs.size() - s.implicit.size();
+    std::vector<int> inputs(sg.inputs.begin(), sg.inputs.begin() + static_cast<std::ptrdiff_t>(declared));
+    for (int outer : all) {
+      auto it = std::find(s.implicit.begin(), s.implicit.end(), outer);
+      if (it != s.implicit.end()) {
+        inputs.push_back(sg.inputs[declared + static_cast<size_t>(it - s.implicit.begin())]);
+      } else {
+        const Value& ov = c.g.value(outer);
+        int id = sg.add_value(sg.unique_name(ov.name), ov.dtype);
+        inputs.push_back(id);
+      }
+    }
+    sg.inputs = std::move(inputs);
+    c.attrs.set(s.attr, GraphRef(s.g));
+  }
+  c.inputs.insert(c.inputs.end(), all.begin(), all.end());
+  c.attrs.set("implicit_inputs", static_cast<int64_t>(all.size()));
+}
+
 Graph import_onnx(const std::string& path, const ImportOptions&) {
   onnx::ModelProto model;
   {
@@ -250,74 +418,13 @@ Graph import_onnx(const std::string& path, const ImportOptions&) {
   SEGRT_CHECK(opset >= 1 && opset <= kMaxOnnxOpset, Unsupported, "ONNX opset ", opset,
               " is not supported (segrt reads opsets 1 to ", kMaxOnnxOpset, ")");
 
-  const std::string model_dir = std::filesystem::path(path).parent_path().string();
-  const auto& gp = model.graph();
   Graph g;
   g.format = "onnx";
   g.producer = model.producer_name() + (model.producer_version().empty() ? "" : " " + model.producer_version()) +
                ", opset " + std::to_string(opset);
-
-  for (const auto& init : gp.initializer()) {
-    SEGRT_CHECK(!init.name().empty(), InvalidModel, "an initializer has no name");
-    SEGRT_CHECK(g.find_value(init.name()) < 0, InvalidModel, "initializer '", init.name(), "' is defined twice");
-    g.add_constant(init.name(), tensor_from_proto(init, model_dir));
-  }
-  for (const auto& vi : gp.input()) {
-    if (g.find_value(vi.name()) >= 0) continue;  // old exporters list initializers as inputs too
-    add_graph_input(g, vi);
-  }
-
-  auto lookup = [&](const std::string& name, const onnx::NodeProto& n) -> int {
-    if (name.empty()) return -1;
-    int id = g.find_value(name);
-    if (id < 0) {
-      Error e(ErrorKind::InvalidModel, "input '" + name + "' is not a graph input, an initializer or the output of an earlier node (missing initializer?)");
-      e.with_node(n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name(), n.op_type());
-      throw e;
-    }
-    return id;
-  };
-
-  for (const auto& n : gp.node()) {
-    std::string name = !n.name().empty() ? n.name() : (n.output_size() ? n.output(0) : n.op_type());
-    if (!n.domain().empty() && n.domain() != "ai.onnx") {
-      Error e(ErrorKind::Unsupported, "op " + n.op_type() + " of domain '" + n.domain() +
-                                          "' is not supported (only the default ONNX domain is)");
-      throw e.with_node(name, n.op_type());
-    }
-    NodeContext c{g, n.op_type(), name, opset, {}, {}, {}};
-    for (const auto& in : n.input()) c.inputs.push_back(lookup(in, n));
-    for (const auto& out : n.output()) {
-      if (out.empty()) {  // absent optional output: give it a private name
-        c.outputs.push_back(g.add_value(g.unique_name(name + "/unused")));
-        continue;
-      }
-      if (g.find_value(out) >= 0) {
-        Error e(ErrorKind::InvalidModel, "output '" + out + "' is already defined");
-        throw e.with_node(name, n.op_type());
-      }
-      c.outputs.push_back(g.add_value(out));
-    }
-    try {
-      OpType known;
-      if (!find_translator(n.op_type()) && !op_from_name(n.op_type(), &known))  // before its (subgraph) attributes
-        c.unsupported(unsupported_op_message(n.op_type()));
-      c.attrs = attrs_from_proto(n, model_dir);
-      if (opset < 7) drop_legacy_attributes(c);
-      Translator t = find_translator(n.op_type());
-      if (t) t(c);
-      else translate_generic(c);
-    } catch (Error& e) {
-      throw e.with_node(name, n.op_type());
-    }
-  }
-  for (const auto& out : gp.output()) {
-    int id = g.find_value(out.name());
-    SEGRT_CHECK(id >= 0, InvalidModel, "graph output '", out.name(), "' is never produced");
-    g.outputs.push_back(id);
-  }
+  Scope top{g, nullptr, opset, std::filesystem::path(path).parent_path().string(), 0, {}};
+  translate_graph(model.graph(), top);
   SEGRT_CHECK(!g.outputs.empty(), InvalidModel, "the graph has no outputs");
-  g.topo_sort();
   return g;
 }
 

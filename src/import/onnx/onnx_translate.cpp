@@ -62,8 +62,6 @@ const char* unsupported_category(const std::string& op) {
       {"Adam", "training-only"},
       {"Bernoulli", "random"}, {"RandomUniform", "random"}, {"RandomUniformLike", "random"},
       {"RandomNormal", "random"}, {"RandomNormalLike", "random"}, {"Multinomial", "random"},
-      {"If", "control flow with subgraphs"}, {"Loop", "control flow with subgraphs"},
-      {"Scan", "control flow with subgraphs"},
       {"STFT", "spectral"}, {"MelWeightMatrix", "spectral"},
   };
   auto it = kinds.find(op);
