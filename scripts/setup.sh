@@ -14,7 +14,7 @@ PACKAGES=(
   libopenslide-dev libgdal-dev zlib1g-dev             # streamed gigapixel images: whole-slide formats, GeoTIFF (docs/stream.md)
   gdal-bin openslide-tools python3-gdal               # streaming tests: gdalinfo, OpenSlide's tools, test data (scripts/make_giga_data.py)
   libgtest-dev libgmock-dev                           # tests
-  clang-14 libclang-rt-14-dev                         # sanitizer build and libFuzzer harnesses (scripts/sanitize.sh, fuzz.sh)
+  clang-14 libclang-rt-14-dev lld-14 llvm-14         # sanitizer build and libFuzzer harnesses (scripts/sanitize.sh, fuzz.sh); llvm-symbolizer for ASan's stacks
   libonnx-testdata                                    # ONNX backend conformance data
   libcpp-httplib-dev libgrpc++-dev protobuf-compiler-grpc  # segrt serve (HTTP with OpenSSL, gRPC)
   python3-grpcio python3-yaml wrk                     # segrt serve tests (gRPC client, deploy/ manifests) and HTTP load
