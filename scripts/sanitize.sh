@@ -16,8 +16,9 @@
 # bench/NOTES-fuzz.md): export_roundtrip (every opset's export through ONNX
 # Runtime, > 25 min under ASan on 2 cores), rss_flat (2,000 U-Net runs on the
 # reference backend: past its 30 min; LeakSanitizer checks leaks here instead)
-# and membrane_int8 (calibration and int8 runs on the reference backend: past
-# 30 min).
+# membrane_int8 (calibration and int8 runs on the reference backend: past
+# 30 min) and torchvision_models (ResNet-50 models on the reference backend,
+# like unet_pytorch).
 #   scripts/sanitize.sh              # build + the subset
 #   scripts/sanitize.sh -R Keras     # extra args go to ctest
 set -euo pipefail
@@ -39,5 +40,5 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
 cd "$BUILD_DIR"
 ctest --output-on-failure -j "$JOBS" \
-  -E '^(conformance|conformance_cpu|onnx_opsets|spatial_opsets|unet_pytorch|bench|gpu_ops_run|compare_gpu_drift|Conformance.*|python|python_threads_overlap|tsan_threads|stream_cli|export_roundtrip|install|public_api|rss_flat|membrane_int8|serve_.*)$' "$@"
+  -E '^(conformance|conformance_cpu|onnx_opsets|spatial_opsets|unet_pytorch|bench|gpu_ops_run|compare_gpu_drift|Conformance.*|python|python_threads_overlap|tsan_threads|stream_cli|export_roundtrip|install|public_api|rss_flat|membrane_int8|torchvision_models|serve_.*)$' "$@"
 echo "sanitize.sh: build $((built - start)) s, tests $(($(date +%s) - built)) s"
