@@ -28,7 +28,7 @@ JOBS=${JOBS:-$(nproc)}
 start=$(date +%s)
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_C_FLAGS="-O1 -gline-tables-only" -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
   -DSEGRT_FUZZ=ON -DSEGRT_CUDA=OFF -DSEGRT_CPU=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS" --target segrt segrt_tests segrt_rss_loop
+cmake --build "$BUILD_DIR" -j "$JOBS" --target segrt segrt_tests segrt_rss_loop segrt_capi_test
 built=$(date +%s)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=0
 # 8 threads x 100 runs of the U-Net on the reference backend (the CPU backend is
