@@ -140,18 +140,10 @@ segrt_status segrt_run_f32(segrt_engine* e, const float* input, const int64_t* s
                            size_t out_capacity, int64_t* out_shape, size_t* out_rank) {
   SEGRT_C_REQUIRE(e && input && shape && output, "segrt_run_f32: NULL argument");
   return guard([&] {
-    // The caller's buffer is read by the shape it states: a shape the model
-    // cannot take is refused before reading (the buffer may be that small).
-    segrt::Shape want(shape, shape + rank);
-    if (!e->inputs.empty() && e->inputs[0].shape_known) {
-      const segrt::Shape& decl = e->inputs[0].shape;
-      bool fits = decl.size() == want.size();
-      for (size_t i = 0; fits && i < decl.size(); ++i) fits = decl[i] < 0 || decl[i] == want[i];
-      SEGRT_CHECK(fits, InvalidInput, "segrt_run_f32: input shape ", segrt::shape_str(want), " does not fit the model's ",
-                  e->inputs[0].name, " ", segrt::shape_str(decl));
-    }
-    segrt::Tensor x(segrt::DType::f32, want);
-    std::memcpy(x.raw(), input, x.nbytes());
+    // The caller's buffer, not a copy: Engine::run checks the shape against
+    // the model before anything reads it (a wrong shape may outrun the buffer).
+    segrt::Tensor x = segrt::Tensor::wrap(const_cast<float*>(input), segrt::DType::f32,
+                                          segrt::Shape(shape, shape + rank), nullptr);
     std::vector<segrt::Tensor> y = e->engine.run({x});
     segrt::Tensor out = y.at(0).dtype() == segrt::DType::f32 ? y[0] : y[0].to_f32();
     SEGRT_CHECK(static_cast<size_t>(out.numel()) <= out_capacity, InvalidInput, "segrt_run_f32: the output has ",

@@ -6,6 +6,8 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <exception>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,21 +19,40 @@ namespace segrt {
 // is compiled (31 M parameters in one call), never for run-time tensors.
 Tensor cast_bulk(const Tensor& t, DType to);
 
+// Runs f(begin, end) over `parts` contiguous ranges of [0, n) (at most n),
+// the first on the calling thread. An exception thrown in any range is
+// rethrown here once every range has finished.
 template <class F>
-void parallel_ranges(int64_t n, int64_t grain, F&& f) {
-  const int64_t hw = std::max<int64_t>(1, std::thread::hardware_concurrency());
-  const int64_t parts = std::min<int64_t>({hw, 8, n / std::max<int64_t>(grain, 1)});
+void parallel_parts(int64_t n, int64_t parts, F&& f) {
+  parts = std::min(parts, n);
   if (parts < 2) {
     if (n > 0) f(int64_t{0}, n);
     return;
   }
+  std::exception_ptr error;
+  std::mutex m;
+  auto run = [&](int64_t p) {
+    try {
+      f(n * p / parts, n * (p + 1) / parts);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(m);
+      if (!error) error = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
   pool.reserve(static_cast<size_t>(parts - 1));
-  const int64_t step = (n + parts - 1) / parts;
-  for (int64_t p = 1; p < parts; ++p)
-    pool.emplace_back([&f, p, step, n] { f(p * step, std::min(n, (p + 1) * step)); });
-  f(int64_t{0}, std::min(n, step));
+  for (int64_t p = 1; p < parts; ++p) pool.emplace_back(run, p);
+  run(0);
   for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+// Bulk work on up to 8 threads (no more than the cores), ranges of at least
+// `grain` elements.
+template <class F>
+void parallel_ranges(int64_t n, int64_t grain, F&& f) {
+  const int64_t hw = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  parallel_parts(n, std::min<int64_t>({hw, 8, n / std::max<int64_t>(grain, 1)}), std::forward<F>(f));
 }
 
 }  // namespace segrt

@@ -40,6 +40,7 @@
 #include "app/stream/stitcher.h"
 #include "app/tile_ops.h"
 #include "app/tiling.h"
+#include "core/parallel.h"
 #include "segrt/error.h"
 #include "segrt/stream.h"
 
@@ -358,32 +359,12 @@ void Pipeline::post_loop() {
       auto t0 = Clock::now();
       // Tiles are independent: split them over the stitch threads (one
       // thread copies ~1 GB/s of probabilities, less than a GPU's output).
-      int64_t n = static_cast<int64_t>(b->skip.size()), k = std::min<int64_t>(std::max(1, o_.stitchers), n);
+      int64_t n = static_cast<int64_t>(b->skip.size());
       b->probs.resize(b->skip.size());
-      auto part = [&](int64_t t) {
-        for (int64_t i = n * t / k; i < n * (t + 1) / k; ++i)
+      parallel_parts(n, std::max(1, o_.stitchers), [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i)
           if (!b->skip[i]) b->probs[i] = output_probs(cfg_, b->output, i, grid_.tile_h, grid_.tile_w);
-      };
-      std::vector<std::thread> pool;
-      std::exception_ptr err;
-      std::mutex err_m;
-      for (int64_t t = 1; t < k; ++t)
-        pool.emplace_back([&, t] {
-          try {
-            part(t);
-          } catch (...) {
-            std::lock_guard<std::mutex> lock(err_m);
-            err = std::current_exception();
-          }
-        });
-      try {
-        part(0);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(err_m);
-        err = std::current_exception();
-      }
-      for (auto& t : pool) t.join();
-      if (err) std::rethrow_exception(err);
+      });
       b->output = Tensor();
       stages_.post += since(t0);
       if (!post_q_->push(j, std::move(*b))) return;

@@ -5,9 +5,9 @@
 #include <cstring>
 #include <istream>
 #include <string>
-#include <thread>
 
 #include "app/tiling.h"
+#include "core/parallel.h"
 #include "segrt/error.h"
 
 namespace segrt::app::stream {
@@ -74,7 +74,7 @@ void Stitcher::add(int64_t r, int64_t c0, const std::vector<const TileProbs*>& t
                 p ? p->h : 0, "x", p ? p->w : 0, " for ", C_, "x", th, "x", tw);
   // Threads take row ranges: tiles of one row overlap in x, never in these
   // rows, and each pixel still sums its tiles in column order (same bits).
-  parallel_rows(th, [&](int64_t i0, int64_t i1) {
+  parallel_parts(th, threads_, [&](int64_t i0, int64_t i1) {
     for (size_t t = 0; t < tiles.size(); ++t) add_rows(r, c0 + static_cast<int64_t>(t), tiles[t], i0, i1);
   });
 }
@@ -93,15 +93,6 @@ void Stitcher::add_rows(int64_t r, int64_t c, const TileProbs* probs, int64_t i0
   }
 }
 
-void Stitcher::parallel_rows(int64_t n, const std::function<void(int64_t, int64_t)>& f) const {
-  int64_t k = std::min<int64_t>(threads_, n);
-  if (k <= 1) return f(0, n);
-  std::vector<std::thread> pool;
-  for (int64_t t = 1; t < k; ++t) pool.emplace_back(f, n * t / k, n * (t + 1) / k);
-  f(0, n / k);
-  for (auto& t : pool) t.join();
-}
-
 std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
   int64_t th = g_.tile_h, Wp = width_, W = st_.x_end - st_.x_begin, xa = st_.x_begin - x0_;
   // Rows [base_, next) are final: no later tile row reaches above `next`.
@@ -109,7 +100,7 @@ std::vector<uint8_t> Stitcher::finish_row(int64_t r) {
   int64_t d = next - base_;
   int64_t y_begin = g_.row_begin(r), y_end = g_.row_end(r);
   std::vector<uint8_t> mask(static_cast<size_t>((y_end - y_begin) * W));
-  parallel_rows(y_end - y_begin, [&](int64_t r0, int64_t r1) {
+  parallel_parts(y_end - y_begin, threads_, [&](int64_t r0, int64_t r1) {
     std::vector<float> p(static_cast<size_t>(C_));
     for (int64_t y = y_begin + r0; y < y_begin + r1; ++y) {
       int64_t i = y - base_;

@@ -14,7 +14,6 @@
 // tiles) floats.
 #pragma once
 #include <cstdint>
-#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -66,7 +65,6 @@ class Stitcher {
 
  private:
   void add_rows(int64_t r, int64_t c, const TileProbs* probs, int64_t i0, int64_t i1);
-  void parallel_rows(int64_t n, const std::function<void(int64_t, int64_t)>& f) const;
 
   const SegmentConfig& cfg_;
   TileGrid g_;
