@@ -4,6 +4,7 @@
 #   scripts/fuzz.sh                    # every harness, 30 s each (what CI runs)
 #   scripts/fuzz.sh fuzz_keras_h5 600  # one harness, 10 minutes
 #   JOBS=2 BUILD_DIR=build-san scripts/fuzz.sh all 60
+#   RUNS=1000000 scripts/fuzz.sh fuzz_npy 3600   # stop at 1M executions or 1 hour
 # Prints one line per harness: executions, coverage (edges), crashes. A crash
 # is kept in BUILD_DIR/fuzz-out/<harness>/ and fails the script, except in the
 # HDF5 harnesses where a crash inside libhdf5 itself (not segrt's code) is a
@@ -15,6 +16,7 @@ HARNESS=${1:-all}
 SECONDS_EACH=${2:-30}
 BUILD_DIR=${BUILD_DIR:-build-san}
 JOBS=${JOBS:-$(nproc)}
+RUNS=${RUNS:--1}  # libFuzzer's -runs: stop after this many executions (-1: time only)
 ALL=(fuzz_onnx fuzz_keras_h5 fuzz_keras_zip fuzz_keras_json fuzz_npy fuzz_image_png fuzz_image_jpeg
      fuzz_image_bmp fuzz_image_tiff fuzz_sidecar fuzz_reference_npz fuzz_reference_h5
      fuzz_serve_json fuzz_serve_binary fuzz_serve_grpc)
@@ -59,7 +61,7 @@ for h in "${list[@]}"; do
   # -fork=1 keeps fuzzing after a crash (each is saved); the HDF5 harnesses hit
   # libhdf5's own crashes and hangs, which must not stop the run.
   "$BUILD_DIR/fuzz/$h" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
+    -max_total_time="$SECONDS_EACH" -runs="$RUNS" -timeout=10 -rss_limit_mb=2048 -max_len=1048576 \
     -dict="$(dict_for "$h")" -artifact_prefix="$out/" "$out/new" "$CORPUS/$h" >"$log" 2>&1
   execs=$(grep -oE 'exec/s: [0-9]+|#[0-9]+' "$log" | grep -oE '^#[0-9]+' | tail -1 | tr -d '#')
   edges=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+')

@@ -38,6 +38,9 @@ struct BackendKnobs {
   // CPU
   int cpu_split_upsample = -1;   // -1 by ISA, 0 off, 1 on: phase split of the nearest-2x up-convolution
   bool cpu_profile = false;      // per-step times, logged (Info) when the engine goes
+  // CUDA, calibrated int8 (docs/int8.md): convolutions with fewer input or output
+  // channels stay float16; -1 takes the backend's measured choice (128), 0 quantizes all.
+  int cuda_int8_min_channels = -1;
 };
 
 

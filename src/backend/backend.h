@@ -161,6 +161,15 @@ class Backend {
     (void)g, (void)producer, (void)act;
     return true;
   }
+  // How a calibration table should quantize for this backend (insert_qdq):
+  // signed activations only (no uint8: cuDNN's integer engines take int8),
+  // and the fewest input / output channels a convolution needs to be
+  // quantized (smaller ones stay float where 8-bit measured slower).
+  struct QuantPrefs {
+    bool signed_activations = false;
+    int64_t min_channels = 0;
+  };
+  virtual QuantPrefs quant_prefs() const { return {}; }
   PassOptions pass_options() const {
     return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); }};
   }

@@ -21,7 +21,7 @@ struct QType {
 
 QType activation_type(const QuantSpec& spec, const QuantSpec::Range& r) {
   if (spec.precision == "fp8") return {DType::f8e4m3fn, 448.0};
-  return r.min >= 0 ? QType{DType::u8, 255.0} : QType{DType::i8, 127.0};
+  return r.min >= 0 && !spec.signed_activations ? QType{DType::u8, 255.0} : QType{DType::i8, 127.0};
 }
 
 int scalar_constant(Graph& g, const std::string& name, double v) {
@@ -69,15 +69,43 @@ bool quantizable(const Graph& g, const Node& n, const QuantSpec& spec) {
 
 void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
   const bool fp8 = spec.precision == "fp8";
+  // fp8's default: the first and last convolutions (in graph order) stay float.
+  int first_conv = -1, last_conv = -1;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (g.nodes[i].op == OpType::Conv) {
+      if (first_conv < 0) first_conv = static_cast<int>(i);
+      last_conv = static_cast<int>(i);
+    }
+  auto named = [](const std::set<std::string>& s, const Node& n) { return s.count(n.name) || s.count(n.source_name); };
+  int index = -1;
   std::map<int, int> dequantized;  // activation value -> its Q -> DQ result (shared by the convs reading it)
   std::vector<Node> out;
   int done = 0;
   for (Node& n : g.nodes) {
-    if (n.op == OpType::Conv && (spec.float_layers.count(n.name) || spec.float_layers.count(n.source_name)))
+    ++index;
+    if (n.op == OpType::Conv && named(spec.float_layers, n))
       log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (--layer-precision)");
     if (!quantizable(g, n, spec)) {
       out.push_back(std::move(n));
       continue;
+    }
+    if (fp8 && (index == first_conv || index == last_conv) && !named(spec.quantized_layers, n)) {
+      log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (the " +
+                                 (index == first_conv ? "first" : "last") +
+                                 " convolution at fp8; --layer-precision NAME=fp8 quantizes it)");
+      out.push_back(std::move(n));
+      continue;
+    }
+    if (spec.min_channels > 0) {
+      const Shape& ws = g.value(n.inputs[1]).shape;  // [O, I/group, kh, kw]
+      const int64_t in_ch = ws[1] * n.attrs.i("group", 1);
+      if (ws[0] < spec.min_channels || in_ch < spec.min_channels) {
+        log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (" + std::to_string(in_ch) +
+                                   " -> " + std::to_string(ws[0]) + " channels, below the backend's " +
+                                   std::to_string(spec.min_channels) + " for 8-bit)");
+        out.push_back(std::move(n));
+        continue;
+      }
     }
     const int x = n.inputs[0];
     const std::string xname = g.value(x).name;

@@ -17,6 +17,12 @@ struct QuantSpec {
   };
   std::map<std::string, Range> activations;  // value name -> range
   std::set<std::string> float_layers;        // node / source layer names left in float
+  std::set<std::string> quantized_layers;    // named for 8-bit although a default keeps them float
+  // Set by the backend (Backend::quant_prefs): int8 for every activation
+  // (sx = amax / 127, also after a ReLU), and convolutions with fewer input or
+  // output channels than min_channels left in float.
+  bool signed_activations = false;
+  int64_t min_channels = 0;
 };
 
 // Before each 2-D Conv with constant float weights (and no residual input):
@@ -26,8 +32,12 @@ struct QuantSpec {
 // x per tensor: int8 as uint8 (sx = amax / 255) when x never goes below 0 (a
 // ReLU's output), else int8 (sx = amax / 127), zero points 0; fp8: e4m3fn,
 // sx = amax / 448. Weights per output channel, symmetric: sw[o] = max|w[o]| /
-// 127 (fp8: / 448), wq = round(w / sw). Convs named in float_layers, and those
-// whose input has no range in the table, stay float (logged).
+// 127 (fp8: / 448), wq = round(w / sw). Convs named in float_layers, those
+// whose input has no range in the table, and those below min_channels stay
+// float (logged). fp8 also leaves the first and the last convolution (in
+// topological order) float unless quantized_layers names them: with
+// three mantissa bits they cost the membrane U-Net 1.5 % of its class
+// agreement (docs/int8.md); int8 was measured safe there.
 void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log);
 
 }  // namespace segrt

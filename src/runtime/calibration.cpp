@@ -83,10 +83,16 @@ QuantSpec quant_spec(const CalibrationTable& t, const std::vector<std::string>& 
   for (const auto& [name, e] : t.activations) s.activations[name] = {e.min, e.amax};
   for (const auto& lp : layer_precision) {
     const auto eq = lp.find('=');
-    SEGRT_CHECK(eq != std::string::npos && eq > 0, InvalidInput, "--layer-precision '", lp, "': expected NAME=fp16 or NAME=fp32");
+    SEGRT_CHECK(eq != std::string::npos && eq > 0, InvalidInput, "--layer-precision '", lp,
+                "': expected NAME=fp16, NAME=fp32 or NAME=", t.precision);
     const std::string name = lp.substr(0, eq), p = lp.substr(eq + 1);
+    if (p == t.precision) {  // quantize a layer a default keeps float (fp8's first and last)
+      s.quantized_layers.insert(name);
+      continue;
+    }
     SEGRT_CHECK(p == "fp16" || p == "fp32", InvalidInput, "--layer-precision '", lp,
-                "': a layer can be kept in fp16 or fp32 (the others follow the calibration table)");
+                "': a layer can be kept in fp16 or fp32, or named for the table's ", t.precision,
+                " (the others follow the calibration table)");
     s.float_layers.insert(name);
   }
   return s;

@@ -203,7 +203,13 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
                                   " sets shapes, so this plan holds for its current value only");
   if (quant) {  // a calibrated model: Q/DQ before the convolutions, for every backend (the oracle included)
     fold_batchnorm(p->graph, p->log);  // first: the weights quantized are the folded ones
-    insert_qdq(p->graph, *quant, p->log);
+    QuantSpec spec = *quant;
+    const Backend::QuantPrefs prefs = backend->quant_prefs();
+    spec.signed_activations = prefs.signed_activations;
+    spec.min_channels = prefs.min_channels;
+    if (backend_name == "cuda" && options.knobs.cuda_int8_min_channels >= 0)
+      spec.min_channels = options.knobs.cuda_int8_min_channels;
+    insert_qdq(p->graph, spec, p->log);
     verify_graph(p->graph);
   }
   if (backend_name != "ref") {  // the oracle runs the canonical graph untouched
@@ -324,8 +330,6 @@ Engine::Impl* finish_load(Engine::Impl& impl, std::future<void>& backend) {
     throw e.with_file(impl.model.source_file);
   }
   if (!impl.options.calibration.empty()) {
-    SEGRT_CHECK(impl.backend_name != "cuda", Unsupported, "--calibration: int8 / fp8 runs on the ref and cpu backends "
-                "(CUDA int8 is not implemented yet, docs/int8.md); use --backend cpu");
     impl.quant = std::make_shared<QuantSpec>(
         quant_spec(read_calibration(impl.options.calibration), impl.options.layer_precision));
   } else {

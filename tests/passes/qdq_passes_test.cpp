@@ -84,6 +84,46 @@ TEST(InsertQdq, QuantizesEveryConvInputAndWeights) {
   EXPECT_EQ(count(s2, OpType::QuantizeLinear), 2);
 }
 
+// What a backend asks for (Backend::quant_prefs): CUDA's int8 activations
+// only, and convolutions below its channel minimum left float.
+TEST(InsertQdq, BackendPrefsSignedActivationsAndChannelMinimum) {
+  Graph g = small_net();
+  Tensor x = test::random_tensor({1, 3, 9, 7}, 7);
+  QuantSpec q = spec_for(g, x);
+  q.signed_activations = true;
+  Graph s = specialized(g, x);
+  PassLog log;
+  insert_qdq(s, q, log);
+  for (const Node& n : s.nodes)
+    if (n.op == OpType::QuantizeLinear) EXPECT_EQ(s.value(n.outputs[0]).dtype, DType::i8) << n.name;
+  q.min_channels = 8;  // c1 reads 3 channels, c3 writes 2: only c2 (8 -> 8) is quantized
+  Graph s2 = specialized(g, x);
+  PassLog log2;
+  insert_qdq(s2, q, log2);
+  EXPECT_EQ(count(s2, OpType::QuantizeLinear), 1);
+  int below = 0;
+  for (const auto& l : log2.lines) below += l.find("below the backend's 8") != std::string::npos;
+  EXPECT_EQ(below, 2);
+}
+
+// fp8 keeps the first and last convolutions float unless named for fp8.
+TEST(InsertQdq, Fp8LeavesTheFirstAndLastConvFloatUnlessNamed) {
+  Graph g = small_net();
+  Tensor x = test::random_tensor({1, 3, 9, 7}, 7);
+  QuantSpec q = spec_for(g, x);
+  q.precision = "fp8";
+  Graph s = specialized(g, x);
+  PassLog log;
+  insert_qdq(s, q, log);
+  EXPECT_EQ(count(s, OpType::QuantizeLinear), 1);  // c2's input only
+  for (const Node& n : s.nodes)
+    if (n.op == OpType::QuantizeLinear) EXPECT_EQ(s.value(n.inputs[0]).name, "r1");
+  q.quantized_layers = {"c1", "c3"};
+  Graph s2 = specialized(g, x);
+  insert_qdq(s2, q, log);
+  EXPECT_EQ(count(s2, OpType::QuantizeLinear), 3);
+}
+
 // Runs the QDQ graph and its fused form on the reference backend; returns
 // (max |fused - qdq|, max |qdq - float|), both relative to max |float|.
 std::pair<double, double> fused_vs_qdq(bool bias, int* fused_convs, int* u8_outputs) {

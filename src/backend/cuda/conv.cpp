@@ -15,29 +15,14 @@
 
 namespace segrt::cuda {
 
-namespace {
-
-// The sizes of a 2-D (or 1-D, as a unit H axis) Conv / ConvTranspose.
-struct Conv2d {
-  int64_t N, C, H, W, K, OH, OW, group;
-  int64_t IH, IW;  // the input as convolved: H, W plus asymmetric Conv pads (a padded copy)
-  int kh, kw;
-  int sh, sw, dh, dw, pad_t, pad_l, pad_b, pad_r;
-  int ph, pw;      // the symmetric pads cuDNN is given
-  bool nhwc_attr;  // the IR value is channel-last
-};
-
-// False when cuDNN cannot compute the node (the executable then runs it on the host).
-bool conv2d_sizes(BuildCtx& c, Conv2d* d) {
+bool conv2d_sizes(BuildCtx& c, Conv2d* d, int xi, int wi, int bi) {
   const Node& n = c.n;
   bool transposed = n.op == OpType::ConvTranspose;
-  const Shape& xs_in = c.in_value(0).shape;
-  const Tensor* wt = c.in_constant(1);
+  const Shape& xs_in = c.in_value(xi).shape;
+  const Tensor* wt = c.in_constant(wi);
   bool one_d = xs_in.size() == 3;  // [N, C, L] runs as NCHW [N, C, 1, L]
-  if ((xs_in.size() != 4 && !one_d) || !wt || wt->rank() != static_cast<int>(xs_in.size()) ||
-      !dtype_is_float(c.in_value(0).dtype))
-    return false;
-  if (c.has_input(2) && !c.in_constant(2)) return false;
+  if ((xs_in.size() != 4 && !one_d) || !wt || wt->rank() != static_cast<int>(xs_in.size())) return false;
+  if (c.has_input(bi) && !c.in_constant(bi)) return false;
   d->nhwc_attr = n.attrs.s("layout", "NCHW") == "NHWC";
   if (one_d && d->nhwc_attr) return false;
   ConvGeometry geo = transposed ? conv_transpose_geometry(n.attrs, xs_in, wt->shape())
@@ -77,6 +62,8 @@ bool conv2d_sizes(BuildCtx& c, Conv2d* d) {
   }
   return true;
 }
+
+namespace {
 
 // Weights: Conv OIHW and ConvTranspose IOHW are cuDNN's NCHW filter order;
 // channel-last data wants them as [dim0][kh][kw][dim1] (KRSC).
@@ -127,7 +114,8 @@ void plan_pre_pad(BuildCtx& c, ConvStep& cs, const Conv2d& d) {
   }
 }
 
-// The algorithm-cache key: everything the choice depends on.
+}  // namespace
+
 std::string conv2d_key(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, int64_t d0, int64_t d1) {
   auto n = [](int64_t v) { return std::to_string(v); };
   return std::string(cs.transposed ? "T" : "F") + c.precision() + (cs.nchw ? " nchw" : " nhwc") +
@@ -137,7 +125,6 @@ std::string conv2d_key(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, i
          n(static_cast<int>(cs.act.kind)) + (cs.has_residual ? "r" : "");
 }
 
-// fp16 / bf16: the cuDNN graph (conv + bias + residual + ReLU in one plan).
 GraphConvSpec graph_spec(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, cudnnDataType_t dt) {
   GraphConvSpec sp;
   sp.io = dt;
@@ -157,13 +144,11 @@ GraphConvSpec graph_spec(const BuildCtx& c, const ConvStep& cs, const Conv2d& d,
   return sp;
 }
 
-}  // namespace
-
 bool build_conv(BuildCtx& c) {
   const Node& n = c.n;
   if (c.in_value(0).shape.size() == 5) return build_conv3d(c);
   Conv2d d;
-  if (!conv2d_sizes(c, &d)) return false;
+  if (!dtype_is_float(c.in_value(0).dtype) || !conv2d_sizes(c, &d, 0, 1, 2)) return false;
   bool one_d = c.in_value(0).shape.size() == 3;
   auto cs = std::make_shared<ConvStep>();
   cs->transposed = n.op == OpType::ConvTranspose;

@@ -164,6 +164,7 @@ GraphConvPtrs graph_ptrs(CudaExecutable& ex, const ConvStep& cs) {
   p.w = cs.w;
   p.bias = cs.bias_dev;
   p.residual = cs.has_residual ? ex.ptr(cs.z) : nullptr;
+  p.scale = cs.scale_dev;
   p.y = ex.ptr(cs.y);
   return p;
 }
@@ -172,7 +173,7 @@ GraphConvPtrs graph_ptrs(CudaExecutable& ex, const ConvStep& cs) {
 // strict fp32 only on engines without tensor cores); false leaves the legacy path.
 bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
   if (cs.transposed || cs.nd) return false;
-  if (ex.opts().knobs.cuda_legacy_conv) return false;
+  if (ex.opts().knobs.cuda_legacy_conv && !cs.spec.quantized) return false;
   std::string remembered;
   int only = -1;
   if (stored(ex, "graph " + cs.key, &remembered)) {
@@ -202,11 +203,12 @@ bool prepare_graph(CudaExecutable& ex, ConvStep& cs) {
   }
   void* scratch = ex.search_scratch(kMaxWorkspace);
   // Strict fp32 has few engines and no runtime compilation: try more of them.
-  bool ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, cs.t == DevType::f32 ? 12 : 6,
-                     &why, only);
+  // 8-bit: every engine (16 on the H200; the first few the default search
+  // reaches ran 2-4x slower than the best, bench/NOTES-cuda.md v16).
+  const int plans = cs.spec.quantized ? 64 : cs.t == DevType::f32 ? 12 : 6;
+  bool ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, plans, &why, only);
   if (!ok && only >= 0)  // the remembered engine no longer builds: search again
-    ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, cs.t == DevType::f32 ? 12 : 6,
-                  &why);
+    ok = g->build(ex.cudnn(), cs.spec, graph_ptrs(ex, cs), scratch, kMaxWorkspace, plans, &why);
   store(ex, "graph " + cs.key, ok ? std::to_string(g->chosen_config()) : "none");
   if (ok && ex.opts().tuning_store)
     if (std::string plan = g->serialize(); !plan.empty()) store(ex, "graphplan " + cs.key, plan);
@@ -375,7 +377,7 @@ void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s) {
 }
 
 void preload_conv(CudaExecutable& ex, ConvStep& cs, cudnnHandle_t h) {
-  if (cs.t == DevType::f32 || cs.transposed || cs.nd || ex.opts().knobs.cuda_legacy_conv) return;
+  if ((cs.t == DevType::f32 && !cs.spec.quantized) || cs.transposed || cs.nd || ex.opts().knobs.cuda_legacy_conv) return;
   std::string remembered, text;
   if (!stored(ex, "graph " + cs.key, &remembered) || remembered == "none") return;
   if (!stored(ex, "graphplan " + cs.key, &text)) return;
@@ -384,6 +386,13 @@ void preload_conv(CudaExecutable& ex, ConvStep& cs, cudnnHandle_t h) {
 }
 
 void prepare_conv(CudaExecutable& ex, ConvStep& cs, const std::string& precision) {
+  if (cs.spec.quantized) {  // 8-bit: the graph API only (the legacy path here is float)
+    if (!prepare_graph(ex, cs))
+      throw Error(ErrorKind::Unsupported, "cuDNN has no 8-bit engine for this convolution (" + cs.key +
+                                              "); keep it in float with --layer-precision NAME=fp16");
+    ex.need_workspace(cs.graph->workspace_bytes());
+    return;
+  }
   if (cs.t == DevType::f32) return prepare_f32(ex, cs, precision);
   if (prepare_graph(ex, cs)) {
     ex.need_workspace(cs.graph->workspace_bytes());

@@ -12,7 +12,7 @@ namespace segrt::cuda {
 
 namespace {
 
-enum Uid : int64_t { kX = 1, kW, kB, kZ, kY, kConvOut, kBiasOut, kResOut };
+enum Uid : int64_t { kX = 1, kW, kB, kZ, kY, kS, kConvOut, kBiasOut, kResOut };
 
 struct Builder {
   std::vector<cudnnBackendDescriptor_t>& owned;
@@ -71,7 +71,7 @@ struct Builder {
 };
 
 cudnnBackendDescriptor_t variant_pack(std::vector<cudnnBackendDescriptor_t>& owned, const GraphConvPtrs& p,
-                                      bool bias, bool residual, void* ws, cudnnStatus_t* st) {
+                                      bool bias, bool residual, bool scale, void* ws, cudnnStatus_t* st) {
   Builder b{owned};
   cudnnBackendDescriptor_t vp = b.make(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR);
   std::vector<int64_t> uids = {kX, kW, kY};
@@ -83,6 +83,10 @@ cudnnBackendDescriptor_t variant_pack(std::vector<cudnnBackendDescriptor_t>& own
   if (residual) {
     uids.push_back(kZ);
     ptrs.push_back(const_cast<void*>(p.residual));
+  }
+  if (scale) {
+    uids.push_back(kS);
+    ptrs.push_back(const_cast<void*>(p.scale));
   }
   b.set(vp, CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, static_cast<int64_t>(uids.size()), uids.data());
   b.set(vp, CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, static_cast<int64_t>(ptrs.size()),
@@ -132,17 +136,20 @@ GraphConv::~GraphConv() {
 bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvPtrs& p, void* scratch,
                       size_t scratch_bytes, int max_plans, std::string* why, int only_config) {
   bias_ = sp.bias;
-  residual_ = sp.residual;
+  residual_ = sp.residual && !sp.quantized;
+  scale_ = sp.quantized;
   Builder b{owned_};
   b.nchw = sp.nchw;
-  bool fused = sp.bias || sp.residual || sp.relu;
+  bool fused = sp.bias || residual_ || sp.relu || scale_;
   cudnnDataType_t vt = CUDNN_DATA_FLOAT;  // virtual intermediates stay in float
-  auto x = b.tensor(kX, sp.io, sp.n, sp.c, sp.h, sp.w, false);
-  auto w = b.tensor(kW, sp.io, sp.k, sp.c / sp.groups, sp.r, sp.s, false);
+  const cudnnDataType_t xw = sp.quantized ? sp.in8 : sp.io;
+  const cudnnDataType_t bt = sp.quantized ? CUDNN_DATA_FLOAT : sp.io;
+  auto x = b.tensor(kX, xw, sp.n, sp.c, sp.h, sp.w, false);
+  auto w = b.tensor(kW, xw, sp.k, sp.c / sp.groups, sp.r, sp.s, false);
   auto y = b.tensor(kY, sp.io, sp.n, sp.k, sp.oh, sp.ow, false);
   auto conv_out = fused ? b.tensor(kConvOut, vt, sp.n, sp.k, sp.oh, sp.ow, true) : y;
   auto conv = b.make(CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR);
-  cudnnDataType_t comp = CUDNN_DATA_FLOAT;
+  cudnnDataType_t comp = sp.quantized ? sp.comp8 : CUDNN_DATA_FLOAT;
   cudnnConvolutionMode_t mode = CUDNN_CROSS_CORRELATION;
   int64_t sdims = 2;
   b.set(conv, CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, 1, &comp);
@@ -164,19 +171,21 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   b.set(cop, CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_BETA, CUDNN_TYPE_FLOAT, 1, &beta);
   b.fin(cop);
   ops.push_back(cop);
-  // Epilogue chain: + bias, + residual, relu; the last op writes y.
+  // Epilogue chain: * scale, + bias, + residual, relu; the last op writes y.
   cudnnBackendDescriptor_t cur = conv_out;
   std::vector<int> steps;
+  if (scale_) steps.push_back(3);
   if (sp.bias) steps.push_back(0);
-  if (sp.residual) steps.push_back(1);
+  if (residual_) steps.push_back(1);
   if (sp.relu) steps.push_back(2);
   int64_t next_uid = kBiasOut;
   for (size_t i = 0; i < steps.size(); ++i) {
     bool last = i + 1 == steps.size();
     auto out = last ? y : b.tensor(next_uid++, vt, sp.n, sp.k, sp.oh, sp.ow, true);
-    if (steps[i] == 0) ops.push_back(b.pointwise(CUDNN_POINTWISE_ADD, cur, b.tensor(kB, sp.io, 1, sp.k, 1, 1, false), out));
+    if (steps[i] == 0) ops.push_back(b.pointwise(CUDNN_POINTWISE_ADD, cur, b.tensor(kB, bt, 1, sp.k, 1, 1, false), out));
     if (steps[i] == 1) ops.push_back(b.pointwise(CUDNN_POINTWISE_ADD, cur, b.tensor(kZ, sp.io, sp.n, sp.k, sp.oh, sp.ow, false), out));
     if (steps[i] == 2) ops.push_back(b.pointwise(CUDNN_POINTWISE_RELU_FWD, cur, nullptr, out));
+    if (steps[i] == 3) ops.push_back(b.pointwise(CUDNN_POINTWISE_MUL, cur, b.tensor(kS, vt, 1, sp.k, 1, 1, false), out));
     cur = out;
   }
   auto graph = b.make(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR);
@@ -193,7 +202,8 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   // U-Net's sub-pixel convolutions (bench/NOTES-cuda.md v7).
   std::vector<cudnnBackendDescriptor_t> cfgs;
   std::vector<cudnnBackendHeurMode_t> modes = {CUDNN_HEUR_MODE_A};
-  if (!sp.allow_tensor_cores) modes.push_back(CUDNN_HEUR_MODE_FALLBACK);
+  if (sp.more_heuristics) modes.push_back(CUDNN_HEUR_MODE_B);
+  if (!sp.allow_tensor_cores || sp.more_heuristics) modes.push_back(CUDNN_HEUR_MODE_FALLBACK);
   for (cudnnBackendHeurMode_t hm : modes) {
     Builder hb{owned_};
     auto heur = hb.make(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
@@ -220,7 +230,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
     return false;
   }
   const int64_t got = static_cast<int64_t>(cfgs.size());
-  const double budget_s = sp.allow_tensor_cores ? 0.5 : 1.5;
+  const double budget_s = sp.budget_s > 0 ? sp.budget_s : sp.allow_tensor_cores ? 0.5 : 1.5;
   cudaStream_t stream = nullptr;
   cudnnGetStream(h, &stream);
   cudaEvent_t e0, e1;
@@ -246,7 +256,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
     cudnnBackendGetAttribute(plan, CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &n, &ws);
     if (ws < 0 || static_cast<size_t>(ws) > scratch_bytes) continue;
     cudnnStatus_t vst;
-    auto vp = variant_pack(owned_, p, sp.bias, sp.residual, scratch, &vst);
+    auto vp = variant_pack(owned_, p, bias_, residual_, scale_, scratch, &vst);
     if (vst != CUDNN_STATUS_SUCCESS) continue;
     if (cudnnBackendExecute(h, plan, vp) != CUDNN_STATUS_SUCCESS) continue;  // warm-up; also proves it runs
     ++tried;
@@ -257,6 +267,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
     float ms = 0;
     cudaEventElapsedTime(&ms, e0, e1);
     ms /= 3;
+    if (log_) log_(static_cast<int>(i), ms);
     if (!plan_ || ms < best_ms_) {
       plan_ = plan;
       chosen_ = static_cast<int>(i);
@@ -303,7 +314,8 @@ bool GraphConv::load(cudnnHandle_t h, const GraphConvSpec& sp, const std::string
     return false;
   }
   bias_ = sp.bias;
-  residual_ = sp.residual;
+  residual_ = sp.residual && !sp.quantized;
+  scale_ = sp.quantized;
   plan_ = plan;
   ws_ = static_cast<size_t>(ws);
   chosen_ = -1;
@@ -316,12 +328,12 @@ void GraphConv::execute(cudnnHandle_t h, const GraphConvPtrs& p, void* workspace
     std::lock_guard<std::mutex> lock(packs_mu_);
     for (const Pack& k : packs_)
       if (k.workspace == workspace && k.p.x == p.x && k.p.w == p.w && k.p.bias == p.bias &&
-          k.p.residual == p.residual && k.p.y == p.y)
+          k.p.residual == p.residual && k.p.scale == p.scale && k.p.y == p.y)
         pack = k.pack;
     if (!pack) {
       cudnnStatus_t st;
       auto& owned = const_cast<std::vector<cudnnBackendDescriptor_t>&>(owned_);
-      pack = variant_pack(owned, p, bias_, residual_, workspace, &st);
+      pack = variant_pack(owned, p, bias_, residual_, scale_, workspace, &st);
       SEGRT_CUDNN_CHECK(st);
       packs_.push_back({p, workspace, pack});
     }

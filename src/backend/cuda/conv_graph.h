@@ -10,6 +10,7 @@
 #include <cudnn.h>
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -30,6 +31,19 @@ struct GraphConvSpec {
   bool allow_tensor_cores = true;
   // false: also skip Winograd and FFT engines (SEGRT_CUDA_NO_WINOGRAD).
   bool allow_transforms = true;
+  // 8-bit convolutions (QLinearConv): x and w in `in8` (INT8, UINT8 or
+  // FP8_E4M3), accumulated in `comp8` (INT32 for integers, FLOAT for fp8);
+  // the result times a per-output-channel float `scale`, plus a float bias,
+  // (ReLU), written as `io` (INT8 / FP8_E4M3 to requantize, else HALF / FLOAT).
+  // No residual.
+  bool quantized = false;
+  // Engine search: seconds after the first working plan (0: the default, half
+  // a second; 1.5 s for strict fp32); `more_heuristics` also asks heuristics
+  // modes B and fallback, as an exhaustive search would.
+  double budget_s = 0;
+  bool more_heuristics = false;
+  cudnnDataType_t in8 = CUDNN_DATA_INT8;
+  cudnnDataType_t comp8 = CUDNN_DATA_INT32;
 };
 
 struct GraphConvPtrs {
@@ -37,6 +51,7 @@ struct GraphConvPtrs {
   const void* w = nullptr;
   const void* bias = nullptr;
   const void* residual = nullptr;
+  const void* scale = nullptr;  // quantized: float [K]
   void* y = nullptr;
 };
 
@@ -54,6 +69,8 @@ class GraphConv {
   bool build(cudnnHandle_t h, const GraphConvSpec& spec, const GraphConvPtrs& p, void* scratch, size_t scratch_bytes,
              int max_plans, std::string* why, int only_config = -1);
   int chosen_config() const { return chosen_; }  // index of the kept engine config
+  // Called with (config index, ms) for each engine build() times (the probe's table).
+  void on_timed(std::function<void(int, float)> f) { log_ = std::move(f); }
   // The kept plan as cuDNN's serialized form ("" when cuDNN cannot serialize
   // this engine: only runtime-compiled ones, the ones whose build costs most).
   std::string serialize() const;
@@ -79,7 +96,8 @@ class GraphConv {
   size_t ws_ = 0;
   float best_ms_ = 0;
   int chosen_ = -1;
-  bool bias_ = false, residual_ = false;
+  std::function<void(int, float)> log_;
+  bool bias_ = false, residual_ = false, scale_ = false;
 };
 
 }  // namespace segrt::cuda

@@ -61,6 +61,7 @@ struct ConvStep {
   void* w = nullptr;
   void* bias_dev = nullptr;    // in the data type (fused path)
   float* bias_f32 = nullptr;   // float32 (epilogue path)
+  float* scale_dev = nullptr;  // 8-bit (spec.quantized): float32 per-channel scale
   PadParams pre_pad;           // asymmetric pads: padded into xpad first
   int64_t rows = 0, k = 0;     // output pixels and channels (epilogue)
   DevType t = DevType::f32;
@@ -97,6 +98,25 @@ void prepare_conv(CudaExecutable& ex, ConvStep& cs, const std::string& precision
 void preload_conv(CudaExecutable& ex, ConvStep& cs, cudnnHandle_t h);
 // The step's run(): the chosen path, then the epilogue where it is needed.
 void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s);
+
+// The sizes of a 2-D (or 1-D, as a unit H axis) Conv / ConvTranspose.
+struct Conv2d {
+  int64_t N, C, H, W, K, OH, OW, group;
+  int64_t IH, IW;  // the input as convolved: H, W plus asymmetric Conv pads (a padded copy)
+  int kh, kw;
+  int sh, sw, dh, dw, pad_t, pad_l, pad_b, pad_r;
+  int ph, pw;      // the symmetric pads cuDNN is given
+  bool nhwc_attr;  // the IR value is channel-last
+};
+
+// Sizes of node c.n with input xi, constant weights wi and bias bi (Conv,
+// ConvTranspose, QLinearConv); false when cuDNN cannot compute it (the
+// executable then runs it on the host).
+bool conv2d_sizes(BuildCtx& c, Conv2d* d, int xi, int wi, int bi);
+// The algorithm-cache key: everything the choice depends on.
+std::string conv2d_key(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, int64_t d0, int64_t d1);
+// fp16 / bf16 (and 8-bit): the cuDNN graph (conv + bias + residual + ReLU in one plan).
+GraphConvSpec graph_spec(const BuildCtx& c, const ConvStep& cs, const Conv2d& d, cudnnDataType_t dt);
 
 bool build_conv3d(BuildCtx& c);
 

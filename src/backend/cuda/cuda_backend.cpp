@@ -97,7 +97,18 @@ class CudaBackend : public Backend {
     return false;
   }
 
-  bool has_own_kernel(OpType op) const override { return builder(op) != nullptr; }
+  // The 8-bit ops have kernels for the forms calibrated models make (int8,
+  // per tensor, zero point 0: ops_quantize.cpp); their other forms run on
+  // the host, so the op tester holds them to the host as ONNX-coverage ops.
+  bool has_own_kernel(OpType op) const override {
+    if (op == OpType::QuantizeLinear || op == OpType::DequantizeLinear || op == OpType::QLinearConv) return false;
+    return builder(op) != nullptr;
+  }
+  // int8 activations only (cuDNN's integer convolutions take signed input);
+  // fewer than 128 channels stay fp16: on the H200 cuDNN 9.19's best int8
+  // engine ran 64-channel 3x3 layers 1.25x slower than fp16, 128 and more
+  // 1.75-1.9x faster (bench/NOTES-cuda.md v16).
+  QuantPrefs quant_prefs() const override { return {.signed_activations = true, .min_channels = 128}; }
 
   // Nearest 2x upsample + 'same' Conv as a sub-pixel Conv + DepthToSpace
   // (knobs.cuda_subpixel = false, the CLI's SEGRT_CUDA_NO_SUBPIXEL=1, keeps the model's form).

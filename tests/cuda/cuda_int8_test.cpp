@@ -1,0 +1,131 @@
+// The CUDA int8 path (docs/int8.md) against the reference backend, which runs
+// the same QDQ graph exactly: a calibrated conv chain (insert_qdq as the CUDA
+// backend asks for it: int8 activations) fused into QLinearConvs that run on
+// cuDNN's integer engines, and QuantizeLinear / DequantizeLinear on their own.
+// Every node must run on the device (no host node).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "cuda/cuda_test_util.h"
+#include "ops/op_tester.h"
+#include "passes/insert_qdq.h"
+#include "test_util.h"
+
+#ifdef SEGRT_HAVE_CUDA
+#include "backend/cuda/cuda_exec.h"
+
+namespace segrt {
+namespace {
+
+using test::random_tensor;
+
+int conv(Graph& g, int x, int64_t cin, int64_t cout, int k, uint32_t seed, bool relu) {
+  int w = g.add_constant("w" + std::to_string(seed), random_tensor({cout, cin, k, k}, seed, -0.3f, 0.3f));
+  int b = g.add_constant("b" + std::to_string(seed), random_tensor({cout}, seed + 1000, -0.2f, 0.2f));
+  int y = g.add_value("conv" + std::to_string(seed));
+  Node& n = g.add_node(OpType::Conv, "conv" + std::to_string(seed), {x, w, b}, {y});
+  const int64_t p = k / 2;
+  n.attrs.set("pads", std::vector<int64_t>{p, p, p, p});
+  if (!relu) return y;
+  int r = g.add_value("relu" + std::to_string(seed));
+  g.add_node(OpType::Relu, "relu" + std::to_string(seed), {y}, {r});
+  return r;
+}
+
+double max_abs(const Tensor& t) {
+  double m = 0;
+  for (double v : t.to_f64_vector()) m = std::max(m, std::abs(v));
+  return m;
+}
+
+// Runs s on CUDA at each precision (three runs: eager, capture, replay) and
+// compares with the reference's run of the same QDQ graph.
+void expect_cuda_matches(const Graph& s, const std::vector<Tensor>& inputs, int want_qconvs, double tol32,
+                         double tol16) {
+  const auto want = test::run_ref(s, inputs);
+  Graph c = test::prepared_graph("cuda", s, inputs, true);
+  int qconvs = 0;
+  for (const Node& n : c.nodes) qconvs += n.op == OpType::QLinearConv;
+  EXPECT_EQ(qconvs, want_qconvs) << "QLinearConv nodes after fuse_qdq_conv";
+  for (const char* p : {"fp16", "fp32"}) {
+    const double tol = std::string(p) == "fp16" ? tol16 : tol32;
+    std::vector<std::string> fell_back;
+    auto exe = test::compile_watching("cuda", c, p, &fell_back);
+    auto* cx = dynamic_cast<cuda::CudaExecutable*>(exe.get());
+    ASSERT_NE(cx, nullptr);
+    EXPECT_EQ(cx->host_nodes(), 0) << p << ": a node ran on the host";
+    auto ctx = exe->create_context();
+    for (int run = 0; run < 3; ++run) {
+      auto got = exe->run(*ctx, inputs, nullptr);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t k = 0; k < got.size(); ++k) {
+        const double e = test::scaled_error(got[k], want[k]);
+        if (run == 2) std::printf("[cuda-int8] %-44s %s out%zu err %.3g (tol %.1g)\n",
+                                  ::testing::UnitTest::GetInstance()->current_test_info()->name(), p, k, e, tol);
+        EXPECT_LE(e, tol) << p << " output " << k << " run " << run;
+      }
+    }
+    EXPECT_TRUE(cx->graph_captured()) << p;
+  }
+}
+
+TEST(CudaInt8, CalibratedConvChainMatchesTheReference) {
+  SEGRT_REQUIRE_CUDA();
+  // conv+relu -> conv+relu (requantized straight into int8) -> max pool
+  // (float) -> quantize -> 1x1 conv (float output).
+  Graph g;
+  const Shape xs{2, 16, 12, 12};
+  int x = g.add_input("x", DType::f32, xs);
+  int a = conv(g, x, 16, 32, 3, 1, true);
+  int b = conv(g, a, 32, 32, 3, 2, true);
+  int p = g.add_value("pool");
+  Node& mp = g.add_node(OpType::MaxPool, "pool", {b}, {p});
+  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  int y = conv(g, p, 32, 8, 1, 3, false);
+  const std::vector<Tensor> inputs{random_tensor(xs, 5)};
+  // The calibration: each conv input's range from a float run.
+  g.outputs = {y, a, p};
+  const auto probe = test::run_ref(g, inputs);
+  g.outputs = {y};
+  QuantSpec q;
+  q.signed_activations = true;  // what the CUDA backend asks for
+  q.activations["x"] = {-1.0, 1.0};
+  q.activations["relu1"] = {0.0, max_abs(probe[1])};
+  q.activations["pool"] = {0.0, max_abs(probe[2])};
+  PassLog log;
+  Graph s = specialize(g, {xs}, log);
+  insert_qdq(s, q, log);
+  // One int8 step of the output's range is ~1/127 of it; a 1-step difference
+  // in an intermediate (a rounding tie decided the other way) moves it less.
+  expect_cuda_matches(s, inputs, 3, 2e-2, 2e-2);
+}
+
+TEST(CudaInt8, QuantizeAndDequantizeRunOnTheDevice) {
+  SEGRT_REQUIRE_CUDA();
+  // 560 elements: the eight-wide kernel alone; 105: it and a tail of one.
+  for (const Shape& xs : {Shape{2, 8, 5, 7}, Shape{3, 5, 7}})
+  for (DType qt : {DType::i8, DType::u8}) {
+    SCOPED_TRACE(std::string(dtype_name(qt)) + " " + shape_str(xs));
+    Graph g;
+    int x = g.add_input("x", DType::f32, xs);
+    int s = g.add_constant("s", Tensor::scalar_f32(0.02f));
+    int z = g.add_constant("z", Tensor(qt, {}));
+    int q = g.add_value("q");
+    g.add_node(OpType::QuantizeLinear, "quantize", {x, s, z}, {q});
+    int d = g.add_value("d");
+    g.add_node(OpType::DequantizeLinear, "dequantize", {q, s, z}, {d});
+    g.outputs = {d, q};
+    // Values past the int8 range saturate. fp32: exact. fp16 stores x in half
+    // first, which can move a value across a rounding boundary: one step (1/127).
+    expect_cuda_matches(g, {random_tensor(xs, 9, -3.f, 3.f)}, 0, 1e-6, 1.2e-2);
+  }
+}
+
+}  // namespace
+}  // namespace segrt
+#else
+TEST(CudaInt8, NotBuilt) { GTEST_SKIP() << "built without the CUDA backend"; }
+#endif
