@@ -27,8 +27,8 @@ void EngineFlags::add_to(CLI::App* cmd) {
   cmd->add_flag("--no-cache", no_cache, "neither read nor write the tuning cache");
   cmd->add_flag("--trusted", trusted, "parse a Keras (HDF5) model in this process, not in a limited child process");
   cmd->add_option("--calibration", calibration, "calibration table from `segrt calibrate`: convolutions run in int8 "
-                                                "(fp8 tables: simulated), on the ref and cpu backends");
-  cmd->add_option("--layer-precision", layer_precision, "NAME=fp16|fp32: keep this layer in float (repeatable)");
+                                                "(fp8 tables: simulated); cuda: int8 where measured faster, docs/int8.md");
+  cmd->add_option("--layer-precision", layer_precision, "NAME=fp16|fp32: keep this layer in float; NAME=int8|fp8 (the table's): quantize a layer a default keeps float (repeatable)");
 }
 
 namespace {
