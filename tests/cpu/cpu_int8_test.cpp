@@ -1,13 +1,15 @@
 // The CPU backend's int8 path against the reference: QLinearConv on
 // oneDNN's int8 convolutions (uint8 and int8 sources, per-channel weights,
 // float or requantized outputs, fused ReLU / LeakyRelu, groups, strides,
-// odd sizes) and QuantizeLinear / DequantizeLinear as scaling reorders.
+// odd sizes, x and y zero points: ONNX Runtime's uint8 models) and
+// QuantizeLinear / DequantizeLinear as scaling reorders.
 // oneDNN computes the scales in float32 (the reference in float64): a value
 // within float rounding of a .5 tie may land one step away, so 8-bit outputs
 // may differ by one step, float outputs by float rounding.
 #include <cmath>
 
 #include "backend/backend.h"
+#include "ops/op_tester.h"
 #include "test_util.h"
 
 namespace segrt {
@@ -18,7 +20,15 @@ struct Case {
   DType x_type = DType::u8;
   bool requantize = true, per_channel = true, bias = true;
   std::string act;  // "" or an activation op name
+  int xz = 0, yz = 0;  // zero points (uint8 x / y)
 };
+
+Tensor zero_point(DType t, int v) {
+  Tensor z(t, {});
+  if (t == DType::u8) z.data<uint8_t>()[0] = static_cast<uint8_t>(v);
+  else z.data<int8_t>()[0] = static_cast<int8_t>(v);
+  return z;
+}
 
 Tensor random_int8(DType t, Shape s, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -40,12 +50,12 @@ Graph qlinear_conv(const Case& k, Tensor* xq) {
   for (int64_t i = 0; i < k.o; ++i) bias.data<int32_t>()[i] = static_cast<int32_t>(i * 37 % 400) - 200;
   std::vector<int> in = {x,
                          g.add_constant("xs", Tensor::scalar_f32(0.02f)),
-                         g.add_constant("xz", Tensor(k.x_type, {})),
+                         g.add_constant("xz", zero_point(k.x_type, k.xz)),
                          g.add_constant("w", random_int8(DType::i8, {k.o, k.c / k.group, k.k, k.k}, 12)),
                          g.add_constant("ws", ws),
                          g.add_constant("wz", Tensor(DType::i8, {})),
                          k.requantize ? g.add_constant("ys", Tensor::scalar_f32(0.05f)) : -1,
-                         k.requantize ? g.add_constant("yz", Tensor(DType::u8, {})) : -1,
+                         k.requantize ? g.add_constant("yz", zero_point(DType::u8, k.yz)) : -1,
                          k.bias ? g.add_constant("b", bias) : -1};
   int y = g.add_value("y");
   Node& n = g.add_node(OpType::QLinearConv, "qconv", in, {y});
@@ -64,6 +74,9 @@ void expect_matches_reference(const Case& k, const std::string& what) {
   Tensor xq;
   Graph g = qlinear_conv(k, &xq);
   auto want = test::run_ref(g, {xq})[0];
+  std::vector<std::string> fell_back;  // on oneDNN, not the reference kernel
+  test::compile_watching("cpu", test::prepared_graph("cpu", g, {xq}, true), "fp32", &fell_back);
+  for (const auto& f : fell_back) ADD_FAILURE() << what << ": not native: " << f;
   auto got = test::run_backend("cpu", g, {xq})[0];
   ASSERT_EQ(shape_str(got.shape()), shape_str(want.shape())) << what;
   ASSERT_EQ(got.dtype(), want.dtype()) << what;
@@ -105,6 +118,16 @@ TEST(CpuInt8, QLinearConvMatchesTheReference) {
   Case grouped;
   grouped.c = 4, grouped.o = 6, grouped.group = 2, grouped.stride = 2, grouped.h = 127, grouped.w = 3;
   expect_matches_reference(grouped, "groups, stride 2");
+  // Zero points (padding included: ONNX pads with x's zero point, a real 0).
+  Case zp;
+  zp.xz = 128, zp.yz = 100;
+  expect_matches_reference(zp, "x zero point 128, y zero point 100");
+  Case zp_odd;
+  zp_odd.xz = 37, zp_odd.yz = 3, zp_odd.act = "Relu", zp_odd.stride = 2;
+  expect_matches_reference(zp_odd, "odd zero points, relu, stride 2");
+  Case zp_float;
+  zp_float.xz = 200, zp_float.requantize = false;
+  expect_matches_reference(zp_float, "x zero point 200, float out");
 }
 
 TEST(CpuInt8, QuantizeAndDequantizeMatchTheReference) {

@@ -8,8 +8,11 @@
 // passed as float). oscale[o] = xs * ws[o] dequantizes; the post-ops are the
 // fused activation, then (8-bit output) a multiply by 1 / ys; the conversion
 // to u8 / s8 rounds to nearest even and saturates, as QuantizeLinear does.
-// Zero points other than 0 (x or y) fall back to the reference kernel: the
-// tables of `segrt calibrate` never make them.
+// Per-tensor zero points of x and y (ONNX Runtime's uint8 QDQ models: 128, or
+// a calibrated asymmetric range) are oneDNN's src / dst zero points, given at
+// run time as one int32 each: acc = sum((x - xzp) * w), with the padding
+// taken as xzp (a real 0, as ONNX pads), and y = ... + yzp after the
+// post-ops. Weight zero points other than 0 fall back to the reference kernel.
 #include <cmath>
 
 #include "backend/cpu/cpu.h"
@@ -27,6 +30,14 @@ bool is_int8(DType t) { return t == DType::u8 || t == DType::i8; }
 bool scalar_constant(const Graph& g, int v, double* out) {
   if (v < 0 || !g.value(v).is_constant() || g.value(v).constant.numel() != 1) return false;
   *out = g.value(v).constant.to_f64_vector()[0];
+  return true;
+}
+
+// The per-tensor integer constant v (absent: 0); false when it is not one.
+bool scalar_int(const Graph& g, int v, int32_t* out) {
+  double d = 0;
+  if (v >= 0 && !scalar_constant(g, v, &d)) return false;
+  *out = static_cast<int32_t>(d);
   return true;
 }
 
@@ -51,9 +62,10 @@ bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
     return *why = "weights must be int8 constants", false;
   if (!scalar_constant(g, n.inputs[1], &xs) || (quantized_out && !scalar_constant(g, n.inputs[6], &ys)))
     return *why = "per-tensor constant x / y scales only", false;
-  if (!zero_constant(g, n.inputs[2]) || !zero_constant(g, n.inputs[5]) ||
-      (quantized_out && !zero_constant(g, n.inputs[7])))
-    return *why = "zero points other than 0", false;
+  int32_t xzp = 0, yzp = 0;
+  if (!scalar_int(g, n.inputs[2], &xzp) || (quantized_out && !scalar_int(g, n.inputs[7], &yzp)))
+    return *why = "per-tensor constant zero points only", false;
+  if (!zero_constant(g, n.inputs[5])) return *why = "weight zero points other than 0", false;
   if (!g.value(n.inputs[4]).is_constant() || (b >= 0 && !g.value(b).is_constant()))
     return *why = "scales / bias computed at run time", false;
   const bool nhwc = is_channels_last(n.attrs);
@@ -75,6 +87,8 @@ bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
   if (!append_fused_activation(n, po, why)) return false;
   if (quantized_out) po.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, static_cast<float>(1.0 / ys), 0.f);
   attr.set_post_ops(po);
+  if (xzp != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  if (yzp != 0) attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
 
   dims_t wd = groups > 1 ? dims_t{groups, O / groups, w.dim(1), w.dim(2), w.dim(3)} : dnnl_dims(w.shape());
   md_t src_any(nchw_dims(xshape, nhwc), dnnl_type(g.value(x).dtype), tag::any), w_any(wd, dt::s8, tag::any);
@@ -95,6 +109,13 @@ bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
   if (b >= 0) {
     Tensor bias = g.value(b).constant.to_f32();  // int32 values: exact in float32 below 2^24
     st.const_args[DNNL_ARG_BIAS] = c.constant(bias, bias_md, pd.bias_desc());
+  }
+  const md_t zp_md({1}, dt::s32, tag::a);
+  for (auto [arg, zp] : {std::pair{DNNL_ARG_SRC, xzp}, std::pair{DNNL_ARG_DST, yzp}}) {
+    if (zp == 0) continue;
+    Tensor z(DType::i32, {1});
+    z.data<int32_t>()[0] = zp;
+    st.const_args[DNNL_ARG_ATTR_ZERO_POINTS | arg] = c.constant(z, zp_md, zp_md);
   }
   c.add(std::move(st));
   return true;
