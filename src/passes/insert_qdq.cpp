@@ -96,13 +96,14 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
       out.push_back(std::move(n));
       continue;
     }
-    if (spec.min_channels > 0) {
+    if (spec.min_channels > 0 && !named(spec.quantized_layers, n)) {
       const Shape& ws = g.value(n.inputs[1]).shape;  // [O, I/group, kh, kw]
       const int64_t in_ch = ws[1] * n.attrs.i("group", 1);
       if (ws[0] < spec.min_channels || in_ch < spec.min_channels) {
         log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (" + std::to_string(in_ch) +
                                    " -> " + std::to_string(ws[0]) + " channels, below the backend's " +
-                                   std::to_string(spec.min_channels) + " for 8-bit)");
+                                   std::to_string(spec.min_channels) + " for 8-bit; --layer-precision NAME=" +
+                                   spec.precision + " quantizes it)");
         out.push_back(std::move(n));
         continue;
       }

@@ -17,7 +17,7 @@ struct QuantSpec {
   };
   std::map<std::string, Range> activations;  // value name -> range
   std::set<std::string> float_layers;        // node / source layer names left in float
-  std::set<std::string> quantized_layers;    // named for 8-bit although a default keeps them float
+  std::set<std::string> quantized_layers;    // named for 8-bit although a default (fp8's edges, min_channels) keeps them float
   // Set by the backend (Backend::quant_prefs): int8 for every activation
   // (sx = amax / 127, also after a ReLU), and convolutions with fewer input or
   // output channels than min_channels left in float.

@@ -104,6 +104,10 @@ TEST(InsertQdq, BackendPrefsSignedActivationsAndChannelMinimum) {
   int below = 0;
   for (const auto& l : log2.lines) below += l.find("below the backend's 8") != std::string::npos;
   EXPECT_EQ(below, 2);
+  q.quantized_layers = {"c1"};  // --layer-precision c1=int8 overrides the minimum
+  Graph s3 = specialized(g, x);
+  insert_qdq(s3, q, log2);
+  EXPECT_EQ(count(s3, OpType::QuantizeLinear), 2);
 }
 
 // fp8 keeps the first and last convolutions float unless named for fp8.
