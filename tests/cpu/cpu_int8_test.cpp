@@ -132,23 +132,35 @@ TEST(CpuInt8, QLinearConvMatchesTheReference) {
 
 TEST(CpuInt8, QuantizeAndDequantizeMatchTheReference) {
   SEGRT_REQUIRE_CPU_BACKEND();
-  Graph g;
-  Tensor x = test::random_tensor({1, 5, 13, 3}, 4, -3.f, 3.f);
-  int xi = g.add_input("x", DType::f32, x.shape());
-  int s = g.add_constant("s", Tensor::scalar_f32(0.025f));
-  int z = g.add_constant("z", Tensor(DType::i8, {}));
-  int q = g.add_value("q"), y = g.add_value("y");
-  g.add_node(OpType::QuantizeLinear, "q", {xi, s, z}, {q});
-  g.add_node(OpType::DequantizeLinear, "dq", {q, s, z}, {y});
-  g.outputs = {y};
-  auto want = test::run_ref(g, {x})[0];
-  auto got = test::run_backend("cpu", g, {x})[0];
-  // Saturation at +-127 steps and round-to-nearest-even agree; only ties may move one step.
-  EXPECT_LE(test::max_abs_error(got, want), 0.025 + 1e-6);
-  int off = 0;
-  auto a = got.to_f64_vector(), b = want.to_f64_vector();
-  for (size_t i = 0; i < a.size(); ++i) off += a[i] != b[i];
-  EXPECT_LE(off, 2);
+  struct Z {
+    DType t;
+    int zp;
+  };
+  // int8 with 0; uint8 with ONNX Runtime's 128 and an odd one (ties may go a step the other way).
+  for (Z k : {Z{DType::i8, 0}, Z{DType::u8, 128}, Z{DType::u8, 37}, Z{DType::i8, -5}}) {
+    const std::string what = std::string(dtype_name(k.t)) + " zero point " + std::to_string(k.zp);
+    Graph g;
+    Tensor x = test::random_tensor({1, 5, 13, 3}, 4, -3.f, 3.f);
+    int xi = g.add_input("x", DType::f32, x.shape());
+    int s = g.add_constant("s", Tensor::scalar_f32(0.025f));
+    int z = g.add_constant("z", zero_point(k.t, k.zp));
+    int q = g.add_value("q"), y = g.add_value("y");
+    g.add_node(OpType::QuantizeLinear, "q", {xi, s, z}, {q});
+    g.add_node(OpType::DequantizeLinear, "dq", {q, s, z}, {y});
+    g.outputs = {y, q};
+    std::vector<std::string> fell_back;
+    test::compile_watching("cpu", test::prepared_graph("cpu", g, {x}, true), "fp32", &fell_back);
+    for (const auto& f : fell_back) ADD_FAILURE() << what << ": not native: " << f;
+    auto want = test::run_ref(g, {x});
+    auto got = test::run_backend("cpu", g, {x});
+    // Saturation and round-to-nearest-even agree; only ties may move one step.
+    EXPECT_LE(test::max_abs_error(got[0], want[0]), 0.025 + 1e-6) << what;
+    EXPECT_LE(test::max_abs_error(got[1], want[1]), 1.0) << what;
+    int off = 0;
+    auto a = got[1].to_f64_vector(), b = want[1].to_f64_vector();
+    for (size_t i = 0; i < a.size(); ++i) off += a[i] != b[i];
+    EXPECT_LE(off, 2) << what;
+  }
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 // passed as float). oscale[o] = xs * ws[o] dequantizes; the post-ops are the
 // fused activation, then (8-bit output) a multiply by 1 / ys; the conversion
 // to u8 / s8 rounds to nearest even and saturates, as QuantizeLinear does.
+// QuantizeLinear / DequantizeLinear take their per-tensor zero point the same
+// way (the reorder's dst / src zero point).
 // Per-tensor zero points of x and y (ONNX Runtime's uint8 QDQ models: 128, or
 // a calibrated asymmetric range) are oneDNN's src / dst zero points, given at
 // run time as one int32 each: acc = sum((x - xzp) * w), with the padding
@@ -135,7 +137,8 @@ bool lower_scaling_reorder(Compiler& c, const Node& n, std::string* why, bool qu
   const int x = n.inputs[0], y = n.outputs[0];
   double s = 0;
   if (!scalar_constant(g, n.inputs[1], &s) || s == 0) return *why = "per-tensor constant scale only", false;
-  if (!zero_constant(g, n.inputs.size() > 2 ? n.inputs[2] : -1)) return *why = "zero points other than 0", false;
+  int32_t zp = 0;
+  if (!scalar_int(g, n.inputs.size() > 2 ? n.inputs[2] : -1, &zp)) return *why = "per-tensor constant zero point only", false;
   const DType q = quantize ? g.value(y).dtype : g.value(x).dtype;
   const DType f = quantize ? g.value(x).dtype : g.value(y).dtype;
   if (!is_int8(q) || f != DType::f32) return *why = "float32 <-> int8 / uint8 only", false;
@@ -150,8 +153,18 @@ bool lower_scaling_reorder(Compiler& c, const Node& n, std::string* why, bool qu
   const int in = spatial ? x : c.as_plain(x);
   dnnl::primitive_attr attr;
   attr.set_output_scales(0, {static_cast<float>(quantize ? 1.0 / s : s)});
+  // The zero point: dst = x / s + zp (quantize), dst = s * (q - zp) (dequantize).
+  const int zp_arg = quantize ? DNNL_ARG_DST : DNNL_ARG_SRC;
+  if (zp != 0) attr.set_zero_points(zp_arg, 0, {DNNL_RUNTIME_S32_VAL});
   c.define(y, dst, spatial, x_nhwc);
-  c.add(reorder_step(c.eng, n.name, in, src, y, dst, attr));
+  Step st = reorder_step(c.eng, n.name, in, src, y, dst, attr);
+  if (zp != 0) {
+    const md_t zp_md({1}, dt::s32, tag::a);
+    Tensor z(DType::i32, {1});
+    z.data<int32_t>()[0] = zp;
+    st.const_args[DNNL_ARG_ATTR_ZERO_POINTS | zp_arg] = c.constant(z, zp_md, zp_md);
+  }
+  c.add(std::move(st));
   return true;
 }
 
