@@ -67,6 +67,10 @@ void infer_same_as_input0(InferContext& c);
 Shape broadcast_shapes(const Shape& a, const Shape& b);
 // Normalises a possibly negative axis against rank r; fails when out of range.
 int normalize_axis(int64_t axis, int r);
+// a * b for sizes that come from a model (Reshape targets, Tile repeats): a
+// product past 2^63 is a hostile or broken model (InvalidModel), never a
+// wrap-around (found by fuzz_onnx: a Reshape to [3, 256, 2^63 - 1]).
+int64_t dim_mul(int64_t a, int64_t b);
 
 }  // namespace segrt
 

@@ -22,11 +22,11 @@ Col2ImGeometry col2im_geometry(const Attrs& a, const Shape& input, const Tensor&
   int64_t block_size = 1, cols = 1;
   for (size_t d = 0; d < k; ++d) {
     SEGRT_CHECK(g.block[d] > 0 && g.strides[d] > 0 && g.dilations[d] > 0, InvalidModel, "Col2Im block/stride/dilation");
-    block_size *= g.block[d];
-    const int64_t span = g.image[d] + g.pads[d] + g.pads[d + k] - g.dilations[d] * (g.block[d] - 1) - 1;
+    block_size = dim_mul(block_size, g.block[d]);
+    const int64_t span = g.image[d] + g.pads[d] + g.pads[d + k] - dim_mul(g.dilations[d], g.block[d] - 1) - 1;
     SEGRT_CHECK(span >= 0, InvalidModel, "Col2Im block larger than the padded image");
     g.cols.push_back(span / g.strides[d] + 1);
-    cols *= g.cols.back();
+    cols = dim_mul(cols, g.cols.back());
   }
   SEGRT_CHECK(input[1] % block_size == 0 && input[2] == cols, InvalidModel, "Col2Im input ", shape_str(input),
               " does not match ", block_size, " block elements and ", cols, " columns");

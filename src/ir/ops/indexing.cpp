@@ -32,7 +32,7 @@ void infer_tile(InferContext& c) {
   Shape s = c.shape(0);
   for (size_t d = 0; d < s.size(); ++d) {
     SEGRT_CHECK(reps[d] >= 0, InvalidModel, "Tile repeat ", reps[d], " is negative");
-    s[d] *= reps[d];
+    s[d] = dim_mul(s[d], reps[d]);
   }
   c.set_output(0, c.dtype(0), s);
 }

@@ -30,7 +30,7 @@ void infer_reshape(InferContext& c) {
     }
     SEGRT_CHECK(d >= 0, InvalidModel, "shape ", shape_str(target), " has a negative dim ", d);
     out.push_back(d);
-    known *= d;
+    known = dim_mul(known, d);
   }
   const int64_t n = shape_numel(in);
   if (infer_at >= 0) {
@@ -51,7 +51,10 @@ void infer_flatten(InferContext& c) {
   SEGRT_CHECK(axis >= 0 && axis <= r, InvalidModel, "Flatten axis ", c.attrs().i("axis", 1),
               " out of range for rank ", r);
   int64_t outer = 1, inner = 1;
-  for (int d = 0; d < r; ++d) (d < axis ? outer : inner) *= in[d];
+  for (int d = 0; d < r; ++d) {
+    int64_t& part = d < axis ? outer : inner;
+    part = dim_mul(part, in[d]);
+  }
   c.set_output(0, c.dtype(0), {outer, inner});
 }
 
