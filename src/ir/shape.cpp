@@ -38,6 +38,9 @@ const Tensor* InferContext::constant(int i) const {
 }
 
 const Tensor& InferContext::require_constant(int i, const char* what) const {
+  // A node with fewer inputs than its op needs (found by fuzz_onnx: a Reshape
+  // with no shape input) is a model error, not a read past its input list.
+  SEGRT_CHECK(has_input(i), InvalidModel, what, " (input ", i, ") is missing");
   const Tensor* t = constant(i);
   if (!t)
     throw NeedsConstant(n_.inputs[i], detail::concat(what, " (input ", i, ") must be a constant or computable at load time"));

@@ -46,6 +46,9 @@ expect "control: a valid Keras .h5" 0 "dense" -- inspect "$T/dense_ok.h5"
 # overflowed int64 in the shape function (UBSan); now refused as a model error.
 expect "ONNX Reshape to 2^63 elements" 3 "onnx_reshape_2e63.onnx|more than 2^63 elements" -- \
   inspect "$HERE/onnx_reshape_2e63.onnx"
+# Found by the rerun: a Reshape node without its shape input read past the node's input list (ASan).
+expect "ONNX Reshape without its shape input" 3 "onnx_reshape_no_shape.onnx|(input 1) is missing" -- \
+  inspect "$HERE/onnx_reshape_no_shape.onnx"
 expect "NaN/Inf weights are reported by inspect" 0 "holds 1 NaN and 2 Inf values" -- inspect "$T/dense_nan.h5"
 expect "HDF5 dims of 4 EiB" 3 "dense_huge_dims.h5|over the limit" -- inspect "$T/dense_huge_dims.h5"
 expect "HDF5 dataset larger than the file" 3 "dense_lying.h5|claims 67108864 bytes" -- inspect "$T/dense_lying.h5"
