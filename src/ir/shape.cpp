@@ -130,6 +130,12 @@ int64_t dim_mul(int64_t a, int64_t b) {
   return r;
 }
 
+int64_t dim_add(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) SEGRT_FAIL(InvalidModel, "a size of ", a, " + ", b, " is past 2^63");
+  return r;
+}
+
 int normalize_axis(int64_t axis, int r) {
   int64_t a = axis < 0 ? axis + r : axis;
   SEGRT_CHECK(a >= 0 && a < std::max(r, 1), InvalidModel, "axis ", axis, " out of range for rank ", r);

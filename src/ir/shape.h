@@ -71,6 +71,8 @@ int normalize_axis(int64_t axis, int r);
 // product past 2^63 is a hostile or broken model (InvalidModel), never a
 // wrap-around (found by fuzz_onnx: a Reshape to [3, 256, 2^63 - 1]).
 int64_t dim_mul(int64_t a, int64_t b);
+// a + b for the same sizes (Pad amounts): past 2^63 is InvalidModel too.
+int64_t dim_add(int64_t a, int64_t b);
 
 }  // namespace segrt
 

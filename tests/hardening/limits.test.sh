@@ -49,6 +49,8 @@ expect "ONNX Reshape to 2^63 elements" 3 "onnx_reshape_2e63.onnx|more than 2^63 
 # Found by the rerun: a Reshape node without its shape input read past the node's input list (ASan).
 expect "ONNX Reshape without its shape input" 3 "onnx_reshape_no_shape.onnx|(input 1) is missing" -- \
   inspect "$HERE/onnx_reshape_no_shape.onnx"
+# Found by the third run: Pad amounts of 8.3e18 + 8.6e18 overflowed int64 (UBSan).
+expect "ONNX Pad past 2^63" 3 "onnx_pad_2e63.onnx|is past 2^63" -- inspect "$HERE/onnx_pad_2e63.onnx"
 expect "NaN/Inf weights are reported by inspect" 0 "holds 1 NaN and 2 Inf values" -- inspect "$T/dense_nan.h5"
 expect "HDF5 dims of 4 EiB" 3 "dense_huge_dims.h5|over the limit" -- inspect "$T/dense_huge_dims.h5"
 expect "HDF5 dataset larger than the file" 3 "dense_lying.h5|claims 67108864 bytes" -- inspect "$T/dense_lying.h5"

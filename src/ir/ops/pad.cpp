@@ -47,7 +47,7 @@ void infer_pad(InferContext& c) {
   PadAmounts p = pad_amounts(pads, axes, static_cast<int>(x.size()));
   Shape out = x;
   for (size_t i = 0; i < x.size(); ++i) {
-    out[i] = x[i] + p.begin[i] + p.end[i];
+    out[i] = dim_add(dim_add(x[i], p.begin[i]), p.end[i]);
     SEGRT_CHECK(out[i] >= 0, InvalidModel, "Pad crops axis ", i, " of size ", x[i], " below zero (pads ", p.begin[i],
                 ", ", p.end[i], ")");
     bool grows = p.begin[i] > 0 || p.end[i] > 0;
