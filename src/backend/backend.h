@@ -169,7 +169,11 @@ class Backend {
     bool signed_activations = false;
     int64_t min_channels = 0;
   };
-  virtual QuantPrefs quant_prefs() const { return {}; }
+  // `knobs`: the backend's own overrides (cuda_int8_min_channels).
+  virtual QuantPrefs quant_prefs(const BackendKnobs& knobs) const {
+    (void)knobs;
+    return {};
+  }
   PassOptions pass_options() const {
     return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); }};
   }

@@ -204,11 +204,9 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
   if (quant) {  // a calibrated model: Q/DQ before the convolutions, for every backend (the oracle included)
     fold_batchnorm(p->graph, p->log);  // first: the weights quantized are the folded ones
     QuantSpec spec = *quant;
-    const Backend::QuantPrefs prefs = backend->quant_prefs();
+    const Backend::QuantPrefs prefs = backend->quant_prefs(options.knobs);
     spec.signed_activations = prefs.signed_activations;
     spec.min_channels = prefs.min_channels;
-    if (backend_name == "cuda" && options.knobs.cuda_int8_min_channels >= 0)
-      spec.min_channels = options.knobs.cuda_int8_min_channels;
     insert_qdq(p->graph, spec, p->log);
     verify_graph(p->graph);
   }

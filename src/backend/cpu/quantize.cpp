@@ -8,13 +8,13 @@
 // passed as float). oscale[o] = xs * ws[o] dequantizes; the post-ops are the
 // fused activation, then (8-bit output) a multiply by 1 / ys; the conversion
 // to u8 / s8 rounds to nearest even and saturates, as QuantizeLinear does.
-// QuantizeLinear / DequantizeLinear take their per-tensor zero point the same
-// way (the reorder's dst / src zero point).
 // Per-tensor zero points of x and y (ONNX Runtime's uint8 QDQ models: 128, or
 // a calibrated asymmetric range) are oneDNN's src / dst zero points, given at
 // run time as one int32 each: acc = sum((x - xzp) * w), with the padding
 // taken as xzp (a real 0, as ONNX pads), and y = ... + yzp after the
 // post-ops. Weight zero points other than 0 fall back to the reference kernel.
+// QuantizeLinear / DequantizeLinear take their per-tensor zero point the same
+// way (the reorder's dst / src zero point).
 #include <cmath>
 
 #include "backend/cpu/cpu.h"
@@ -52,6 +52,14 @@ bool zero_constant(const Graph& g, int v) {
 }
 
 dims_t dnnl_dims(const std::vector<int64_t>& v) { return dims_t(v.begin(), v.end()); }
+
+// A run-time zero point (set_zero_points(arg, 0, {DNNL_RUNTIME_S32_VAL})) bound to step st.
+void bind_zero_point(Compiler& c, Step& st, int arg, int32_t zp) {
+  const md_t md({1}, dt::s32, tag::a);
+  Tensor z(DType::i32, {1});
+  z.data<int32_t>()[0] = zp;
+  st.const_args[DNNL_ARG_ATTR_ZERO_POINTS | arg] = c.constant(z, md, md);
+}
 
 bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
@@ -112,13 +120,8 @@ bool lower_qlinear_conv(Compiler& c, const Node& n, std::string* why) {
     Tensor bias = g.value(b).constant.to_f32();  // int32 values: exact in float32 below 2^24
     st.const_args[DNNL_ARG_BIAS] = c.constant(bias, bias_md, pd.bias_desc());
   }
-  const md_t zp_md({1}, dt::s32, tag::a);
-  for (auto [arg, zp] : {std::pair{DNNL_ARG_SRC, xzp}, std::pair{DNNL_ARG_DST, yzp}}) {
-    if (zp == 0) continue;
-    Tensor z(DType::i32, {1});
-    z.data<int32_t>()[0] = zp;
-    st.const_args[DNNL_ARG_ATTR_ZERO_POINTS | arg] = c.constant(z, zp_md, zp_md);
-  }
+  if (xzp != 0) bind_zero_point(c, st, DNNL_ARG_SRC, xzp);
+  if (yzp != 0) bind_zero_point(c, st, DNNL_ARG_DST, yzp);
   c.add(std::move(st));
   return true;
 }
@@ -158,12 +161,7 @@ bool lower_scaling_reorder(Compiler& c, const Node& n, std::string* why, bool qu
   if (zp != 0) attr.set_zero_points(zp_arg, 0, {DNNL_RUNTIME_S32_VAL});
   c.define(y, dst, spatial, x_nhwc);
   Step st = reorder_step(c.eng, n.name, in, src, y, dst, attr);
-  if (zp != 0) {
-    const md_t zp_md({1}, dt::s32, tag::a);
-    Tensor z(DType::i32, {1});
-    z.data<int32_t>()[0] = zp;
-    st.const_args[DNNL_ARG_ATTR_ZERO_POINTS | zp_arg] = c.constant(z, zp_md, zp_md);
-  }
+  if (zp != 0) bind_zero_point(c, st, zp_arg, zp);
   c.add(std::move(st));
   return true;
 }

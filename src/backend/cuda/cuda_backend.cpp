@@ -107,8 +107,11 @@ class CudaBackend : public Backend {
   // int8 activations only (cuDNN's integer convolutions take signed input);
   // fewer than 128 channels stay fp16: on the H200 cuDNN 9.19's best int8
   // engine ran 64-channel 3x3 layers 1.25x slower than fp16, 128 and more
-  // 1.75-1.9x faster (bench/NOTES-cuda.md v16).
-  QuantPrefs quant_prefs() const override { return {.signed_activations = true, .min_channels = 128}; }
+  // 1.75-1.9x faster (bench/NOTES-cuda.md v16). knobs.cuda_int8_min_channels overrides it.
+  QuantPrefs quant_prefs(const BackendKnobs& knobs) const override {
+    return {.signed_activations = true,
+            .min_channels = knobs.cuda_int8_min_channels >= 0 ? knobs.cuda_int8_min_channels : 128};
+  }
 
   // Nearest 2x upsample + 'same' Conv as a sub-pixel Conv + DepthToSpace
   // (knobs.cuda_subpixel = false, the CLI's SEGRT_CUDA_NO_SUBPIXEL=1, keeps the model's form).

@@ -14,7 +14,6 @@
 
 #include "backend/cuda/conv_step.h"
 #include "backend/cuda/quantize.cuh"
-#include "core/uninitialized.h"
 #include "ir/activation.h"
 
 namespace segrt::cuda {
@@ -41,39 +40,30 @@ float scalar_scale(const BuildCtx& c, int i) {
 
 bool is_8bit(DType t) { return t == DType::i8 || t == DType::u8; }
 
-// y = saturate(round(x / scale)), elementwise in x's format.
-bool build_quantize(BuildCtx& c) {
-  const DType xt = c.in_value(0).dtype, qt = c.g.value(c.n.outputs[0]).dtype;
+// QuantizeLinear y = saturate(round(x / scale)) or DequantizeLinear
+// y = q * scale, elementwise in the input's format.
+bool build_scaling(BuildCtx& c, bool quantize) {
+  const DType in = c.in_value(0).dtype, out = c.g.value(c.n.outputs[0]).dtype;
+  const DType q = quantize ? out : in, f = quantize ? in : out;
   const float scale = scalar_scale(c, 1);
-  if (!dtype_is_float(xt) || !is_8bit(qt) || scale == 0.f || !zero_or_absent(c, 2) || c.in_constant(0) ||
+  if (!dtype_is_float(f) || !is_8bit(q) || scale == 0.f || !zero_or_absent(c, 2) || c.in_constant(0) ||
       c.n.attrs.i("block_size", 0) != 0)
     return false;
-  Fmt f = c.input_fmt(0);
-  int x = c.input(0, f);
-  int y = c.output(0, f);
+  Fmt fmt = c.input_fmt(0);
+  int x = c.input(0, fmt);
+  int y = c.output(0, fmt);
   const int64_t n = shape_numel(c.in_value(0).shape);
-  DevType t = c.compute_dev(), q = dev_type(qt);
+  DevType t = c.compute_dev(), qt = dev_type(q);
   auto& ex = c.ex();
-  c.step([&ex, x, y, n, t, q, scale](cudaStream_t s) { launch_quantize(ex.ptr(x), t, ex.ptr(y), q, scale, n, s); });
+  if (quantize)
+    c.step([&ex, x, y, n, t, qt, scale](cudaStream_t s) { launch_quantize(ex.ptr(x), t, ex.ptr(y), qt, scale, n, s); });
+  else
+    c.step([&ex, x, y, n, t, qt, scale](cudaStream_t s) { launch_dequantize(ex.ptr(x), qt, ex.ptr(y), t, scale, n, s); });
   return true;
 }
 
-// y = q * scale.
-bool build_dequantize(BuildCtx& c) {
-  const DType qt = c.in_value(0).dtype, yt = c.g.value(c.n.outputs[0]).dtype;
-  const float scale = scalar_scale(c, 1);
-  if (!is_8bit(qt) || !dtype_is_float(yt) || scale == 0.f || !zero_or_absent(c, 2) || c.in_constant(0) ||
-      c.n.attrs.i("block_size", 0) != 0)
-    return false;
-  Fmt f = c.input_fmt(0);
-  int x = c.input(0, f);
-  int y = c.output(0, f);
-  const int64_t n = shape_numel(c.in_value(0).shape);
-  DevType t = c.compute_dev(), q = dev_type(qt);
-  auto& ex = c.ex();
-  c.step([&ex, x, y, n, t, q, scale](cudaStream_t s) { launch_dequantize(ex.ptr(x), q, ex.ptr(y), t, scale, n, s); });
-  return true;
-}
+bool build_quantize(BuildCtx& c) { return build_scaling(c, true); }
+bool build_dequantize(BuildCtx& c) { return build_scaling(c, false); }
 
 // QLinearConv(xq, xs, xzp, wq, ws, wzp, [ys, yzp], B): inputs as fuse_qdq_conv writes them.
 bool build_qlinear_conv(BuildCtx& c) {
@@ -103,17 +93,11 @@ bool build_qlinear_conv(BuildCtx& c) {
   cs->relu_or_none = true;
   const Fmt f = d.nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
   const cudnnDataType_t out = requant ? CUDNN_DATA_INT8 : cudnn_type(c.compute_dtype());
-  // Weights OIHW -> KRSC int8; per-channel scale xs * ws[o] (/ ys) and the
-  // int32 bias in float at that scale, so y = act(scale * acc + bias) (/ ys
-  // folded in: ReLU commutes with a positive factor).
-  const int64_t K = d.K, C = d.C, kh = d.kh, kw = d.kw;
-  Tensor krsc = uninitialized_tensor(DType::i8, Shape{K, kh, kw, C});
-  const int8_t* src = wq->data<int8_t>();
-  int8_t* dst = krsc.data<int8_t>();
-  for (int64_t o = 0; o < K; ++o)
-    for (int64_t i = 0; i < C; ++i)
-      for (int64_t y = 0; y < kh; ++y)
-        for (int64_t x = 0; x < kw; ++x) dst[((o * kh + y) * kw + x) * C + i] = src[((o * C + i) * kh + y) * kw + x];
+  // Weights OIHW -> KRSC int8 (the NCHW -> NHWC permutation); per-channel
+  // scale xs * ws[o] (/ ys) and the int32 bias in float at that scale, so
+  // y = act(scale * acc + bias) (/ ys folded in: ReLU commutes with a positive factor).
+  const int64_t K = d.K, C = d.C;
+  Tensor krsc = permute_host(*wq, true);
   cs->w = c.ex().upload(krsc.raw(), krsc.nbytes());
   const double inv_y = requant ? 1.0 / scalar_scale(c, 6) : 1.0;
   std::vector<double> bias_i(static_cast<size_t>(K), 0.0);

@@ -1,5 +1,6 @@
-// QuantizeLinear / DequantizeLinear kernels (see quantize.cuh). Four 8-bit
-// values per thread where n allows it: these run over whole activations.
+// QuantizeLinear / DequantizeLinear kernels (see quantize.cuh). Quantize
+// takes eight values per thread where alignment allows it: it runs over
+// whole activations.
 #include <cstdint>
 
 #include "backend/cuda/device_util.cuh"
