@@ -11,7 +11,9 @@ PY=${PY:-/usr/bin/python3}
 M=$ROOT/../shared/models/hershey890-Image_Segmentation_STM32/unet_1.h5
 [ -f "$M" ] || { echo "SKIP: $M absent (../shared/models)"; exit 77; }
 "$PY" -c "import numpy" 2>/dev/null || { echo "SKIP: $PY lacks numpy"; exit 77; }
-"$SEGRT" run "$ROOT/models/membrane_unet.onnx" -i /dev/null -b cpu 2>&1 | grep -q "not built" && { echo "SKIP: no CPU backend"; exit 77; }
+# Captured first: under pipefail, segrt's own non-zero exit would fail a "| grep -q" pipeline.
+probe=$("$SEGRT" run "$ROOT/models/membrane_unet.onnx" -i /dev/null -b cpu 2>&1)
+grep -q "is not built into this segrt" <<<"$probe" && { echo "SKIP: no CPU backend: $probe"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 "$PY" -c "
