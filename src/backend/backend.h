@@ -165,9 +165,13 @@ class Backend {
   // signed activations only (no uint8: cuDNN's integer engines take int8),
   // and the fewest input / output channels a convolution needs to be
   // quantized (smaller ones stay float where 8-bit measured slower).
+  // int8_data_movement: it runs MaxPool, Concat and nearest Resize on 8-bit
+  // tensors, so tensors those join share one scale (QuantSpec::shared_scales)
+  // and stay 8-bit between convolutions (sink_dequantize).
   struct QuantPrefs {
     bool signed_activations = false;
     int64_t min_channels = 0;
+    bool int8_data_movement = false;
   };
   // `knobs`: the backend's own overrides (cuda_int8_min_channels).
   virtual QuantPrefs quant_prefs(const BackendKnobs& knobs) const {
@@ -175,7 +179,8 @@ class Backend {
     return {};
   }
   PassOptions pass_options() const {
-    return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); }};
+    return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); },
+            .int8_data_movement = quant_prefs(BackendKnobs{}).int8_data_movement};
   }
   // The backend's private rewrites (the one hook for them) on a specialised,
   // optimised graph: what compile() runs, so `inspect` can show it. Logged to `log`.

@@ -65,9 +65,23 @@ bool quantizable(const Graph& g, const Node& n, const QuantSpec& spec) {
   return !spec.float_layers.count(n.name) && !spec.float_layers.count(n.source_name);
 }
 
+// Union-find over value ids: the tensors one scale serves.
+struct Groups {
+  std::vector<int> parent;
+  explicit Groups(size_t n) : parent(n) {
+    for (size_t i = 0; i < n; ++i) parent[i] = static_cast<int>(i);
+  }
+  int find(int v) {
+    while (parent[v] != v) v = parent[v] = parent[parent[v]];
+    return v;
+  }
+  void join(int a, int b) { parent[find(a)] = find(b); }
+};
+
 }  // namespace
 
 void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
+  g.topo_sort();  // producers current: the groups below start where no joining node produces
   const bool fp8 = spec.precision == "fp8";
   // fp8's default: the first and last convolutions (in graph order) stay float.
   int first_conv = -1, last_conv = -1;
@@ -77,23 +91,18 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
       last_conv = static_cast<int>(i);
     }
   auto named = [](const std::set<std::string>& s, const Node& n) { return s.count(n.name) || s.count(n.source_name); };
-  int index = -1;
-  std::map<int, int> dequantized;  // activation value -> its Q -> DQ result (shared by the convs reading it)
-  std::vector<Node> out;
-  int done = 0;
-  for (Node& n : g.nodes) {
-    ++index;
+
+  // 1. The convolutions the spec quantizes (each refusal logged).
+  std::vector<char> qconv(g.nodes.size(), 0);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
     if (n.op == OpType::Conv && named(spec.float_layers, n))
       log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (--layer-precision)");
-    if (!quantizable(g, n, spec)) {
-      out.push_back(std::move(n));
-      continue;
-    }
-    if (fp8 && (index == first_conv || index == last_conv) && !named(spec.quantized_layers, n)) {
+    if (!quantizable(g, n, spec)) continue;
+    if (fp8 && (static_cast<int>(i) == first_conv || static_cast<int>(i) == last_conv) && !named(spec.quantized_layers, n)) {
       log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (the " +
-                                 (index == first_conv ? "first" : "last") +
+                                 (static_cast<int>(i) == first_conv ? "first" : "last") +
                                  " convolution at fp8; --layer-precision NAME=fp8 quantizes it)");
-      out.push_back(std::move(n));
       continue;
     }
     if (spec.min_channels > 0 && !named(spec.quantized_layers, n)) {
@@ -104,33 +113,102 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
                                    " -> " + std::to_string(ws[0]) + " channels, below the backend's " +
                                    std::to_string(spec.min_channels) + " for 8-bit; --layer-precision NAME=" +
                                    spec.precision + " quantizes it)");
-        out.push_back(std::move(n));
         continue;
       }
     }
-    const int x = n.inputs[0];
-    const std::string xname = g.value(x).name;
-    auto range = spec.activations.find(xname);
-    if (range == spec.activations.end()) {
-      log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (the table has no range for '" +
-                                 xname + "')");
-      out.push_back(std::move(n));
-      continue;
+    qconv[i] = 1;
+  }
+
+  // 2. Shared scales: tensors joined by an 8-bit-exact node (MaxPool, Concat,
+  // nearest Resize) whose every reader is a quantized convolution or another
+  // such node form one group, quantized once where the group starts.
+  const auto rd = pass_util::readers(g);
+  Groups groups(g.values.size());
+  std::vector<char> joins(g.nodes.size(), 0);
+  if (spec.shared_scales && !fp8) {
+    for (size_t i = 0; i < g.nodes.size(); ++i) joins[i] = !pass_util::int8_exact_inputs(g, g.nodes[i]).empty();
+    for (bool changed = true; changed;) {  // drop nodes with a float reader until none is left
+      changed = false;
+      for (size_t i = 0; i < g.nodes.size(); ++i) {
+        if (!joins[i]) continue;
+        const int y = g.nodes[i].outputs[0];
+        bool ok = !pass_util::is_graph_output(g, y);
+        for (int r : rd[y]) {
+          const Node& rn = g.nodes[r];
+          const bool conv_input = qconv[r] && rn.inputs[0] == y && rn.inputs[1] != y;
+          ok = ok && (conv_input || joins[r]);
+        }
+        if (!ok) joins[i] = 0, changed = true;
+      }
     }
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (joins[i])
+        for (int v : pass_util::int8_exact_inputs(g, g.nodes[i])) groups.join(v, g.nodes[i].outputs[0]);
+  }
+  // A group's range: the union of its members' calibrated ranges.
+  std::map<int, QuantSpec::Range> range;
+  for (size_t v = 0; v < g.values.size(); ++v) {
+    auto it = spec.activations.find(g.value(static_cast<int>(v)).name);
+    if (it == spec.activations.end()) continue;
+    auto [r, fresh] = range.emplace(groups.find(static_cast<int>(v)), it->second);
+    if (!fresh) r->second = {std::min(r->second.min, it->second.min), std::max(r->second.amax, it->second.amax)};
+  }
+  // Convolutions whose input has no range stay float.
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (!qconv[i] || range.count(groups.find(g.nodes[i].inputs[0]))) continue;
+    qconv[i] = 0;
+    log.note("insert_qdq", std::string(pass_util::layer_name(g.nodes[i])) + ": left in float (the table has no range for '" +
+                               g.value(g.nodes[i].inputs[0]).name + "')");
+  }
+
+  // 3. Q -> DQ after each group's first tensors (those no joining node
+  // produces): the quantized convolutions and the joining nodes read the DQ.
+  std::vector<Node> added;
+  std::map<int, int> dequantized;  // root value -> its DQ output
+  auto dequantize_root = [&](int x) {
     auto it = dequantized.find(x);
-    if (it == dequantized.end()) {
-      const QType t = activation_type(spec, range->second);
-      const double amax = range->second.amax > 0 ? range->second.amax : 1.0;
-      const int s = scalar_constant(g, xname + "_scale", amax / t.levels);
-      const int zp = g.add_constant(g.unique_name(xname + "_zero_point"), Tensor(t.type, {}));
-      const int q = g.add_value(g.unique_name(xname + "_quantized"), t.type);
-      const int dq = g.add_value(g.unique_name(xname + "_dequantized"), DType::f32);
-      g.value(q).shape = g.value(dq).shape = g.value(x).shape;
-      g.value(q).shape_known = g.value(dq).shape_known = true;
-      out.push_back(make_node(OpType::QuantizeLinear, g.unique_name(xname + "_quantize"), {x, s, zp}, q));
-      out.push_back(make_node(OpType::DequantizeLinear, g.unique_name(xname + "_dequantize"), {q, s, zp}, dq));
-      it = dequantized.emplace(x, dq).first;
+    if (it != dequantized.end()) return it->second;
+    const std::string xname = g.value(x).name;
+    const QuantSpec::Range& r = range.at(groups.find(x));
+    const QType t = activation_type(spec, r);
+    const double amax = r.amax > 0 ? r.amax : 1.0;
+    const int s = scalar_constant(g, xname + "_scale", amax / t.levels);
+    const int zp = g.add_constant(g.unique_name(xname + "_zero_point"), Tensor(t.type, {}));
+    const int q = g.add_value(g.unique_name(xname + "_quantized"), t.type);
+    const int dq = g.add_value(g.unique_name(xname + "_dequantized"), DType::f32);
+    g.value(q).shape = g.value(dq).shape = g.value(x).shape;
+    g.value(q).shape_known = g.value(dq).shape_known = true;
+    g.value(q).layout = g.value(dq).layout = g.value(x).layout;
+    added.push_back(make_node(OpType::QuantizeLinear, g.unique_name(xname + "_quantize"), {x, s, zp}, q));
+    added.push_back(make_node(OpType::DequantizeLinear, g.unique_name(xname + "_dequantize"), {q, s, zp}, dq));
+    return dequantized.emplace(x, dq).first->second;
+  };
+  auto is_root = [&](int v) { return g.value(v).producer < 0 || !joins[g.value(v).producer]; };
+  std::map<int, std::vector<std::string>> joined_by;  // group -> layers joining it (for the log)
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (joins[i]) {
+      const int grp = groups.find(g.nodes[i].outputs[0]);
+      if (!range.count(grp)) continue;
+      joined_by[grp].push_back(pass_util::layer_name(g.nodes[i]));
+      for (int& v : g.nodes[i].inputs)
+        if (v >= 0 && is_root(v) && groups.find(v) == grp) v = dequantize_root(v);
+    } else if (qconv[i] && is_root(g.nodes[i].inputs[0])) {
+      g.nodes[i].inputs[0] = dequantize_root(g.nodes[i].inputs[0]);
     }
+  }
+  for (const auto& [grp, layers] : joined_by) {
+    std::string list;
+    for (size_t k = 0; k < layers.size() && k < 4; ++k) list += (k ? ", " : "") + layers[k];
+    if (layers.size() > 4) list += ", ...";
+    log.note("insert_qdq", "one 8-bit scale (amax " + std::to_string(range.at(grp).amax) + ") across " +
+                               std::to_string(layers.size()) + " MaxPool / Concat / Resize layer(s): " + list);
+  }
+
+  // 4. Weights, per output channel.
+  int done = 0;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (!qconv[i]) continue;
+    Node& n = g.nodes[i];
     auto [wq, ws] = quantize_weights(g.value(n.inputs[1]).constant, fp8);
     const std::string wname = g.value(n.inputs[1]).name;
     const int wq_id = g.add_constant(g.unique_name(wname + "_quantized"), wq);
@@ -139,13 +217,11 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
     const int wdq = g.add_value(g.unique_name(wname + "_dequantized"), DType::f32);
     g.value(wdq).shape = wq.shape();
     g.value(wdq).shape_known = true;
-    out.push_back(make_node(OpType::DequantizeLinear, g.unique_name(wname + "_dequantize"), {wq_id, ws_id, wz_id}, wdq, 0));
-    n.inputs[0] = it->second;
+    added.push_back(make_node(OpType::DequantizeLinear, g.unique_name(wname + "_dequantize"), {wq_id, ws_id, wz_id}, wdq, 0));
     n.inputs[1] = wdq;
-    out.push_back(std::move(n));
     ++done;
   }
-  g.nodes = std::move(out);
+  for (Node& n : added) g.nodes.push_back(std::move(n));
   g.topo_sort();
   log.note("insert_qdq", std::to_string(done) + " convolutions quantized to " + (fp8 ? "fp8 (e4m3fn)" : "int8") +
                              " from the calibration table");

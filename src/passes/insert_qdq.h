@@ -23,6 +23,9 @@ struct QuantSpec {
   // output channels than min_channels left in float.
   bool signed_activations = false;
   int64_t min_channels = 0;
+  // Set for backends that run MaxPool / Concat / nearest Resize on 8-bit data
+  // (sink_dequantize): tensors those join share one scale (below).
+  bool shared_scales = false;
 };
 
 // Before each 2-D Conv with constant float weights (and no residual input):
@@ -38,6 +41,21 @@ struct QuantSpec {
 // topological order) float unless quantized_layers names them: with
 // three mantissa bits they cost the membrane U-Net 1.5 % of its class
 // agreement (docs/int8.md); int8 was measured safe there.
+//
+// shared_scales (int8): a MaxPool, Concat or nearest Resize whose readers are
+// all quantized convolutions (or more such nodes) joins its inputs and output
+// into one group with one scale, the union of the members' calibrated ranges
+// (TensorRT's rule for concatenations). The Q -> DQ pair then sits after each
+// tensor that starts a group (a convolution's output, the image), not before
+// each convolution:
+//
+//   e = Conv(..); p = MaxPool(e); c = Concat(u, e)
+//   =>  e -> Q(s) -> DQ(s) -> MaxPool, Concat   (u likewise, same s)
+//
+// so sink_dequantize can run the pool and the concat on 8-bit data and
+// fuse_qdq_conv can let the convolution write e in int8 (what that costs in
+// accuracy: docs/int8.md). Readers of a group's first tensor outside the
+// group keep the float value.
 void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log);
 
 }  // namespace segrt

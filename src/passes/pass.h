@@ -19,7 +19,8 @@ namespace segrt {
 using ActivationFusible = std::function<bool(const Graph& g, const Node& producer, const Activation& act)>;
 
 struct PassOptions {
-  ActivationFusible fusible;  // asked by fuse_activation
+  ActivationFusible fusible;        // asked by fuse_activation
+  bool int8_data_movement = false;  // the backend runs MaxPool / Concat / nearest Resize on 8-bit data (sink_dequantize)
 };
 
 struct PassLog {
@@ -62,6 +63,9 @@ void fuse_activation(Graph& g, PassLog& log, const ActivationFusible& fusible = 
 // DequantizeLinear -> Conv (-> QuantizeLinear): one 8-bit QLinearConv (QDQ and
 // calibrated models); leftover DequantizeLinear of constants are folded.
 void fuse_qdq_conv(Graph& g, PassLog& log);
+// n(DQ(q)) -> DQ(n(q)) for MaxPool / Concat / nearest Resize, and Q(DQ(q)) -> q
+// at equal scale and zero point (exact): 8-bit skip connections. Before fuse_qdq_conv.
+void sink_dequantize(Graph& g, PassLog& log);
 // Nearest 2x upsample + 2x2 'same' Conv -> sub-pixel Conv + DepthToSpace (exact;
 // run by the CUDA backend on its own graph copy, not in the default pipeline).
 void fold_upsample_conv(Graph& g, PassLog& log);

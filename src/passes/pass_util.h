@@ -67,6 +67,30 @@ inline void erase_nodes(Graph& g, const std::vector<char>& drop) {
   g.nodes = std::move(kept);
 }
 
+// The data inputs of n when n only moves or selects elements, so that for a
+// per-tensor DequantizeLinear (scale s > 0, zero point z) n(DQ(q)) equals
+// DQ(n(q)) exactly: MaxPool (max commutes with an increasing map), Concat
+// (of activations only), nearest Resize (no extrapolation). Empty for any
+// other node. insert_qdq joins such tensors under one scale; sink_dequantize
+// moves the DequantizeLinear behind them.
+inline std::vector<int> int8_exact_inputs(const Graph& g, const Node& n) {
+  if (n.outputs.size() != 1 || n.inputs.empty() || n.inputs[0] < 0) return {};
+  switch (n.op) {
+    case OpType::MaxPool:
+      return {n.inputs[0]};
+    case OpType::Resize:
+      if (n.attrs.s("mode", "nearest") != "nearest" || n.attrs.s("coordinate_transformation_mode", "") == "tf_crop_and_resize")
+        return {};
+      return {n.inputs[0]};
+    case OpType::Concat:
+      for (int v : n.inputs)
+        if (v < 0 || g.value(v).is_constant()) return {};
+      return n.inputs;
+    default:
+      return {};
+  }
+}
+
 inline const char* layer_name(const Node& n) { return n.source_name.empty() ? n.name.c_str() : n.source_name.c_str(); }
 
 }  // namespace segrt::pass_util

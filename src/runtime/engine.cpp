@@ -207,6 +207,7 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
     const Backend::QuantPrefs prefs = backend->quant_prefs(options.knobs);
     spec.signed_activations = prefs.signed_activations;
     spec.min_channels = prefs.min_channels;
+    spec.shared_scales = prefs.int8_data_movement;
     insert_qdq(p->graph, spec, p->log);
     verify_graph(p->graph);
   }

@@ -163,5 +163,46 @@ TEST(CpuInt8, QuantizeAndDequantizeMatchTheReference) {
   }
 }
 
+TEST(CpuInt8, PoolResizeConcatRunOnEightBitData) {
+  // A QDQ skip connection as insert_qdq (shared scales) or ONNX Runtime's
+  // quantizer writes it: DQ -> MaxPool / nearest Resize / Concat -> Q at one
+  // scale and zero point. sink_dequantize moves them onto the uint8 tensors;
+  // the CPU must run them there natively and give the reference's bytes.
+  SEGRT_REQUIRE_CPU_BACKEND();
+  for (int zp : {0, 128}) {
+    const std::string what = "zero point " + std::to_string(zp);
+    Graph g;
+    Tensor aq = random_int8(DType::u8, {1, 16, 10, 12}, 21);
+    int a = g.add_input("a", DType::u8, aq.shape());
+    int s = g.add_constant("s", Tensor::scalar_f32(0.05f)), z = g.add_constant("z", zero_point(DType::u8, zp));
+    int af = g.add_value("af"), p = g.add_value("p"), u = g.add_value("u"), cat = g.add_value("cat"), y = g.add_value("y");
+    g.add_node(OpType::DequantizeLinear, "dq", {a, s, z}, {af});
+    Node& mp = g.add_node(OpType::MaxPool, "pool", {af}, {p});
+    mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+    mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+    Tensor scales(DType::f32, {4});
+    for (int i = 0; i < 4; ++i) scales.data<float>()[i] = i < 2 ? 1.f : 2.f;
+    g.add_node(OpType::Resize, "up", {p, -1, g.add_constant("scales", scales)}, {u}).attrs.set("mode", std::string("nearest"));
+    g.add_node(OpType::Concat, "concat", {u, af}, {cat}).attrs.set("axis", int64_t{1});
+    int yq = g.add_value("yq");
+    g.add_node(OpType::QuantizeLinear, "q", {cat, s, z}, {yq});
+    g.add_node(OpType::DequantizeLinear, "dq_out", {yq, s, z}, {y});
+    g.outputs = {y};
+    Graph prepared = test::prepared_graph("cpu", g, {aq}, true);
+    for (const Node& n : prepared.nodes) {
+      EXPECT_NE(n.op, OpType::QuantizeLinear) << what << ": Q(DQ) at one scale is removed";
+      if (n.op == OpType::MaxPool || n.op == OpType::Resize || n.op == OpType::Concat) {
+        EXPECT_EQ(prepared.value(n.outputs[0]).dtype, DType::u8) << what << ": " << n.name;
+      }
+    }
+    std::vector<std::string> fell_back;
+    test::compile_watching("cpu", prepared, "fp32", &fell_back);
+    for (const auto& f : fell_back) ADD_FAILURE() << what << ": not native: " << f;
+    auto want = test::run_ref(g, {aq})[0];
+    auto got = test::run_backend("cpu", g, {aq})[0];
+    EXPECT_EQ(test::max_abs_error(got, want), 0.0) << what << ": only data movement, so exact";
+  }
+}
+
 }  // namespace
 }  // namespace segrt

@@ -6,6 +6,8 @@
 
 #include "backend/backend.h"
 #include "passes/insert_qdq.h"
+#include "ir/shape.h"
+#include "passes/pass_util.h"
 #include "runtime/engine_impl.h"
 #include "test_util.h"
 
@@ -166,6 +168,172 @@ TEST(FuseQdqConv, FusedGraphComputesTheQdqGraph) {
   auto [biased, drift_b] = fused_vs_qdq(true, &convs, &u8);
   EXPECT_LE(biased, 0.02);
   EXPECT_LE(drift_b, 0.05);
+}
+
+// A U-Net level: x -> c1 + Relu = e -> MaxPool = p -> c2 + Relu = d ->
+// nearest 2x Resize = u -> Concat(u, e) = cat -> c3 = y. Ranges for every tensor.
+Graph unet_level() {
+  Graph g;
+  int x = g.add_input("x", DType::f32, {1, 3, 8, 8});
+  auto conv = [&](const std::string& name, int in, int64_t cin, int64_t cout, bool relu, uint32_t seed) {
+    int w = g.add_constant(name + "_w", test::random_tensor({cout, cin, 3, 3}, seed, -0.5f, 0.5f));
+    int b = g.add_constant(name + "_b", test::random_tensor({cout}, seed + 1, -0.1f, 0.1f));
+    int y = g.add_value(name + (relu ? "_pre" : ""));
+    g.add_node(OpType::Conv, name, {in, w, b}, {y}).attrs.set("pads", std::vector<int64_t>(4, 1));
+    if (!relu) return y;
+    int r = g.add_value(name + "_out");
+    g.add_node(OpType::Relu, name + "_relu", {y}, {r});
+    return r;
+  };
+  int e = conv("c1", x, 3, 8, true, 1);
+  int p = g.add_value("p");
+  Node& mp = g.add_node(OpType::MaxPool, "pool", {e}, {p});
+  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  int d = conv("c2", p, 8, 8, true, 3);
+  int u = g.add_value("u");
+  Tensor scales(DType::f32, {4});
+  for (int i = 0; i < 4; ++i) scales.data<float>()[i] = i < 2 ? 1.f : 2.f;
+  g.add_node(OpType::Resize, "up", {d, -1, g.add_constant("scales", scales)}, {u}).attrs.set("mode", std::string("nearest"));
+  int cat = g.add_value("cat");
+  g.add_node(OpType::Concat, "concat", {u, e}, {cat}).attrs.set("axis", int64_t{1});
+  g.outputs = {conv("c3", cat, 16, 2, false, 5)};
+  return g;
+}
+
+QuantSpec unet_level_spec(const Graph& g, const Tensor& x) {
+  QuantSpec s;
+  Graph probe = g;
+  const std::vector<std::string> names = {"x", "c1_out", "p", "c2_out", "u", "cat"};
+  probe.outputs.clear();
+  for (const auto& n : names) probe.outputs.push_back(probe.find_value(n));
+  auto vals = test::run_ref(probe, {x});
+  for (size_t k = 0; k < names.size(); ++k) {
+    double lo = 0, amax = 0;
+    for (double v : vals[k].to_f64_vector()) lo = std::min(lo, v), amax = std::max(amax, std::fabs(v));
+    s.activations[names[k]] = {lo, amax};
+  }
+  s.shared_scales = true;
+  return s;
+}
+
+TEST(InsertQdq, SharedScalesQuantizeWhereAGroupStarts) {
+  Graph g = unet_level();
+  Tensor x = test::random_tensor({1, 3, 8, 8}, 9);
+  Graph s = specialized(g, x);
+  QuantSpec spec = unet_level_spec(g, x);
+  PassLog log;
+  insert_qdq(s, spec, log);
+  // x; e and d (the group {e, p, d, u, cat} starts at the two convolutions' outputs).
+  ASSERT_EQ(count(s, OpType::QuantizeLinear), 3);
+  double group_scale = -1;
+  for (const Node& n : s.nodes) {
+    if (n.op != OpType::QuantizeLinear) continue;
+    const std::string in = s.value(n.inputs[0]).name;
+    const double sc = s.value(n.inputs[1]).constant.to_f64_vector()[0];
+    if (in == "x") continue;
+    EXPECT_TRUE(in == "c1_out" || in == "c2_out") << in;
+    EXPECT_EQ(s.value(n.outputs[0]).dtype, DType::u8) << in;
+    if (group_scale < 0) group_scale = sc;
+    EXPECT_EQ(sc, group_scale) << in << ": one scale for the group";
+  }
+  // The group's range is the union of its members' (the concat holds the largest values).
+  const double amax = std::max(spec.activations["cat"].amax, spec.activations["p"].amax);
+  EXPECT_NEAR(group_scale, amax / 255.0, 1e-7);
+  // The pool, the resize and the concat read dequantized tensors (or each
+  // other's outputs); no Q before c2 or c3.
+  for (const Node& n : s.nodes) {
+    if (n.op != OpType::MaxPool && n.op != OpType::Resize && n.op != OpType::Concat) continue;
+    for (int v : pass_util::int8_exact_inputs(s, n)) {
+      const OpType p = s.nodes[s.value(v).producer].op;
+      EXPECT_TRUE(p == OpType::DequantizeLinear || !pass_util::int8_exact_inputs(s, s.nodes[s.value(v).producer]).empty())
+          << n.name << " reads " << s.value(v).name;
+    }
+  }
+  bool logged = false;
+  for (const auto& l : log.lines) logged |= l.find("one 8-bit scale") != std::string::npos;
+  EXPECT_TRUE(logged);
+
+  // Without shared scales (a backend without 8-bit pools): Q before each convolution, as before.
+  Graph t = specialized(g, x);
+  spec.shared_scales = false;
+  insert_qdq(t, spec, log);
+  EXPECT_EQ(count(t, OpType::QuantizeLinear), 3);  // x, p, cat
+  for (const Node& n : t.nodes) {
+    if (n.op == OpType::QuantizeLinear) {
+      EXPECT_NE(t.value(n.inputs[0]).name, "c1_out");
+    }
+  }
+}
+
+TEST(InsertQdq, SharedScalesLeaveFloatReadersFloat) {
+  // e is also a graph output: the pool and concat still join (their readers
+  // are quantized convolutions), but e's own float reader (the output) keeps float32.
+  Graph g = unet_level();
+  g.outputs.push_back(g.find_value("c1_out"));
+  Tensor x = test::random_tensor({1, 3, 8, 8}, 9);
+  Graph s = specialized(g, x);
+  PassLog log;
+  insert_qdq(s, unet_level_spec(g, x), log);
+  EXPECT_EQ(count(s, OpType::QuantizeLinear), 3);  // x, e, d: the group is still joined
+  const Value& e = s.value(s.outputs[1]);
+  EXPECT_EQ(e.name, "c1_out");
+  EXPECT_EQ(s.nodes[e.producer].op, OpType::Relu) << "the graph output reads e itself, not its DQ";
+}
+
+TEST(SinkDequantize, ExactAndEightBitBetweenConvolutions) {
+  Graph g = unet_level();
+  Tensor x = test::random_tensor({1, 3, 8, 8}, 9);
+  Graph s = specialized(g, x);
+  PassLog log;
+  insert_qdq(s, unet_level_spec(g, x), log);
+  const auto want = test::run_ref(s, {x})[0];
+  Graph sunk = s;
+  sink_dequantize(sunk, log);
+  verify_graph(sunk);
+
+  for (const Node& n : sunk.nodes) {
+    if (n.op == OpType::MaxPool || n.op == OpType::Resize || n.op == OpType::Concat) {
+      EXPECT_EQ(sunk.value(n.outputs[0]).dtype, DType::u8) << n.name << " runs on 8-bit data";
+    }
+  }
+  // The rewrite is exact: the same numbers, bit for bit.
+  EXPECT_EQ(test::max_abs_error(test::run_ref(sunk, {x})[0], want), 0.0);
+  // Then fuse_qdq_conv: c1 and c2 write uint8, and the only QuantizeLinear left is the image's.
+  Graph fused = s;  // the backends' pipeline: fuse_activation first, so the ReLUs ride into the convs
+  run_optimization_passes(fused, log, {.int8_data_movement = true});
+  EXPECT_EQ(count(fused, OpType::QuantizeLinear), 1);
+  EXPECT_EQ(count(fused, OpType::QLinearConv), 3);
+  int u8_convs = 0;
+  for (const Node& n : fused.nodes) u8_convs += n.op == OpType::QLinearConv && fused.value(n.outputs[0]).dtype == DType::u8;
+  EXPECT_EQ(u8_convs, 2);
+  // Fused, the int32 bias rounding may move a requantization tie by one step.
+  const auto got = test::run_ref(fused, {x})[0];
+  double m = 0;
+  for (double v : want.to_f64_vector()) m = std::max(m, std::fabs(v));
+  EXPECT_LE(test::max_abs_error(got, want) / m, 0.05);
+}
+
+TEST(SinkDequantize, LeavesMixedScalesAndNegativeScalesAlone) {
+  // Concat of two DequantizeLinear with different scales, and a MaxPool after a negative scale: untouched.
+  Graph g;
+  int a = g.add_input("a", DType::u8, {1, 2, 4, 4}), b = g.add_input("b", DType::u8, {1, 2, 4, 4});
+  int z = g.add_constant("z", Tensor(DType::u8, {}));
+  int af = g.add_value("af"), bf = g.add_value("bf"), cat = g.add_value("cat"), bn = g.add_value("bn"), p = g.add_value("p");
+  g.add_node(OpType::DequantizeLinear, "dqa", {a, g.add_constant("sa", Tensor::scalar_f32(0.1f)), z}, {af});
+  g.add_node(OpType::DequantizeLinear, "dqb", {b, g.add_constant("sb", Tensor::scalar_f32(0.2f)), z}, {bf});
+  g.add_node(OpType::DequantizeLinear, "dqn", {b, g.add_constant("sn", Tensor::scalar_f32(-0.2f)), z}, {bn});
+  g.add_node(OpType::Concat, "concat", {af, bf}, {cat}).attrs.set("axis", int64_t{1});
+  Node& mp = g.add_node(OpType::MaxPool, "pool", {bn}, {p});
+  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  g.outputs = {cat, p};
+  PassLog log;
+  Graph s = specialize(g, {Shape{1, 2, 4, 4}, Shape{1, 2, 4, 4}}, log);
+  Graph t = s;
+  sink_dequantize(t, log);
+  EXPECT_TRUE(log.lines.empty());
+  EXPECT_EQ(count(t, OpType::DequantizeLinear), 3);
 }
 
 TEST(FuseQdqConv, FoldsWeightsOfConvsItLeavesFloat) {

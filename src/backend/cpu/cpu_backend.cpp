@@ -542,6 +542,10 @@ class CpuBackend : public Backend {
     return producer.op == OpType::Add || dnnl_eltwise(act.op, act.alpha, act.beta, &alg, &a, &b);
   }
 
+  // MaxPool, Concat and nearest Resize run on 8-bit tensors here (pool.cpp,
+  // concat.cpp, resize.cpp): a calibrated U-Net's skip connections stay int8.
+  QuantPrefs quant_prefs(const BackendKnobs&) const override { return {.int8_data_movement = true}; }
+
   void rewrite(Graph& g, const CompileOptions& o, PassLog& log) const override {
     // The U-Net up-convolution as four phase convolutions: 9 of 16 multiply-adds. It pays only
     // where oneDNN keeps nChw8c (AVX2) fp32 activations, which the phase Concat and the shuffle

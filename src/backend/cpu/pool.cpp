@@ -31,11 +31,33 @@ void max_pool_2x2(const float* x, float* y, int64_t planes, int64_t IH, int64_t 
     }
 }
 
+// The same on 8-bit NHWC data (an int8 convolution's output, sink_dequantize):
+// one pixel's C channels are contiguous, so the max runs over C-byte rows.
+// oneDNN's int8 pooling took 1.1 ms for the membrane U-Net's first pool (64
+// channels at 512x512 on 2 threads), this loop ~0.2 ms (bench/NOTES.md).
+template <typename T>
+void max_pool_2x2_nhwc(const T* x, T* y, int64_t N, int64_t IH, int64_t IW, int64_t OH, int64_t OW, int64_t C) {
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < N; ++b)
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const T* r0 = x + ((b * IH + 2 * oh) * IW) * C;
+      const T* r1 = r0 + IW * C;
+      T* d = y + ((b * OH + oh) * OW) * C;
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const T *a = r0 + 2 * ow * C, *e = r1 + 2 * ow * C;
+        T* o = d + ow * C;
+        for (int64_t k = 0; k < C; ++k) o[k] = std::max(std::max(a[k], a[C + k]), std::max(e[k], e[C + k]));
+      }
+    }
+}
+
 bool lower_max_pool_2x2(Compiler& c, const Node& n) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   const Shape& xs = g.value(x).shape;
-  if (n.op != OpType::MaxPool || n.outputs.size() > 1 || xs.size() != 4 || g.value(x).dtype != DType::f32) return false;
+  const DType xt = g.value(x).dtype;
+  if (n.op != OpType::MaxPool || n.outputs.size() > 1 || xs.size() != 4) return false;
+  if (xt != DType::f32 && xt != DType::u8 && xt != DType::i8) return false;
   ConvGeometry geo = pool_geometry(n.attrs, xs);
   for (int i = 0; i < 2; ++i)
     if (geo.kernel[i] != 2 || geo.strides[i] != 2 || geo.dilations[i] != 1 || geo.pads[i] != 0 ||
@@ -43,6 +65,18 @@ bool lower_max_pool_2x2(Compiler& c, const Node& n) {
       return false;
   bool nhwc = is_channels_last(n.attrs);
   md_t src = c.spatial_view(x, nhwc);
+  if (xt != DType::f32) {  // 8-bit: NHWC only
+    const dims_t d = src.dims();
+    if (src != md_t(d, src.data_type(), tag::nhwc)) return false;
+    const int64_t N = d[0], C = d[1], IH = d[2], IW = d[3], OH = geo.out[0], OW = geo.out[1];
+    c.define(y, md_t({N, C, OH, OW}, src.data_type(), tag::nhwc), true, nhwc);
+    const bool u8 = xt == DType::u8;
+    c.add(host_step(n.name, {x}, {y}, [=](const std::vector<void*>& ptr) {
+      if (u8) max_pool_2x2_nhwc(static_cast<const uint8_t*>(ptr[x]), static_cast<uint8_t*>(ptr[y]), N, IH, IW, OH, OW, C);
+      else max_pool_2x2_nhwc(static_cast<const int8_t*>(ptr[x]), static_cast<int8_t*>(ptr[y]), N, IH, IW, OH, OW, C);
+    }));
+    return true;
+  }
   dims_t in_dims = src.dims();
   int blk = 0;
   tag t = tag::undef;
@@ -70,7 +104,9 @@ bool lower_pool(Compiler& c, const Node& n, std::string* why) {
   int x = n.inputs[0], y = n.outputs[0];
   const Shape& xs = g.value(x).shape;
   if (n.outputs.size() > 1) return *why = "MaxPool indices output", false;
-  if (xs.size() != 4 || g.value(x).dtype != DType::f32) return *why = "4-D float32 only", false;
+  const DType xt = g.value(x).dtype;
+  const bool int8 = (xt == DType::u8 || xt == DType::i8) && n.op == OpType::MaxPool;  // sink_dequantize's pools
+  if (xs.size() != 4 || (xt != DType::f32 && !int8)) return *why = "4-D float32 (or 8-bit MaxPool) only", false;
   bool nhwc = is_channels_last(n.attrs);
   bool global = n.op == OpType::GlobalAveragePool || n.op == OpType::GlobalMaxPool;
   dims_t kernel, strides, pl, pr;

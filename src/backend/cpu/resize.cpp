@@ -31,7 +31,8 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   const Graph& g = c.g;
   int x = n.inputs[0], y = n.outputs[0];
   const Value& xv = g.value(x);
-  if (xv.shape.size() != 4 || xv.dtype != DType::f32) return *why = "4-D float32 only", false;
+  const bool int8 = xv.dtype == DType::u8 || xv.dtype == DType::i8;  // between int8 convolutions (sink_dequantize)
+  if (xv.shape.size() != 4 || (xv.dtype != DType::f32 && !int8)) return *why = "4-D float32 or 8-bit only", false;
   ResizeParams p;
   if (!constant_resize_params(g, n, &p)) return *why = "scales or sizes computed at run time", false;
   if (p.mode != "nearest") return *why = p.mode + " mode", false;
@@ -46,8 +47,8 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   const int64_t OH = p.out[h], OW = p.out[w];
   dims_t in_dims = {N, C, IH, IW}, out_dims = {N, C, OH, OW};
   md_t src = c.spatial_view(x, nhwc);
-  // Nearest only copies elements: float32, or bf16 between bf16 convolutions.
-  const auto et = src.data_type() == dnnl::memory::data_type::bf16 ? src.data_type() : dnnl::memory::data_type::f32;
+  // Nearest only copies elements: float32, bf16 between bf16 convolutions, 8-bit between int8 ones.
+  const auto et = src.data_type() == dnnl::memory::data_type::bf16 || int8 ? src.data_type() : dnnl::memory::data_type::f32;
   int64_t blk = -1;
   tag t = tag::undef;
   for (auto [cand, b] : {std::pair{tag::nChw8c, 8}, {tag::nChw16c, 16}, {tag::nchw, 1}, {tag::nhwc, 0}})
@@ -68,6 +69,13 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
   const int64_t planes = blk == 0 ? N : N * ((C + blk - 1) / blk);
   const int64_t inner = blk == 0 ? C : blk;
   const size_t esz = dnnl_type_size(et);
+  // Runs of output rows reading the same source row (2x upsampling: pairs):
+  // the first is gathered, the others are copies of it, one memcpy each.
+  std::vector<std::pair<int64_t, int64_t>> runs;  // (first output row, rows)
+  for (int64_t oh = 0; oh < OH; ++oh)
+    if (oh > 0 && rows[oh] == rows[oh - 1]) ++runs.back().second;
+    else runs.push_back({oh, 1});
+  const int64_t nruns = static_cast<int64_t>(runs.size());
   c.add(host_step(n.name, {xs}, {y}, [=](const std::vector<void*>& ptr) {
     const char* s = static_cast<const char*>(ptr[xs]);
     char* d = static_cast<char*>(ptr[y]);
@@ -75,7 +83,8 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
     const size_t pix = static_cast<size_t>(inner) * esz;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int64_t pl = 0; pl < planes; ++pl)
-      for (int64_t oh = 0; oh < OH; ++oh) {
+      for (int64_t r = 0; r < nruns; ++r) {
+        const int64_t oh = runs[r].first;
         const char* srow = s + static_cast<size_t>(pl * IH + rows[oh]) * row_in;
         char* drow = d + static_cast<size_t>(pl * OH + oh) * row_out;
         if (esz == 4 && inner == 1) {  // plain NCHW float32: element gathers
@@ -85,6 +94,7 @@ bool lower_resize(Compiler& c, const Node& n, std::string* why) {
         } else {
           for (int64_t ow = 0; ow < OW; ++ow) std::memcpy(drow + ow * pix, srow + cols[ow] * pix, pix);
         }
+        for (int64_t k = 1; k < runs[r].second; ++k) std::memcpy(drow + k * row_out, drow, row_out);
       }
   }));
   return true;
