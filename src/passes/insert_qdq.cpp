@@ -119,14 +119,20 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
     qconv[i] = 1;
   }
 
-  // 2. Shared scales: tensors joined by an 8-bit-exact node (MaxPool, Concat,
-  // nearest Resize) whose every reader is a quantized convolution or another
-  // such node form one group, quantized once where the group starts.
+  // 2. Groups: tensors joined by a node that keeps them on the 8-bit grid
+  // (a zero Pad, which the convolution after it absorbs; with shared scales
+  // also MaxPool, Concat, nearest Resize) whose every reader is a quantized
+  // convolution or another such node share one scale, quantized once where
+  // the group starts.
   const auto rd = pass_util::readers(g);
   Groups groups(g.values.size());
   std::vector<char> joins(g.nodes.size(), 0);
-  if (spec.shared_scales && !fp8) {
-    for (size_t i = 0; i < g.nodes.size(); ++i) joins[i] = !pass_util::int8_exact_inputs(g, g.nodes[i]).empty();
+  auto joined_inputs = [&](const Node& n) -> std::vector<int> {
+    if (pass_util::is_zero_pad(g, n)) return {n.inputs[0]};
+    return spec.shared_scales && !fp8 ? pass_util::int8_exact_inputs(g, n) : std::vector<int>{};
+  };
+  {
+    for (size_t i = 0; i < g.nodes.size(); ++i) joins[i] = !joined_inputs(g.nodes[i]).empty();
     for (bool changed = true; changed;) {  // drop nodes with a float reader until none is left
       changed = false;
       for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -143,7 +149,7 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
     }
     for (size_t i = 0; i < g.nodes.size(); ++i)
       if (joins[i])
-        for (int v : pass_util::int8_exact_inputs(g, g.nodes[i])) groups.join(v, g.nodes[i].outputs[0]);
+        for (int v : joined_inputs(g.nodes[i])) groups.join(v, g.nodes[i].outputs[0]);
   }
   // A group's range: the union of its members' calibrated ranges.
   std::map<int, QuantSpec::Range> range;
@@ -189,7 +195,7 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
     if (joins[i]) {
       const int grp = groups.find(g.nodes[i].outputs[0]);
       if (!range.count(grp)) continue;
-      joined_by[grp].push_back(pass_util::layer_name(g.nodes[i]));
+      joined_by[grp].push_back(std::string(pass_util::layer_name(g.nodes[i])) + " (" + op_name(g.nodes[i].op) + ")");
       for (int& v : g.nodes[i].inputs)
         if (v >= 0 && is_root(v) && groups.find(v) == grp) v = dequantize_root(v);
     } else if (qconv[i] && is_root(g.nodes[i].inputs[0])) {
@@ -200,8 +206,8 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
     std::string list;
     for (size_t k = 0; k < layers.size() && k < 4; ++k) list += (k ? ", " : "") + layers[k];
     if (layers.size() > 4) list += ", ...";
-    log.note("insert_qdq", "one 8-bit scale (amax " + std::to_string(range.at(grp).amax) + ") across " +
-                               std::to_string(layers.size()) + " MaxPool / Concat / Resize layer(s): " + list);
+    log.note("insert_qdq", "one 8-bit scale (amax " + std::to_string(range.at(grp).amax) + ") before and after " +
+                               std::to_string(layers.size()) + " layer(s) that keep the grid: " + list);
   }
 
   // 4. Weights, per output channel.

@@ -55,7 +55,10 @@ struct QuantSpec {
 // so sink_dequantize can run the pool and the concat on 8-bit data and
 // fuse_qdq_conv can let the convolution write e in int8 (what that costs in
 // accuracy: docs/int8.md). Readers of a group's first tensor outside the
-// group keep the float value.
+// group keep the float value. A zero Pad before a quantized convolution
+// (PyTorch's F.pad for 'same' even kernels) joins its input the same way for
+// every backend: Q -> DQ go before it, so fuse_pad_into_conv still merges it
+// into the convolution and fuse_qdq_conv finds DQ -> Conv.
 void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log);
 
 }  // namespace segrt

@@ -91,6 +91,22 @@ inline std::vector<int> int8_exact_inputs(const Graph& g, const Node& n) {
   }
 }
 
+// True for a Pad that adds zeros (constant mode, value 0 or absent, constant
+// pads, no axes input): Pad(DQ(q)) is DQ(q) padded with real zeros, what a
+// quantized convolution's own padding adds, and fuse_pad_into_conv merges it
+// into the convolution after it. So calibration observes the Pad's input for
+// its output and insert_qdq quantizes before it.
+inline bool is_zero_pad(const Graph& g, const Node& n) {
+  if (n.op != OpType::Pad || n.outputs.size() != 1 || n.inputs.size() < 2 || n.inputs[0] < 0 || n.inputs[1] < 0) return false;
+  if (n.attrs.s("mode", "constant") != "constant" || !g.value(n.inputs[1]).is_constant()) return false;
+  if (n.inputs.size() > 3 && n.inputs[3] >= 0) return false;
+  if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
+    const Value& c = g.value(n.inputs[2]);
+    return c.is_constant() && c.constant.numel() == 1 && c.constant.to_f64_vector()[0] == 0.0;
+  }
+  return true;
+}
+
 inline const char* layer_name(const Node& n) { return n.source_name.empty() ? n.name.c_str() : n.source_name.c_str(); }
 
 }  // namespace segrt::pass_util

@@ -1,9 +1,10 @@
 // The public calibration entry point (segrt/calibrate.h) over the
 // statistics and table code of runtime/calibration.h.
 #include <filesystem>
-#include <set>
+#include <map>
 
 #include "ir/shape.h"
+#include "passes/pass_util.h"
 #include "runtime/calibration.h"
 #include "runtime/compare.h"
 #include "runtime/engine_impl.h"
@@ -12,14 +13,26 @@
 namespace segrt {
 
 namespace {
-// Conv layer name -> its input tensor, on the canonical graph (the names a table is applied to).
-std::map<std::string, std::string> conv_layers(Engine& e, const Shape& input_shape) {
+// Conv layer name -> its input tensor, on the canonical graph (the names a
+// table is applied to); *observed: for each such tensor, the tensor whose
+// values calibration records for it. A zero Pad's output is never
+// materialised by the fast backends (fuse_pad_into_conv merges it into the
+// convolution): its input is observed instead, as the zeros it adds change
+// neither the range's largest magnitude nor its sign.
+std::map<std::string, std::string> conv_layers(Engine& e, const Shape& input_shape,
+                                               std::multimap<std::string, std::string>* observed) {
   PassLog quiet;
   Graph g = specialize(EngineAccess::impl(e).model, {input_shape}, quiet);
   std::map<std::string, std::string> layers;
-  for (const Node& n : g.nodes)
-    if (n.op == OpType::Conv && n.inputs.size() >= 2 && g.value(n.inputs[1]).is_constant())
-      layers[n.source_name.empty() ? n.name : n.source_name] = g.value(n.inputs[0]).name;
+  for (const Node& n : g.nodes) {
+    if (n.op != OpType::Conv || n.inputs.size() < 2 || !g.value(n.inputs[1]).is_constant()) continue;
+    const int x = n.inputs[0];
+    layers[n.source_name.empty() ? n.name : n.source_name] = g.value(x).name;
+    int src = x;
+    while (g.value(src).producer >= 0 && pass_util::is_zero_pad(g, g.nodes[g.value(src).producer]))
+      src = g.nodes[g.value(src).producer].inputs[0];
+    observed->emplace(g.value(src).name, g.value(x).name);
+  }
   return layers;
 }
 }  // namespace
@@ -39,22 +52,22 @@ CalibrationSummary calibrate(Engine& e, const std::vector<Tensor>& samples, cons
   t.method = o.method;
   t.model = std::filesystem::path(EngineAccess::impl(e).model.source_file).filename().string();
   t.samples = static_cast<int>(samples.size());
-  t.layers = conv_layers(e, samples.front().shape());
-  std::set<std::string> wanted;
-  for (const auto& [layer, in] : t.layers) wanted.insert(in);
+  std::multimap<std::string, std::string> observed;  // tensor seen in the run -> table names it stands for
+  t.layers = conv_layers(e, samples.front().shape(), &observed);
   const std::string input_name = e.inputs()[0].name;
   ActivationStats st;
   const bool histograms = o.method != "minmax";
   for (int pass = 0; pass < (histograms ? 2 : 1); ++pass) {
-    observe(e, [&](const Observation& ob) {
-      if (!wanted.count(ob.name)) return;
-      pass == 0 ? st.observe_range(ob.name, ob.value) : st.observe_histogram(ob.name, ob.value);
-    });
+    auto record = [&](const std::string& seen, const Tensor& value) {
+      for (auto [it, end] = observed.equal_range(seen); it != end; ++it)
+        pass == 0 ? st.observe_range(it->second, value) : st.observe_histogram(it->second, value);
+    };
+    observe(e, [&](const Observation& ob) { record(ob.name, ob.value); });
     const std::string stage = histograms ? "calibrate pass " + std::to_string(pass + 1) + "/2" : "calibrate";
     try {
       for (size_t i = 0; i < samples.size(); ++i) {
         const Tensor& x = samples[i];
-        if (wanted.count(input_name)) pass == 0 ? st.observe_range(input_name, x) : st.observe_histogram(input_name, x);
+        record(input_name, x);
         e.run({x});
         if (o.progress) o.progress(stage, i + 1, samples.size());
       }
