@@ -172,6 +172,7 @@ class Backend {
     bool signed_activations = false;
     int64_t min_channels = 0;
     bool int8_data_movement = false;
+    bool symmetric_pads_only = false;  // its 8-bit convolution takes one pad per axis
   };
   // `knobs`: the backend's own overrides (cuda_int8_min_channels).
   virtual QuantPrefs quant_prefs(const BackendKnobs& knobs) const {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/ops/conv_util.h"
 #include "passes/pass_util.h"
 
 namespace segrt {
@@ -56,6 +57,28 @@ std::pair<Tensor, Tensor> quantize_weights(const Tensor& w, bool fp8) {
     }
   }
   return {q, s};
+}
+
+// Whether conv n is padded differently at the two ends of an axis, counting
+// the zero Pads before it (fuse_pad_into_conv merges them into its pads).
+bool asymmetric_padding(const Graph& g, const Node& n) {
+  const ConvGeometry geo = conv_geometry(n.attrs, g.value(n.inputs[0]).shape, g.value(n.inputs[1]).shape);
+  const int r = geo.rank();
+  std::vector<int64_t> p = geo.pads;
+  const int first = is_channels_last(n.attrs) ? 1 : 2;  // the first spatial axis of the Pad's rank
+  for (int v = n.inputs[0]; g.value(v).producer >= 0 && pass_util::is_zero_pad(g, g.nodes[g.value(v).producer]);) {
+    const Node& pad = g.nodes[g.value(v).producer];
+    const auto a = g.value(pad.inputs[1]).constant.to_i64_vector();
+    const int rank = static_cast<int>(a.size() / 2);
+    for (int i = 0; i < r && first + i < rank; ++i) {
+      p[i] += a[first + i];
+      p[r + i] += a[rank + first + i];
+    }
+    v = pad.inputs[0];
+  }
+  for (int i = 0; i < r; ++i)
+    if (p[i] != p[r + i]) return true;
+  return false;
 }
 
 bool quantizable(const Graph& g, const Node& n, const QuantSpec& spec) {
@@ -115,6 +138,11 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
                                    spec.precision + " quantizes it)");
         continue;
       }
+    }
+    if (spec.symmetric_pads_only && !named(spec.quantized_layers, n) && asymmetric_padding(g, n)) {
+      log.note("insert_qdq", std::string(pass_util::layer_name(n)) + ": left in float (padded differently at the two "
+                                 "ends of an axis; the backend's 8-bit convolution takes one pad per axis)");
+      continue;
     }
     qconv[i] = 1;
   }

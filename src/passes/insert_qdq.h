@@ -26,6 +26,10 @@ struct QuantSpec {
   // Set for backends that run MaxPool / Concat / nearest Resize on 8-bit data
   // (sink_dequantize): tensors those join share one scale (below).
   bool shared_scales = false;
+  // Set for backends whose 8-bit convolution takes one pad per axis: a
+  // convolution padded differently at the two ends (a zero Pad before it
+  // included) stays float.
+  bool symmetric_pads_only = false;
 };
 
 // Before each 2-D Conv with constant float weights (and no residual input):

@@ -208,6 +208,7 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
     spec.signed_activations = prefs.signed_activations;
     spec.min_channels = prefs.min_channels;
     spec.shared_scales = prefs.int8_data_movement;
+    spec.symmetric_pads_only = prefs.symmetric_pads_only;
     insert_qdq(p->graph, spec, p->log);
     verify_graph(p->graph);
   }

@@ -62,6 +62,11 @@ expect "zip entry claiming 3.9 GB" 3 "keras_size_lie.keras|impossibly large" -- 
 expect "zip entry longer than declared" 3 "keras_crc_lie.keras|config.json" -- inspect "$T/keras_crc_lie.keras"
 expect "zip bomb (200 MB config.json)" 3 "keras_json_bomb.keras|impossibly large" -- inspect "$T/keras_json_bomb.keras"
 expect "ONNX dims whose product overflows" 3 "onnx_overflow.onnx|impossibly large" -- inspect "$T/onnx_overflow.onnx"
+# Size arithmetic of the shape functions on model-supplied attributes (session 8's review of what fuzz_onnx had not reached).
+expect "ONNX Resize to 1e30 pixels" 3 "onnx_resize_1e30.onnx|is past 2^63" -- inspect "$T/onnx_resize_1e30.onnx"
+expect "ONNX Conv dilations 2^62" 3 "onnx_conv_dilation.onnx|dilations must be in [1, 2^31)" -- inspect "$T/onnx_conv_dilation.onnx"
+expect "ONNX ConvTranspose strides 2^40" 3 "onnx_convt_stride.onnx|strides must be in [1, 2^31)" -- \
+  inspect "$T/onnx_convt_stride.onnx"
 if [ -f "$MODEL" ]; then
   expect ".npy shape whose product overflows" 4 "npy_overflow.npy|too large" -- run "$MODEL" -i "$T/npy_overflow.npy" -b ref
   expect ".npy shorter than its shape" 4 "npy_truncated.npy|truncated" -- run "$MODEL" -i "$T/npy_truncated.npy" -b ref

@@ -12,6 +12,9 @@
   keras_crc_lie.keras    a stored config.json whose declared size is shorter than its data
   keras_json_bomb.keras  config.json of 200 MB of spaces, deflated to ~200 KB
   onnx_overflow.onnx     an initializer with dims [2^40, 2^40, 2^40]
+  onnx_resize_1e30.onnx  a Resize whose scale asks for 1e30 pixels per axis
+  onnx_conv_dilation.onnx  a Conv with dilations 2^62 (its window extent wraps int64)
+  onnx_convt_stride.onnx   a ConvTranspose with strides 2^40 on a [1, 1, 2^30, 2] input
   npy_overflow.npy       a .npy header with shape (2^40, 2^40)
   npy_truncated.npy      a .npy header with shape (1000, 1000) and 16 bytes of data
   npz_size_lie.npz       an .npz whose member claims 3.9 GB
@@ -125,6 +128,21 @@ node = helper.make_node("Add", ["x", "w"], ["y"], name="add")
 g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
                       [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [init])
 onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), P("onnx_overflow.onnx"))
+
+
+def one_node_model(name, node, x_shape, inits):
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), P(name))
+
+
+one_node_model("onnx_resize_1e30.onnx", helper.make_node("Resize", ["x", "", "s"], ["y"], mode="nearest"), [1, 1, 4, 4],
+               [helper.make_tensor("s", TensorProto.FLOAT, [4], [1, 1, 1e30, 1e30])])
+w = helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 3, 3], [0.1] * 9)
+one_node_model("onnx_conv_dilation.onnx", helper.make_node("Conv", ["x", "w"], ["y"], dilations=[1 << 62, 1 << 62]),
+               [1, 1, 8, 8], [w])
+one_node_model("onnx_convt_stride.onnx", helper.make_node("ConvTranspose", ["x", "w"], ["y"], strides=[1 << 40, 1 << 40]),
+               [1, 1, 1 << 30, 2], [w])
 
 
 def npy(shape_text, data=b""):

@@ -336,6 +336,45 @@ TEST(SinkDequantize, LeavesMixedScalesAndNegativeScalesAlone) {
   EXPECT_EQ(count(t, OpType::DequantizeLinear), 3);
 }
 
+TEST(InsertQdq, ZeroPadBeforeAConvIsQuantizedBeforeThePad) {
+  // PyTorch's 'same' 2x2 convolution: F.pad (0, 1, 0, 1) + Conv. Q -> DQ go
+  // before the Pad (its input's range stands for its output), so the Pad
+  // still merges into the convolution and the convolution becomes 8-bit.
+  Graph g;
+  int x = g.add_input("x", DType::f32, {1, 4, 6, 6});
+  Tensor pads(DType::i64, {8});
+  for (int i = 0; i < 8; ++i) pads.data<int64_t>()[i] = (i == 6 || i == 7) ? 1 : 0;
+  int xp = g.add_value("xp"), y = g.add_value("y");
+  g.add_node(OpType::Pad, "pad", {x, g.add_constant("pads", pads)}, {xp});
+  g.add_node(OpType::Conv, "conv", {xp, g.add_constant("w", test::random_tensor({8, 4, 2, 2}, 5, -0.5f, 0.5f))}, {y});
+  g.outputs = {y};
+  Tensor in = test::random_tensor({1, 4, 6, 6}, 6, 0.f, 1.f);
+  QuantSpec spec;
+  spec.activations["xp"] = {0.0, 1.0};
+  Graph s = specialized(g, in);
+  PassLog log;
+  insert_qdq(s, spec, log);
+  ASSERT_EQ(count(s, OpType::QuantizeLinear), 1);
+  for (const Node& n : s.nodes) {
+    if (n.op == OpType::QuantizeLinear) EXPECT_EQ(s.value(n.inputs[0]).name, "x") << "quantized before the Pad";
+  }
+  Graph o = s;
+  run_optimization_passes(o, log);
+  EXPECT_EQ(count(o, OpType::Pad), 0);
+  ASSERT_EQ(count(o, OpType::QLinearConv), 1);
+  const auto want = test::run_ref(s, {in})[0], got = test::run_ref(o, {in})[0];
+  EXPECT_LE(test::max_abs_error(got, want), 1e-5) << "the merged padding pads with a real zero too";
+
+  // A backend whose 8-bit convolution takes one pad per axis (CUDA) leaves it float.
+  Graph t = specialized(g, in);
+  spec.symmetric_pads_only = true;
+  insert_qdq(t, spec, log);
+  EXPECT_EQ(count(t, OpType::QuantizeLinear), 0);
+  bool said = false;
+  for (const auto& l : log.lines) said |= l.find("one pad per axis") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 TEST(FuseQdqConv, FoldsWeightsOfConvsItLeavesFloat) {
   // Conv(x float, DQ(int8 weights)): no quantized activation, so the Conv
   // stays float; fold_constants kept the DequantizeLinear for this pass, which

@@ -108,9 +108,13 @@ class CudaBackend : public Backend {
   // fewer than 128 channels stay fp16: on the H200 cuDNN 9.19's best int8
   // engine ran 64-channel 3x3 layers 1.25x slower than fp16, 128 and more
   // 1.75-1.9x faster (bench/NOTES-cuda.md v16). knobs.cuda_int8_min_channels overrides it.
+  // Symmetric pads only: the int8 convolution (ops_quantize.cpp) makes no
+  // padded copy, and the U-Net's padded up-convolutions (nearest 2x + 'same'
+  // 2x2) run as fp16 sub-pixel convolutions here (fold_upsample_conv).
   QuantPrefs quant_prefs(const BackendKnobs& knobs) const override {
     return {.signed_activations = true,
-            .min_channels = knobs.cuda_int8_min_channels >= 0 ? knobs.cuda_int8_min_channels : 128};
+            .min_channels = knobs.cuda_int8_min_channels >= 0 ? knobs.cuda_int8_min_channels : 128,
+            .symmetric_pads_only = true};
   }
 
   // Nearest 2x upsample + 'same' Conv as a sub-pixel Conv + DepthToSpace

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "ir/shape.h"
+
 namespace segrt {
 
 namespace {
@@ -24,17 +26,26 @@ std::string auto_pad_of(const Attrs& a) {
   return p;
 }
 
-// Strides, dilations and explicit pads, checked for sign.
+// Window attributes past 2^31 are a hostile or broken model: refused here,
+// so the size arithmetic below (kernel * dilation, in + pads) cannot wrap.
+constexpr int64_t kMaxWindowAttr = (int64_t{1} << 31) - 1;
+
+// Strides, dilations and explicit pads, checked for sign and size.
 void read_window_attrs(const Attrs& a, ConvGeometry& g) {
   size_t n = g.in.size();
   g.strides = ints_n(a, "strides", n, 1);
   g.dilations = ints_n(a, "dilations", n, 1);
   g.pads = ints_n(a, "pads", 2 * n, 0);
   for (size_t i = 0; i < n; ++i) {
-    SEGRT_CHECK(g.strides[i] >= 1, InvalidModel, "strides must be >= 1, got ", g.strides[i]);
-    SEGRT_CHECK(g.dilations[i] >= 1, InvalidModel, "dilations must be >= 1, got ", g.dilations[i]);
-    SEGRT_CHECK(g.kernel[i] >= 1, InvalidModel, "kernel sizes must be >= 1, got ", g.kernel[i]);
+    SEGRT_CHECK(g.strides[i] >= 1 && g.strides[i] <= kMaxWindowAttr, InvalidModel, "strides must be in [1, 2^31), got ",
+                g.strides[i]);
+    SEGRT_CHECK(g.dilations[i] >= 1 && g.dilations[i] <= kMaxWindowAttr, InvalidModel,
+                "dilations must be in [1, 2^31), got ", g.dilations[i]);
+    SEGRT_CHECK(g.kernel[i] >= 1 && g.kernel[i] <= kMaxWindowAttr, InvalidModel, "kernel sizes must be in [1, 2^31), got ",
+                g.kernel[i]);
   }
+  for (int64_t p : g.pads)
+    SEGRT_CHECK(p >= -kMaxWindowAttr && p <= kMaxWindowAttr, InvalidModel, "pads must be below 2^31 in size, got ", p);
   g.output_padding.assign(n, 0);
 }
 
@@ -89,7 +100,7 @@ std::vector<int64_t> resolve_auto_pad(const std::string& auto_pad, const std::ve
 
 int64_t window_output_size(int64_t in, int64_t eff_kernel, int64_t stride, int64_t pad_begin, int64_t pad_end,
                            bool ceil_mode) {
-  int64_t span = in + pad_begin + pad_end - eff_kernel;
+  int64_t span = dim_add(dim_add(in, pad_begin), pad_end) - eff_kernel;
   SEGRT_CHECK(span >= 0, InvalidModel, "window of extent ", eff_kernel, " does not fit an input of size ", in,
               " with pads ", pad_begin, "+", pad_end);
   int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
@@ -147,10 +158,13 @@ ConvGeometry conv_transpose_geometry(const Attrs& a, const Shape& x, const Shape
   read_weighted_window(a, x, w, g);
   size_t n = g.in.size();
   g.output_padding = ints_n(a, "output_padding", n, 0);
+  for (int64_t p : g.output_padding)
+    SEGRT_CHECK(p >= 0 && p <= kMaxWindowAttr, InvalidModel, "output_padding must be in [0, 2^31), got ", p);
   std::string ap = auto_pad_of(a);
   std::vector<int64_t> full(n);  // output size with no padding at all
   for (size_t i = 0; i < n; ++i)
-    full[i] = g.strides[i] * (g.in[i] - 1) + g.output_padding[i] + g.effective_kernel(static_cast<int>(i));
+    full[i] = dim_add(dim_add(dim_mul(g.strides[i], g.in[i] - 1), g.output_padding[i]),
+                      g.effective_kernel(static_cast<int>(i)));
 
   std::vector<int64_t> target;  // wanted output sizes, when output_shape or SAME decides them
   if (a.has("output_shape")) {
@@ -158,7 +172,7 @@ ConvGeometry conv_transpose_geometry(const Attrs& a, const Shape& x, const Shape
     SEGRT_CHECK(os.size() >= n, InvalidModel, "output_shape has ", os.size(), " entries for ", n, " spatial axes");
     target.assign(os.end() - static_cast<std::ptrdiff_t>(n), os.end());
   } else if (ap == "SAME_UPPER" || ap == "SAME_LOWER") {
-    for (size_t i = 0; i < n; ++i) target.push_back(g.in[i] * g.strides[i]);
+    for (size_t i = 0; i < n; ++i) target.push_back(dim_mul(g.in[i], g.strides[i]));
   }
   if (target.empty()) {
     if (ap == "VALID") g.pads.assign(2 * n, 0);

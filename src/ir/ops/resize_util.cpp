@@ -20,6 +20,13 @@ void check_one_of(const std::string& what, const std::string& v, std::initialize
   SEGRT_FAIL(Unsupported, what, " '", v, "' (supported: ", list, ")");
 }
 
+// A computed output size as int64: a model's scale can ask for 1e30 pixels
+// (or Inf), which no conversion may wrap (undefined behaviour) into a size.
+int64_t size_from(double v) {
+  SEGRT_CHECK(std::isfinite(v) && v < 9.0e18, InvalidModel, "Resize output size ", v, " is past 2^63");
+  return static_cast<int64_t>(v);
+}
+
 }  // namespace
 
 ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, const Tensor* scales,
@@ -75,7 +82,7 @@ ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, co
       p.scales[ax] = v[i];
       double len = static_cast<double>(x[ax]);
       if (p.coord_mode == "tf_crop_and_resize") len *= p.roi_end[ax] - p.roi_start[ax];
-      p.out[ax] = static_cast<int64_t>(std::floor(len * v[i]));
+      p.out[ax] = size_from(std::floor(len * v[i]));
     }
   } else {
     auto v = sizes->to_i64_vector();
@@ -93,7 +100,7 @@ ResizeParams resize_params(const Attrs& a, const Shape& x, const Tensor* roi, co
         double si = static_cast<double>(v[i]) / static_cast<double>(x[axes[i]]);
         s = policy == "not_larger" ? std::min(s, si) : std::max(s, si);
       }
-      for (int ax : axes) p.out[ax] = static_cast<int64_t>(std::round(s * static_cast<double>(x[ax])));
+      for (int ax : axes) p.out[ax] = size_from(std::round(s * static_cast<double>(x[ax])));
     }
     for (int ax : axes) {
       SEGRT_CHECK(x[ax] > 0, InvalidModel, "Resize of an empty axis to a given size");
