@@ -36,6 +36,16 @@ TEST(Slice, NegativeStepReverses) {
   EXPECT_EQ(slice(iota({4}), {10}, {INT64_MIN}, {0}, {-3}), (std::vector<float>{3, 0}));
 }
 
+TEST(Slice, ExtremeStepsTakeOneElement) {
+  // A model's step of 2^63 - 1 or INT64_MIN: one element, no wrap-around in
+  // the count (the size arithmetic overflowed int64 before, UBSan).
+  Shape s;
+  EXPECT_EQ(slice(iota({8}), {2}, {8}, {0}, {INT64_MAX}, &s), (std::vector<float>{2}));
+  EXPECT_EQ(shape_str(s), "[1]");
+  EXPECT_EQ(slice(iota({8}), {7}, {INT64_MIN}, {0}, {INT64_MIN}, &s), (std::vector<float>{7}));
+  EXPECT_EQ(shape_str(s), "[1]");
+}
+
 TEST(Slice, ClampsOutOfRangeStartsAndEnds) {
   EXPECT_EQ(slice(iota({5}), {-100}, {100}), (std::vector<float>{0, 1, 2, 3, 4}));
   Shape s;

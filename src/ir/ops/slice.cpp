@@ -3,6 +3,7 @@
 #include "ir/ops/slice_util.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "ir/shape.h"
 
@@ -41,11 +42,14 @@ std::vector<SliceRange> slice_ranges(const Shape& in, const std::vector<int64_t>
     } else if (step > 0) {
       s = std::clamp<int64_t>(s, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
-      count = e > s ? (e - s + step - 1) / step : 0;
+      // (e - s - 1) / step + 1, not (e - s + step - 1) / step: a model's step may be 2^63 - 1.
+      count = e > s ? (e - s - 1) / step + 1 : 0;
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      count = s > e ? (s - e - step - 1) / -step : 0;
+      // The step's magnitude unsigned: -INT64_MIN does not exist as int64.
+      const uint64_t mag = step == INT64_MIN ? uint64_t{1} << 63 : static_cast<uint64_t>(-step);
+      count = s > e ? static_cast<int64_t>(static_cast<uint64_t>(s - e - 1) / mag) + 1 : 0;
     }
     out[axis] = {s, step, count};
   }
