@@ -40,7 +40,7 @@ typedef enum segrt_status {
 typedef struct segrt_engine segrt_engine;
 typedef struct segrt_context segrt_context;
 
-/* The library's version ("0.1.0") and a status code's name ("SEGRT_IO"). */
+/* The library's version ("0.2.0") and a status code's name ("SEGRT_IO"). */
 const char* segrt_version(void);
 const char* segrt_status_name(segrt_status s);
 /* The message of this thread's last failure ("" when none). */

@@ -156,7 +156,7 @@ class Backend {
   virtual std::unique_ptr<Executable> compile(const Graph& g, const CompileOptions& opts) = 0;
 
   // Whether the backend computes `act` inside `producer` (asked by fuse_activation,
-  // through pass_options()); an activation it declines stays a node of its own.
+  // through pass_options(knobs)); an activation it declines stays a node of its own.
   virtual bool can_fuse_activation(const Graph& g, const Node& producer, const Activation& act) const {
     (void)g, (void)producer, (void)act;
     return true;
@@ -179,9 +179,9 @@ class Backend {
     (void)knobs;
     return {};
   }
-  PassOptions pass_options() const {
+  PassOptions pass_options(const BackendKnobs& knobs = {}) const {
     return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); },
-            .int8_data_movement = quant_prefs(BackendKnobs{}).int8_data_movement};
+            .int8_data_movement = quant_prefs(knobs).int8_data_movement};
   }
   // The backend's private rewrites (the one hook for them) on a specialised,
   // optimised graph: what compile() runs, so `inspect` can show it. Logged to `log`.

@@ -10,6 +10,7 @@
 
 #include "export/export.h"
 #include "export/onnx_proto_util.h"
+#include "segrt/version.h"
 
 namespace segrt {
 
@@ -46,7 +47,7 @@ class Writer {
     onnx::ModelProto m;
     m.set_ir_version(ir_version_for(o_.opset));
     m.set_producer_name("segrt");
-    m.set_producer_version("0.1.0");
+    m.set_producer_version(SEGRT_VERSION_STRING);
     auto* os = m.add_opset_import();
     os->set_domain("");
     os->set_version(o_.opset);

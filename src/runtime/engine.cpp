@@ -213,7 +213,7 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
     verify_graph(p->graph);
   }
   if (backend_name != "ref") {  // the oracle runs the canonical graph untouched
-    run_optimization_passes(p->graph, p->log, backend->pass_options());
+    run_optimization_passes(p->graph, p->log, backend->pass_options(options.knobs));
     verify_graph(p->graph);
   }
   for (const Node& n : p->graph.nodes) {

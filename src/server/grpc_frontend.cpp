@@ -12,6 +12,7 @@
 
 #include "grpc_predict_v2.grpc.pb.h"
 #include "server/grpc_infer_request.h"
+#include "segrt/version.h"
 
 namespace segrt::server {
 
@@ -64,7 +65,7 @@ class GrpcService final : public inference::GRPCInferenceService::Service {
                               inference::ServerMetadataResponse* r) override {
     return handle(ctx, "ServerMetadata", [&] {
       r->set_name("segrt");
-      r->set_version("0.1.0");
+      r->set_version(segrt::version());
       for (const char* e : {"binary_tensor_data", "model_repository", "segmentation", "metrics"}) r->add_extensions(e);
     });
   }

@@ -8,6 +8,7 @@
 #include "server/http_infer_request.h"
 #include "server/segment_service.h"
 #include "server/tensor_json.h"
+#include "segrt/version.h"
 
 namespace segrt::server {
 
@@ -164,7 +165,7 @@ void HttpFrontend::add_routes() {
   });
   h.Get("/v2", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, json{{"name", "segrt"},
-                        {"version", "0.1.0"},
+                        {"version", segrt::version()},
                         {"extensions", {"binary_tensor_data", "model_repository", "segmentation", "metrics"}}});
   });
   h.Get(std::string(kModel) + "/ready", [&srv](const httplib::Request& req, httplib::Response& res) {

@@ -43,9 +43,11 @@ double max_abs(const Tensor& t) {
 // Runs s on CUDA at each precision (three runs: eager, capture, replay) and
 // compares with the reference's run of the same QDQ graph.
 void expect_cuda_matches(const Graph& s, const std::vector<Tensor>& inputs, int want_qconvs, double tol32,
-                         double tol16) {
+                         double tol16, const BackendKnobs& knobs = {}) {
   const auto want = test::run_ref(s, inputs);
-  Graph c = test::prepared_graph("cuda", s, inputs, true);
+  Graph c = s;  // prepared as the engine does, with these knobs
+  PassLog log;
+  run_optimization_passes(c, log, make_backend("cuda")->pass_options(knobs));
   int qconvs = 0;
   for (const Node& n : c.nodes) qconvs += n.op == OpType::QLinearConv;
   EXPECT_EQ(qconvs, want_qconvs) << "QLinearConv nodes after fuse_qdq_conv";
@@ -101,6 +103,55 @@ TEST(CudaInt8, CalibratedConvChainMatchesTheReference) {
   // One int8 step of the output's range is ~1/127 of it; a 1-step difference
   // in an intermediate (a rounding tie decided the other way) moves it less.
   expect_cuda_matches(s, inputs, 3, 2e-2, 2e-2);
+}
+
+TEST(CudaInt8, SkipConnectionsStayInt8WhenAsked) {
+  // conv a -> conv b -> { MaxPool -> conv -> y2 ; Concat(b, conv(b)) -> conv -> y }
+  // with shared scales (BackendKnobs::cuda_int8_data_movement): b is written
+  // in int8, the pool and the concat move int8, no QuantizeLinear but the image's.
+  Graph g;
+  const Shape xs{2, 16, 12, 12};
+  int x = g.add_input("x", DType::f32, xs);
+  int a = conv(g, x, 16, 32, 3, 11, true);
+  int b = conv(g, a, 32, 32, 3, 12, true);
+  int p = g.add_value("pool");
+  Node& mp = g.add_node(OpType::MaxPool, "pool", {b}, {p});
+  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  int y2 = conv(g, p, 32, 16, 3, 13, false);
+  int side = conv(g, b, 32, 32, 3, 14, true);
+  int cat = g.add_value("cat");
+  g.add_node(OpType::Concat, "concat", {b, side}, {cat}).attrs.set("axis", int64_t{1});
+  int y = conv(g, cat, 64, 8, 1, 15, false);
+  const std::vector<Tensor> inputs{random_tensor(xs, 6)};
+  g.outputs = {y, a, p, cat, b};
+  const auto probe = test::run_ref(g, inputs);
+  g.outputs = {y, y2};
+  QuantSpec q;
+  q.signed_activations = true;
+  q.shared_scales = true;  // what the CUDA backend asks for with the knob
+  q.activations["x"] = {-1.0, 1.0};
+  q.activations["relu11"] = {0.0, max_abs(probe[1])};
+  q.activations["pool"] = {0.0, max_abs(probe[2])};
+  q.activations["cat"] = {0.0, max_abs(probe[3])};
+  q.activations["relu12"] = {0.0, max_abs(probe[4])};
+  PassLog log;
+  Graph s = specialize(g, {xs}, log);
+  insert_qdq(s, q, log);
+  BackendKnobs k;
+  k.cuda_int8_data_movement = 1;
+  Graph c = s;
+  run_optimization_passes(c, log, make_backend("cuda")->pass_options(k));
+  int quantizes = 0;
+  for (const Node& n : c.nodes) {
+    quantizes += n.op == OpType::QuantizeLinear;
+    if (n.op == OpType::MaxPool || n.op == OpType::Concat) {
+      EXPECT_EQ(c.value(n.outputs[0]).dtype, DType::i8) << n.name;
+    }
+  }
+  EXPECT_EQ(quantizes, 1) << "only the image is quantized on its own";
+  SEGRT_REQUIRE_CUDA();  // the graph above is checked everywhere; running it needs the GPU
+  expect_cuda_matches(s, inputs, 5, 2e-2, 2e-2, k);
 }
 
 TEST(CudaInt8, QuantizeAndDequantizeRunOnTheDevice) {

@@ -71,6 +71,7 @@ Options EngineFlags::options() const {
   if (const char* sp = std::getenv("SEGRT_CPU_SPLIT")) k.cpu_split_upsample = std::string(sp) != "0";
   k.cpu_profile = env_set("SEGRT_CPU_PROFILE");
   if (const char* m = std::getenv("SEGRT_CUDA_INT8_MIN_CHANNELS")) k.cuda_int8_min_channels = std::atoi(m);
+  if (const char* m = std::getenv("SEGRT_CUDA_INT8_MOVE")) k.cuda_int8_data_movement = std::string(m) != "0";
   o.isolate_import = !trusted;
   o.calibration = calibration;
   o.layer_precision = layer_precision;

@@ -111,9 +111,13 @@ class CudaBackend : public Backend {
   // Symmetric pads only: the int8 convolution (ops_quantize.cpp) makes no
   // padded copy, and the U-Net's padded up-convolutions (nearest 2x + 'same'
   // 2x2) run as fp16 sub-pixel convolutions here (fold_upsample_conv).
+  // 8-bit skip connections (int8 MaxPool, Concat by bytes) only when asked
+  // (knobs.cuda_int8_data_movement, the CLI's SEGRT_CUDA_INT8_MOVE=1): the
+  // int8 max pool kernel (pool.cu) has not run on a GPU yet.
   QuantPrefs quant_prefs(const BackendKnobs& knobs) const override {
     return {.signed_activations = true,
             .min_channels = knobs.cuda_int8_min_channels >= 0 ? knobs.cuda_int8_min_channels : 128,
+            .int8_data_movement = knobs.cuda_int8_data_movement > 0,
             .symmetric_pads_only = true};
   }
 

@@ -92,9 +92,12 @@ bool build_maxpool_indices(BuildCtx& c) {
   return true;
 }
 
-// MaxPool / AveragePool / GlobalAveragePool / GlobalMaxPool on 4-D tensors.
+// MaxPool / AveragePool / GlobalAveragePool / GlobalMaxPool on 4-D tensors;
+// MaxPool also on int8 (channels-last, as the int8 convolutions write it).
 bool build_pool(BuildCtx& c) {
-  if (!float_io(c)) return false;
+  const bool int8 = c.in_value(0).dtype == DType::i8 && c.g.value(c.n.outputs[0]).dtype == DType::i8 &&
+                    c.n.op == OpType::MaxPool && c.n.outputs.size() == 1;
+  if (!float_io(c) && !int8) return false;
   if (c.n.outputs.size() == 2) return c.n.op == OpType::MaxPool && build_maxpool_indices(c);
   if (c.n.outputs.size() != 1) return false;
   const Shape& xs = c.in_value(0).shape;
@@ -126,6 +129,12 @@ bool build_pool(BuildCtx& c) {
     p.count_include_pad = c.n.attrs.i("count_include_pad", 0) != 0;
   }
   auto& ex = c.ex();
+  if (int8) {
+    const Fmt f8 = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
+    int x = c.input(0, f8), y = c.output(0, f8);
+    c.step([&ex, x, y, p](cudaStream_t s) { launch_maxpool_i8_nhwc(ex.ptr(x), ex.ptr(y), p, s); });
+    return true;
+  }
   Fmt f = nhwc_attr ? Fmt::Logical : ex.channels_fmt();
   bool nchw = !nhwc_attr && f == Fmt::Logical;
   int x = c.input(0, f);

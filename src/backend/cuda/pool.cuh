@@ -16,5 +16,7 @@ struct PoolParams {
 
 void launch_pool_nhwc(const void* x, void* y, DevType t, const PoolParams& p, cudaStream_t s);
 void launch_pool_nchw(const void* x, void* y, DevType t, const PoolParams& p, cudaStream_t s);
+// MaxPool of int8 [N, H, W, C] data (no NaN, no conversion): the bytes' maximum.
+void launch_maxpool_i8_nhwc(const void* x, void* y, const PoolParams& p, cudaStream_t s);
 
 }  // namespace segrt::cuda
