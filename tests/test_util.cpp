@@ -19,6 +19,14 @@ Tensor random_tensor(Shape shape, uint32_t seed, float lo, float hi) {
   return t;
 }
 
+int add_max_pool_2x2(Graph& g, int x, const std::string& name) {
+  const int y = g.add_value(name);
+  Node& n = g.add_node(OpType::MaxPool, name, {x}, {y});
+  n.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
+  n.attrs.set("strides", std::vector<int64_t>{2, 2});
+  return y;
+}
+
 double max_abs_error(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(shape_str(a.shape()), shape_str(b.shape()));
   auto x = a.to_f64_vector(), y = b.to_f64_vector();

@@ -21,6 +21,8 @@ std::vector<Tensor> run_ref(const Graph& g, const std::vector<Tensor>& inputs);
 // Runs a graph on any backend by name, after the same passes the engine applies.
 std::vector<Tensor> run_backend(const std::string& backend, const Graph& g, const std::vector<Tensor>& inputs,
                                 const std::string& precision = "fp32");
+// Adds y = MaxPool(x) with a 2x2 window and stride 2 (the U-Net's pool); returns y.
+int add_max_pool_2x2(Graph& g, int x, const std::string& name);
 // The checkout holding models/ and examples/: $SEGRT_SOURCE_DIR when set (a
 // bundle run on another machine), else the source tree this build came from.
 std::string source_dir();

@@ -10,35 +10,6 @@
 
 namespace segrt {
 
-namespace {
-
-// Spatial begin/end pads of a Pad node for a Conv of the given layout, or false.
-bool spatial_pads(const Graph& g, const Node& pad, bool nhwc, std::vector<int64_t>* out) {
-  if (pad.attrs.s("mode", "constant") != "constant" || pad.inputs.size() < 2 || pad.inputs[1] < 0) return false;
-  const Value& pv = g.value(pad.inputs[1]);
-  if (!pv.is_constant()) return false;
-  if (pad.inputs.size() > 2 && pad.inputs[2] >= 0) {
-    const Value& cv = g.value(pad.inputs[2]);
-    if (!cv.is_constant() || cv.constant.numel() != 1 || cv.constant.to_f64_vector()[0] != 0.0) return false;
-  }
-  if (pad.inputs.size() > 3 && pad.inputs[3] >= 0) return false;  // axes input (opset 18)
-  auto p = pv.constant.to_i64_vector();
-  size_t rank = p.size() / 2;
-  if (rank < 3 || p.size() != 2 * rank) return false;
-  size_t first = nhwc ? 1 : 2, last = nhwc ? rank - 1 : rank;  // spatial axes [first, last)
-  out->clear();
-  for (size_t d = 0; d < rank; ++d) {
-    bool spatial = d >= first && d < last;
-    if (p[d] < 0 || p[d + rank] < 0) return false;
-    if (!spatial && (p[d] != 0 || p[d + rank] != 0)) return false;
-  }
-  for (size_t d = first; d < last; ++d) out->push_back(p[d]);
-  for (size_t d = first; d < last; ++d) out->push_back(p[d + rank]);
-  return true;
-}
-
-}  // namespace
-
 void fuse_pad_into_conv(Graph& g, PassLog& log) {
   auto rd = pass_util::readers(g);
   std::vector<char> drop(g.nodes.size(), 0);
@@ -52,7 +23,7 @@ void fuse_pad_into_conv(Graph& g, PassLog& log) {
     if (conv.attrs.s("auto_pad", "NOTSET") != "NOTSET") continue;
     bool nhwc = conv.attrs.s("layout", "NCHW") == "NHWC";
     std::vector<int64_t> add;
-    if (!spatial_pads(g, pad, nhwc, &add)) continue;
+    if (!pass_util::zero_pad_spatial(g, pad, nhwc, &add)) continue;
     size_t nsp = add.size() / 2;
     auto q = conv.attrs.ints("pads", std::vector<int64_t>(2 * nsp, 0));
     if (q.size() != add.size()) continue;

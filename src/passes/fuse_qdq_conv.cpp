@@ -25,22 +25,8 @@ namespace segrt {
 
 namespace {
 
-// The inputs of the DequantizeLinear producing v (per tensor or per axis, constant scale / zero point).
-struct Dequantized {
-  const Node* node = nullptr;
-  int q = -1, scale = -1, zp = -1;
-};
-
-bool dequantized(const Graph& g, int v, Dequantized* d) {
-  const int p = g.value(v).producer;
-  if (p < 0 || g.nodes[p].op != OpType::DequantizeLinear || g.nodes[p].attrs.i("block_size", 0) != 0) return false;
-  const Node& n = g.nodes[p];
-  d->node = &n;
-  d->q = n.inputs[0];
-  d->scale = n.inputs[1];
-  d->zp = n.inputs.size() > 2 ? n.inputs[2] : -1;
-  return g.value(d->scale).is_constant() && (d->zp < 0 || g.value(d->zp).is_constant());
-}
+using pass_util::dequantize_of;
+using pass_util::DequantizeOf;
 
 bool all_zero(const Graph& g, int v) {
   if (v < 0) return true;
@@ -67,8 +53,8 @@ bool float_bias(const Graph& g, const Node& c, std::vector<double>* b) {
   if (c.inputs.size() < 3 || c.inputs[2] < 0) return true;
   const int v = c.inputs[2];
   if (pass_util::is_f32_constant(g, v)) return *b = g.value(v).constant.to_f64_vector(), true;
-  Dequantized d;
-  if (!dequantized(g, v, &d) || !g.value(d.q).is_constant()) return false;
+  DequantizeOf d;
+  if (!dequantize_of(g, v, &d) || !g.value(d.q).is_constant()) return false;
   const Tensor* in[3] = {&g.value(d.q).constant, &g.value(d.scale).constant,
                          d.zp >= 0 ? &g.value(d.zp).constant : nullptr};
   *b = ref::run_node(g, *d.node, {in[0], in[1], in[2]})[0].to_f64_vector();
@@ -80,8 +66,8 @@ int fuse_one(Graph& g, const std::vector<std::vector<int>>& rd, int i, PassLog& 
   Node& c = g.nodes[i];
   if (c.op != OpType::Conv || c.inputs.size() < 2 || c.inputs.size() > 3 || g.value(c.inputs[0]).shape.size() != 4)
     return -2;
-  Dequantized dx, dw;
-  if (!dequantized(g, c.inputs[0], &dx) || !dequantized(g, c.inputs[1], &dw)) return -2;
+  DequantizeOf dx, dw;
+  if (!dequantize_of(g, c.inputs[0], &dx) || !dequantize_of(g, c.inputs[1], &dw)) return -2;
   if (!is_int8(g.value(dx.q).dtype) || g.value(dx.scale).constant.numel() != 1) return -2;
   const Tensor& ws = g.value(dw.scale).constant;
   const int64_t O = g.value(c.inputs[1]).shape[0];

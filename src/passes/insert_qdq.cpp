@@ -60,23 +60,16 @@ std::pair<Tensor, Tensor> quantize_weights(const Tensor& w, bool fp8) {
 }
 
 // Whether conv n is padded differently at the two ends of an axis, counting
-// the zero Pads before it (fuse_pad_into_conv merges them into its pads).
+// the zero Pad before it that fuse_pad_into_conv merges into its pads.
 bool asymmetric_padding(const Graph& g, const Node& n) {
   const ConvGeometry geo = conv_geometry(n.attrs, g.value(n.inputs[0]).shape, g.value(n.inputs[1]).shape);
-  const int r = geo.rank();
-  std::vector<int64_t> p = geo.pads;
-  const int first = is_channels_last(n.attrs) ? 1 : 2;  // the first spatial axis of the Pad's rank
-  for (int v = n.inputs[0]; g.value(v).producer >= 0 && pass_util::is_zero_pad(g, g.nodes[g.value(v).producer]);) {
-    const Node& pad = g.nodes[g.value(v).producer];
-    const auto a = g.value(pad.inputs[1]).constant.to_i64_vector();
-    const int rank = static_cast<int>(a.size() / 2);
-    for (int i = 0; i < r && first + i < rank; ++i) {
-      p[i] += a[first + i];
-      p[r + i] += a[rank + first + i];
-    }
-    v = pad.inputs[0];
-  }
-  for (int i = 0; i < r; ++i)
+  const size_t r = static_cast<size_t>(geo.rank());
+  std::vector<int64_t> p = geo.pads, add;
+  const int producer = g.value(n.inputs[0]).producer;
+  if (producer >= 0 && pass_util::zero_pad_spatial(g, g.nodes[producer], is_channels_last(n.attrs), &add) &&
+      add.size() == p.size())
+    for (size_t k = 0; k < p.size(); ++k) p[k] += add[k];
+  for (size_t i = 0; i < r; ++i)
     if (p[i] != p[r + i]) return true;
   return false;
 }
@@ -159,26 +152,24 @@ void insert_qdq(Graph& g, const QuantSpec& spec, PassLog& log) {
     if (pass_util::is_zero_pad(g, n)) return {n.inputs[0]};
     return spec.shared_scales && !fp8 ? pass_util::int8_exact_inputs(g, n) : std::vector<int>{};
   };
-  {
-    for (size_t i = 0; i < g.nodes.size(); ++i) joins[i] = !joined_inputs(g.nodes[i]).empty();
-    for (bool changed = true; changed;) {  // drop nodes with a float reader until none is left
-      changed = false;
-      for (size_t i = 0; i < g.nodes.size(); ++i) {
-        if (!joins[i]) continue;
-        const int y = g.nodes[i].outputs[0];
-        bool ok = !pass_util::is_graph_output(g, y);
-        for (int r : rd[y]) {
-          const Node& rn = g.nodes[r];
-          const bool conv_input = qconv[r] && rn.inputs[0] == y && rn.inputs[1] != y;
-          ok = ok && (conv_input || joins[r]);
-        }
-        if (!ok) joins[i] = 0, changed = true;
+  for (size_t i = 0; i < g.nodes.size(); ++i) joins[i] = !joined_inputs(g.nodes[i]).empty();
+  for (bool changed = true; changed;) {  // drop nodes with a float reader until none is left
+    changed = false;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+      if (!joins[i]) continue;
+      const int y = g.nodes[i].outputs[0];
+      bool ok = !pass_util::is_graph_output(g, y);
+      for (int r : rd[y]) {
+        const Node& rn = g.nodes[r];
+        const bool conv_input = qconv[r] && rn.inputs[0] == y && rn.inputs[1] != y;
+        ok = ok && (conv_input || joins[r]);
       }
+      if (!ok) joins[i] = 0, changed = true;
     }
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      if (joins[i])
-        for (int v : joined_inputs(g.nodes[i])) groups.join(v, g.nodes[i].outputs[0]);
   }
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (joins[i])
+      for (int v : joined_inputs(g.nodes[i])) groups.join(v, g.nodes[i].outputs[0]);
   // A group's range: the union of its members' calibrated ranges.
   std::map<int, QuantSpec::Range> range;
   for (size_t v = 0; v < g.values.size(); ++v) {

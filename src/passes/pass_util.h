@@ -67,6 +67,25 @@ inline void erase_nodes(Graph& g, const std::vector<char>& drop) {
   g.nodes = std::move(kept);
 }
 
+// The inputs of the DequantizeLinear producing v, when it has one with a
+// constant scale and zero point and no block_size (per tensor or per axis):
+// what the 8-bit passes (fuse_qdq_conv, sink_dequantize) rewrite around.
+struct DequantizeOf {
+  const Node* node = nullptr;
+  int q = -1, scale = -1, zp = -1;  // zp -1: absent
+};
+inline bool dequantize_of(const Graph& g, int v, DequantizeOf* d) {
+  const int p = v >= 0 ? g.value(v).producer : -1;
+  if (p < 0 || g.nodes[p].op != OpType::DequantizeLinear || g.nodes[p].attrs.i("block_size", 0) != 0) return false;
+  const Node& n = g.nodes[p];
+  if (n.inputs.size() < 2) return false;
+  d->node = &n;
+  d->q = n.inputs[0];
+  d->scale = n.inputs[1];
+  d->zp = n.inputs.size() > 2 ? n.inputs[2] : -1;
+  return g.value(d->scale).is_constant() && (d->zp < 0 || g.value(d->zp).is_constant());
+}
+
 // The data inputs of n when n only moves or selects elements, so that for a
 // per-tensor DequantizeLinear (scale s > 0, zero point z) n(DQ(q)) equals
 // DQ(n(q)) exactly: MaxPool (max commutes with an increasing map), Concat
@@ -104,6 +123,26 @@ inline bool is_zero_pad(const Graph& g, const Node& n) {
     const Value& c = g.value(n.inputs[2]);
     return c.is_constant() && c.constant.numel() == 1 && c.constant.to_f64_vector()[0] == 0.0;
   }
+  return true;
+}
+
+// The spatial begin..., end... amounts of a zero Pad that pads only the
+// spatial axes of a Conv of the given layout (non-negative), or false: what
+// fuse_pad_into_conv adds to the Conv's pads.
+inline bool zero_pad_spatial(const Graph& g, const Node& pad, bool nhwc, std::vector<int64_t>* out) {
+  if (!is_zero_pad(g, pad)) return false;  // also refuses the axes input (opset 18)
+  const auto p = g.value(pad.inputs[1]).constant.to_i64_vector();
+  const size_t rank = p.size() / 2;
+  if (rank < 3 || p.size() != 2 * rank) return false;
+  const size_t first = nhwc ? 1 : 2, last = nhwc ? rank - 1 : rank;  // spatial axes [first, last)
+  for (size_t d = 0; d < rank; ++d) {
+    const bool spatial = d >= first && d < last;
+    if (p[d] < 0 || p[d + rank] < 0) return false;
+    if (!spatial && (p[d] != 0 || p[d + rank] != 0)) return false;
+  }
+  out->clear();
+  for (size_t d = first; d < last; ++d) out->push_back(p[d]);
+  for (size_t d = first; d < last; ++d) out->push_back(p[d + rank]);
   return true;
 }
 

@@ -15,7 +15,8 @@
 // concatenations, and no QuantizeLinear before the next convolution. Runs
 // before fuse_qdq_conv, on backends with 8-bit kernels for those nodes
 // (PassOptions::int8_data_movement).
-#include "ir/ops/quantize_util.h"
+#include <algorithm>
+
 #include "passes/pass.h"
 #include "passes/pass_util.h"
 
@@ -23,31 +24,24 @@ namespace segrt {
 
 namespace {
 
-// A per-tensor DequantizeLinear with constant scale and zero point.
-struct PerTensorDq {
-  int q = -1, scale = -1, zp = -1;
+// The value of v, a one-element constant (an absent zero point, v < 0: 0).
+bool scalar_value(const Graph& g, int v, double* out) {
+  if (v < 0) return *out = 0, true;
+  const Value& c = g.value(v);
+  if (!c.is_constant() || c.constant.numel() != 1) return false;
+  *out = c.constant.to_f64_vector()[0];
+  return true;
+}
+
+// A per-tensor 8-bit DequantizeLinear (pass_util::dequantize_of) with its scale and zero point's values.
+struct PerTensorDq : pass_util::DequantizeOf {
   double s = 0, z = 0;
 };
 
 bool per_tensor_dq(const Graph& g, int v, PerTensorDq* d) {
-  const int p = v >= 0 ? g.value(v).producer : -1;
-  if (p < 0) return false;
-  const Node& n = g.nodes[p];
-  if (n.op != OpType::DequantizeLinear || n.inputs.size() < 2 || n.attrs.i("block_size", 0) != 0) return false;
-  d->q = n.inputs[0];
-  d->scale = n.inputs[1];
-  d->zp = n.inputs.size() > 2 ? n.inputs[2] : -1;
+  if (!pass_util::dequantize_of(g, v, d)) return false;
   const DType t = g.value(d->q).dtype;
-  if (t != DType::u8 && t != DType::i8) return false;
-  const Value& sv = g.value(d->scale);
-  if (!sv.is_constant() || sv.constant.numel() != 1) return false;
-  d->s = sv.constant.to_f64_vector()[0];
-  if (d->zp >= 0) {
-    const Value& zv = g.value(d->zp);
-    if (!zv.is_constant() || zv.constant.numel() != 1) return false;
-    d->z = zv.constant.to_f64_vector()[0];
-  }
-  return true;
+  return (t == DType::u8 || t == DType::i8) && scalar_value(g, d->scale, &d->s) && scalar_value(g, d->zp, &d->z);
 }
 
 bool same_quantization(const Graph& g, const PerTensorDq& a, const PerTensorDq& b) {
@@ -68,8 +62,7 @@ bool sink_through(Graph& g, int i, PassLog& log) {
   if (g.nodes[i].op == OpType::MaxPool && !(first.s > 0)) return false;
   for (int& v : g.nodes[i].inputs) {
     PerTensorDq d;
-    for (int in : data)
-      if (v == in && per_tensor_dq(g, v, &d)) v = d.q;
+    if (std::find(data.begin(), data.end(), v) != data.end() && per_tensor_dq(g, v, &d)) v = d.q;
   }
   const int y = g.nodes[i].outputs[0];
   const Value yv = g.value(y);  // a copy: add_value may move the values
@@ -105,16 +98,11 @@ void sink_dequantize(Graph& g, PassLog& log) {
     if (n.op != OpType::QuantizeLinear || n.inputs.size() < 2 || n.attrs.i("block_size", 0) != 0) continue;
     if (pass_util::is_graph_output(g, n.outputs[0])) continue;
     PerTensorDq d;
-    if (!per_tensor_dq(g, n.inputs[0], &d)) continue;
-    const Value& sv = g.value(n.inputs[1]);
-    if (!sv.is_constant() || sv.constant.numel() != 1 || sv.constant.to_f64_vector()[0] != d.s) continue;
-    double z = 0;
-    if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
-      const Value& zv = g.value(n.inputs[2]);
-      if (!zv.is_constant() || zv.constant.numel() != 1) continue;
-      z = zv.constant.to_f64_vector()[0];
-    }
-    if (z != d.z || g.value(n.outputs[0]).dtype != g.value(d.q).dtype) continue;
+    double s = 0, z = 0;
+    if (!per_tensor_dq(g, n.inputs[0], &d) || !scalar_value(g, n.inputs[1], &s) ||
+        !scalar_value(g, n.inputs.size() > 2 ? n.inputs[2] : -1, &z))
+      continue;
+    if (s != d.s || z != d.z || g.value(n.outputs[0]).dtype != g.value(d.q).dtype) continue;
     replace[n.outputs[0]] = d.q;
     drop[i] = 1;
     log.note("sink_dequantize", std::string(pass_util::layer_name(n)) + ": removed (requantizes a " +

@@ -175,11 +175,9 @@ TEST(CpuInt8, PoolResizeConcatRunOnEightBitData) {
     Tensor aq = random_int8(DType::u8, {1, 16, 10, 12}, 21);
     int a = g.add_input("a", DType::u8, aq.shape());
     int s = g.add_constant("s", Tensor::scalar_f32(0.05f)), z = g.add_constant("z", zero_point(DType::u8, zp));
-    int af = g.add_value("af"), p = g.add_value("p"), u = g.add_value("u"), cat = g.add_value("cat"), y = g.add_value("y");
+    int af = g.add_value("af"), u = g.add_value("u"), cat = g.add_value("cat"), y = g.add_value("y");
     g.add_node(OpType::DequantizeLinear, "dq", {a, s, z}, {af});
-    Node& mp = g.add_node(OpType::MaxPool, "pool", {af}, {p});
-    mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
-    mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+    int p = test::add_max_pool_2x2(g, af, "pool");
     Tensor scales(DType::f32, {4});
     for (int i = 0; i < 4; ++i) scales.data<float>()[i] = i < 2 ? 1.f : 2.f;
     g.add_node(OpType::Resize, "up", {p, -1, g.add_constant("scales", scales)}, {u}).attrs.set("mode", std::string("nearest"));

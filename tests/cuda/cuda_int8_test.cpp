@@ -82,10 +82,7 @@ TEST(CudaInt8, CalibratedConvChainMatchesTheReference) {
   int x = g.add_input("x", DType::f32, xs);
   int a = conv(g, x, 16, 32, 3, 1, true);
   int b = conv(g, a, 32, 32, 3, 2, true);
-  int p = g.add_value("pool");
-  Node& mp = g.add_node(OpType::MaxPool, "pool", {b}, {p});
-  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
-  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  int p = test::add_max_pool_2x2(g, b, "pool");
   int y = conv(g, p, 32, 8, 1, 3, false);
   const std::vector<Tensor> inputs{random_tensor(xs, 5)};
   // The calibration: each conv input's range from a float run.
@@ -114,10 +111,7 @@ TEST(CudaInt8, SkipConnectionsStayInt8WhenAsked) {
   int x = g.add_input("x", DType::f32, xs);
   int a = conv(g, x, 16, 32, 3, 11, true);
   int b = conv(g, a, 32, 32, 3, 12, true);
-  int p = g.add_value("pool");
-  Node& mp = g.add_node(OpType::MaxPool, "pool", {b}, {p});
-  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
-  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  int p = test::add_max_pool_2x2(g, b, "pool");
   int y2 = conv(g, p, 32, 16, 3, 13, false);
   int side = conv(g, b, 32, 32, 3, 14, true);
   int cat = g.add_value("cat");

@@ -186,10 +186,7 @@ Graph unet_level() {
     return r;
   };
   int e = conv("c1", x, 3, 8, true, 1);
-  int p = g.add_value("p");
-  Node& mp = g.add_node(OpType::MaxPool, "pool", {e}, {p});
-  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
-  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  int p = test::add_max_pool_2x2(g, e, "p");
   int d = conv("c2", p, 8, 8, true, 3);
   int u = g.add_value("u");
   Tensor scales(DType::f32, {4});
@@ -214,6 +211,13 @@ QuantSpec unet_level_spec(const Graph& g, const Tensor& x) {
     s.activations[names[k]] = {lo, amax};
   }
   s.shared_scales = true;
+  return s;
+}
+
+// g (unet_level, maybe changed) specialised to x, with its shared-scale table applied.
+Graph unet_level_qdq(const Graph& g, const Tensor& x, PassLog& log) {
+  Graph s = specialized(g, x);
+  insert_qdq(s, unet_level_spec(g, x), log);
   return s;
 }
 
@@ -271,10 +275,8 @@ TEST(InsertQdq, SharedScalesLeaveFloatReadersFloat) {
   // are quantized convolutions), but e's own float reader (the output) keeps float32.
   Graph g = unet_level();
   g.outputs.push_back(g.find_value("c1_out"));
-  Tensor x = test::random_tensor({1, 3, 8, 8}, 9);
-  Graph s = specialized(g, x);
   PassLog log;
-  insert_qdq(s, unet_level_spec(g, x), log);
+  Graph s = unet_level_qdq(g, test::random_tensor({1, 3, 8, 8}, 9), log);
   EXPECT_EQ(count(s, OpType::QuantizeLinear), 3);  // x, e, d: the group is still joined
   const Value& e = s.value(s.outputs[1]);
   EXPECT_EQ(e.name, "c1_out");
@@ -282,11 +284,9 @@ TEST(InsertQdq, SharedScalesLeaveFloatReadersFloat) {
 }
 
 TEST(SinkDequantize, ExactAndEightBitBetweenConvolutions) {
-  Graph g = unet_level();
   Tensor x = test::random_tensor({1, 3, 8, 8}, 9);
-  Graph s = specialized(g, x);
   PassLog log;
-  insert_qdq(s, unet_level_spec(g, x), log);
+  Graph s = unet_level_qdq(unet_level(), x, log);
   const auto want = test::run_ref(s, {x})[0];
   Graph sunk = s;
   sink_dequantize(sunk, log);
@@ -319,14 +319,12 @@ TEST(SinkDequantize, LeavesMixedScalesAndNegativeScalesAlone) {
   Graph g;
   int a = g.add_input("a", DType::u8, {1, 2, 4, 4}), b = g.add_input("b", DType::u8, {1, 2, 4, 4});
   int z = g.add_constant("z", Tensor(DType::u8, {}));
-  int af = g.add_value("af"), bf = g.add_value("bf"), cat = g.add_value("cat"), bn = g.add_value("bn"), p = g.add_value("p");
+  int af = g.add_value("af"), bf = g.add_value("bf"), cat = g.add_value("cat"), bn = g.add_value("bn");
   g.add_node(OpType::DequantizeLinear, "dqa", {a, g.add_constant("sa", Tensor::scalar_f32(0.1f)), z}, {af});
   g.add_node(OpType::DequantizeLinear, "dqb", {b, g.add_constant("sb", Tensor::scalar_f32(0.2f)), z}, {bf});
   g.add_node(OpType::DequantizeLinear, "dqn", {b, g.add_constant("sn", Tensor::scalar_f32(-0.2f)), z}, {bn});
   g.add_node(OpType::Concat, "concat", {af, bf}, {cat}).attrs.set("axis", int64_t{1});
-  Node& mp = g.add_node(OpType::MaxPool, "pool", {bn}, {p});
-  mp.attrs.set("kernel_shape", std::vector<int64_t>{2, 2});
-  mp.attrs.set("strides", std::vector<int64_t>{2, 2});
+  int p = test::add_max_pool_2x2(g, bn, "p");
   g.outputs = {cat, p};
   PassLog log;
   Graph s = specialize(g, {Shape{1, 2, 4, 4}, Shape{1, 2, 4, 4}}, log);

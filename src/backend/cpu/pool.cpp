@@ -5,6 +5,7 @@
 // U-Net's 2x2 stride-2 max pool on blocked float32 is an own loop: oneDNN's
 // AVX2 pooling moved ~5 GB/s there (4 ms for 16 MiB at 512x512, MLAS 0.9 ms).
 #include <algorithm>
+#include <type_traits>
 
 #include "backend/cpu/cpu.h"
 #include "ir/ops/conv_util.h"
@@ -15,38 +16,24 @@ namespace {
 
 using tag = dnnl::memory::format_tag;
 
-// y[p, oh, ow, :] = max of the 2x2 window of x, one channel block (blk floats) per pixel.
-template <int blk>
-void max_pool_2x2(const float* x, float* y, int64_t planes, int64_t IH, int64_t IW, int64_t OH, int64_t OW) {
+// y[p, oh, ow, :] = max of the 2x2 window of x, one block of channels per
+// pixel: kBlk floats of a blocked float32 layout (nChw8c / nChw16c), or
+// (kBlk = 0) all `blk` channels of 8-bit NHWC data, an int8 convolution's
+// output (sink_dequantize). oneDNN's int8 pooling took 1.1 ms for the
+// membrane U-Net's first pool (64 channels at 512x512, 2 threads), this
+// loop ~0.2 ms (bench/NOTES.md v11).
+template <typename T, int kBlk>
+void max_pool_2x2(const T* x, T* y, int64_t planes, int64_t IH, int64_t IW, int64_t OH, int64_t OW, int64_t blk_rt) {
+  const int64_t blk = kBlk > 0 ? kBlk : blk_rt;
 #pragma omp parallel for collapse(2) schedule(static)
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t oh = 0; oh < OH; ++oh) {
-      const float* r0 = x + (p * IH + 2 * oh) * IW * blk;
-      const float* r1 = r0 + IW * blk;
-      float* d = y + (p * OH + oh) * OW * blk;
+      const T* r0 = x + (p * IH + 2 * oh) * IW * blk;
+      const T* r1 = r0 + IW * blk;
+      T* d = y + (p * OH + oh) * OW * blk;
       for (int64_t ow = 0; ow < OW; ++ow) {
-        const float *a = r0 + 2 * ow * blk, *b = r1 + 2 * ow * blk;
-        for (int k = 0; k < blk; ++k) d[ow * blk + k] = std::max(std::max(a[k], a[blk + k]), std::max(b[k], b[blk + k]));
-      }
-    }
-}
-
-// The same on 8-bit NHWC data (an int8 convolution's output, sink_dequantize):
-// one pixel's C channels are contiguous, so the max runs over C-byte rows.
-// oneDNN's int8 pooling took 1.1 ms for the membrane U-Net's first pool (64
-// channels at 512x512 on 2 threads), this loop ~0.2 ms (bench/NOTES.md).
-template <typename T>
-void max_pool_2x2_nhwc(const T* x, T* y, int64_t N, int64_t IH, int64_t IW, int64_t OH, int64_t OW, int64_t C) {
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int64_t b = 0; b < N; ++b)
-    for (int64_t oh = 0; oh < OH; ++oh) {
-      const T* r0 = x + ((b * IH + 2 * oh) * IW) * C;
-      const T* r1 = r0 + IW * C;
-      T* d = y + ((b * OH + oh) * OW) * C;
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        const T *a = r0 + 2 * ow * C, *e = r1 + 2 * ow * C;
-        T* o = d + ow * C;
-        for (int64_t k = 0; k < C; ++k) o[k] = std::max(std::max(a[k], a[C + k]), std::max(e[k], e[C + k]));
+        const T *a = r0 + 2 * ow * blk, *b = r1 + 2 * ow * blk;
+        for (int64_t k = 0; k < blk; ++k) d[ow * blk + k] = std::max(std::max(a[k], a[blk + k]), std::max(b[k], b[blk + k]));
       }
     }
 }
@@ -65,35 +52,33 @@ bool lower_max_pool_2x2(Compiler& c, const Node& n) {
       return false;
   bool nhwc = is_channels_last(n.attrs);
   md_t src = c.spatial_view(x, nhwc);
-  if (xt != DType::f32) {  // 8-bit: NHWC only
-    const dims_t d = src.dims();
-    if (src != md_t(d, src.data_type(), tag::nhwc)) return false;
-    const int64_t N = d[0], C = d[1], IH = d[2], IW = d[3], OH = geo.out[0], OW = geo.out[1];
-    c.define(y, md_t({N, C, OH, OW}, src.data_type(), tag::nhwc), true, nhwc);
-    const bool u8 = xt == DType::u8;
-    c.add(host_step(n.name, {x}, {y}, [=](const std::vector<void*>& ptr) {
-      if (u8) max_pool_2x2_nhwc(static_cast<const uint8_t*>(ptr[x]), static_cast<uint8_t*>(ptr[y]), N, IH, IW, OH, OW, C);
-      else max_pool_2x2_nhwc(static_cast<const int8_t*>(ptr[x]), static_cast<int8_t*>(ptr[y]), N, IH, IW, OH, OW, C);
-    }));
-    return true;
-  }
   dims_t in_dims = src.dims();
-  int blk = 0;
+  int64_t blk = 0;  // channels per pixel block
   tag t = tag::undef;
-  for (auto [cand, b] : {std::pair{tag::nChw8c, 8}, {tag::nChw16c, 16}})
-    if (src == md_t(in_dims, dnnl::memory::data_type::f32, cand)) {
-      blk = b;
-      t = cand;
-    }
+  if (xt == DType::f32) {
+    for (auto [cand, b] : {std::pair{tag::nChw8c, 8}, {tag::nChw16c, 16}})
+      if (src == md_t(in_dims, dnnl::memory::data_type::f32, cand)) {
+        blk = b;
+        t = cand;
+      }
+  } else if (src == md_t(in_dims, src.data_type(), tag::nhwc)) {  // 8-bit: NHWC only
+    blk = in_dims[1];
+    t = tag::nhwc;
+  }
   if (!blk) return false;
   const int64_t planes = in_dims[0] * ((in_dims[1] + blk - 1) / blk), IH = in_dims[2], IW = in_dims[3];
   const int64_t OH = geo.out[0], OW = geo.out[1];
-  c.define(y, md_t({in_dims[0], in_dims[1], OH, OW}, dnnl::memory::data_type::f32, t), true, nhwc);
+  c.define(y, md_t({in_dims[0], in_dims[1], OH, OW}, src.data_type(), t), true, nhwc);
   c.add(host_step(n.name, {x}, {y}, [=](const std::vector<void*>& ptr) {
-    const float* s = static_cast<const float*>(ptr[x]);
-    float* d = static_cast<float*>(ptr[y]);
-    if (blk == 8) max_pool_2x2<8>(s, d, planes, IH, IW, OH, OW);
-    else max_pool_2x2<16>(s, d, planes, IH, IW, OH, OW);
+    auto run = [&](auto zero, auto kblk) {
+      using T = decltype(zero);
+      max_pool_2x2<T, decltype(kblk)::value>(static_cast<const T*>(ptr[x]), static_cast<T*>(ptr[y]), planes, IH, IW,
+                                             OH, OW, blk);
+    };
+    if (xt == DType::u8) run(uint8_t{}, std::integral_constant<int, 0>{});
+    else if (xt == DType::i8) run(int8_t{}, std::integral_constant<int, 0>{});
+    else if (blk == 8) run(float{}, std::integral_constant<int, 8>{});
+    else run(float{}, std::integral_constant<int, 16>{});
   }));
   return true;
 }

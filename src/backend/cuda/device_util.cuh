@@ -16,12 +16,17 @@ template <> __device__ __forceinline__ float to_f<float>(float v) { return v; }
 template <> __device__ __forceinline__ float to_f<__half>(__half v) { return __half2float(v); }
 template <> __device__ __forceinline__ float to_f<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
 template <> __device__ __forceinline__ float to_f<int64_t>(int64_t v) { return static_cast<float>(v); }
+template <> __device__ __forceinline__ float to_f<int8_t>(int8_t v) { return static_cast<float>(v); }
 
 template <class T> __device__ __forceinline__ T from_f(float v);
 template <> __device__ __forceinline__ float from_f<float>(float v) { return v; }
 template <> __device__ __forceinline__ __half from_f<__half>(float v) { return __float2half_rn(v); }
 template <> __device__ __forceinline__ __nv_bfloat16 from_f<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
 template <> __device__ __forceinline__ int64_t from_f<int64_t>(float v) { return static_cast<int64_t>(v); }
+// Saturating, ties to even (an empty max window's -Inf becomes -128).
+template <> __device__ __forceinline__ int8_t from_f<int8_t>(float v) {
+  return static_cast<int8_t>(fminf(127.f, fmaxf(-128.f, rintf(v))));
+}
 
 // The formulas of ir/activation_math.h, the ones every backend uses.
 __device__ __forceinline__ float apply_act(const Act& a, float x) { return act::apply(a.kind, x, a.alpha, a.beta); }

@@ -132,7 +132,7 @@ bool build_pool(BuildCtx& c) {
   if (int8) {
     const Fmt f8 = nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
     int x = c.input(0, f8), y = c.output(0, f8);
-    c.step([&ex, x, y, p](cudaStream_t s) { launch_maxpool_i8_nhwc(ex.ptr(x), ex.ptr(y), p, s); });
+    c.step([&ex, x, y, p](cudaStream_t s) { launch_pool_nhwc(ex.ptr(x), ex.ptr(y), DevType::i8, p, s); });
     return true;
   }
   Fmt f = nhwc_attr ? Fmt::Logical : ex.channels_fmt();

@@ -113,90 +113,32 @@ __global__ void maxpool_vec_kernel(const T* x, T* y, PoolParams p, int64_t n) {
   }
 }
 
-// Max pooling of int8 NHWC data (skip connections between int8 convolutions,
-// sink_dequantize): max commutes with dequantization, so the bytes are
-// compared as they are. 16 channels per thread when rows allow (__vmaxs4 on
-// four bytes at a time), else one per thread.
-__global__ void maxpool_i8_vec_kernel(const int8_t* x, int8_t* y, PoolParams p, int64_t n) {
-  const int64_t cv = p.c / 16;
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t c = (i % cv) * 16, r = i / cv;
-    int64_t ow = r % p.out_w;
-    r /= p.out_w;
-    int64_t oh = r % p.out_h, b = r / p.out_h;
-    int64_t h0 = oh * p.sh - p.pad_t, w0 = ow * p.sw - p.pad_l;
-    uint4 acc = make_uint4(0x80808080u, 0x80808080u, 0x80808080u, 0x80808080u);  // -128 in every byte
-    for (int ky = 0; ky < p.kh; ++ky) {
-      int64_t h = h0 + int64_t(ky) * p.dh;
-      if (h < 0 || h >= p.in_h) continue;
-      for (int kx = 0; kx < p.kw; ++kx) {
-        int64_t w = w0 + int64_t(kx) * p.dw;
-        if (w < 0 || w >= p.in_w) continue;
-        uint4 v = *reinterpret_cast<const uint4*>(x + ((b * p.in_h + h) * p.in_w + w) * p.c + c);
-        acc.x = __vmaxs4(acc.x, v.x);
-        acc.y = __vmaxs4(acc.y, v.y);
-        acc.z = __vmaxs4(acc.z, v.z);
-        acc.w = __vmaxs4(acc.w, v.w);
-      }
+// One storage type: 16 bytes of channels per thread for max pools whose rows allow it.
+template <class T>
+void pool_nhwc_typed(const void* x, void* y, const PoolParams& p, int64_t n, cudaStream_t s) {
+  const T* xt = static_cast<const T*>(x);
+  T* yt = static_cast<T*>(y);
+  if constexpr (!std::is_same_v<T, int64_t>) {
+    const bool aligned = ((reinterpret_cast<size_t>(x) | reinterpret_cast<size_t>(y)) % 16 == 0) &&
+                         (p.c * static_cast<int64_t>(sizeof(T))) % 16 == 0;
+    if (p.is_max && aligned) {
+      const int64_t nv = n / (16 / static_cast<int64_t>(sizeof(T)));
+      maxpool_vec_kernel<T><<<blocks_for(nv, 256), 256, 0, s>>>(xt, yt, p, nv);
+      return;
     }
-    *reinterpret_cast<uint4*>(y + ((b * p.out_h + oh) * p.out_w + ow) * p.c + c) = acc;
   }
-}
-
-__global__ void maxpool_i8_kernel(const int8_t* x, int8_t* y, PoolParams p, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    int64_t c = i % p.c, r = i / p.c;
-    int64_t ow = r % p.out_w;
-    r /= p.out_w;
-    int64_t oh = r % p.out_h, b = r / p.out_h;
-    int64_t h0 = oh * p.sh - p.pad_t, w0 = ow * p.sw - p.pad_l;
-    int acc = -128;
-    for (int ky = 0; ky < p.kh; ++ky) {
-      int64_t h = h0 + int64_t(ky) * p.dh;
-      if (h < 0 || h >= p.in_h) continue;
-      for (int kx = 0; kx < p.kw; ++kx) {
-        int64_t w = w0 + int64_t(kx) * p.dw;
-        if (w >= 0 && w < p.in_w) acc = max(acc, int(x[((b * p.in_h + h) * p.in_w + w) * p.c + c]));
-      }
-    }
-    y[i] = static_cast<int8_t>(acc);
-  }
+  pool_nhwc_kernel<T><<<blocks_for(n, 256), 256, 0, s>>>(xt, yt, p, n);
 }
 
 }  // namespace
 
-void launch_maxpool_i8_nhwc(const void* x, void* y, const PoolParams& p, cudaStream_t s) {
-  int64_t n = p.n * p.out_h * p.out_w * p.c;
-  if (n == 0) return;
-  const bool aligned = ((reinterpret_cast<size_t>(x) | reinterpret_cast<size_t>(y)) % 16 == 0) && p.c % 16 == 0;
-  const auto* xi = static_cast<const int8_t*>(x);
-  auto* yi = static_cast<int8_t*>(y);
-  if (aligned) {
-    const int64_t nv = n / 16;
-    maxpool_i8_vec_kernel<<<blocks_for(nv, 256), 256, 0, s>>>(xi, yi, p, nv);
-  } else {
-    maxpool_i8_kernel<<<blocks_for(n, 256), 256, 0, s>>>(xi, yi, p, n);
-  }
-}
-
 void launch_pool_nhwc(const void* x, void* y, DevType t, const PoolParams& p, cudaStream_t s) {
   int64_t n = p.n * p.out_h * p.out_w * p.c;
   if (n == 0) return;
-  size_t es = t == DevType::f32 ? 4 : 2;
-  bool aligned = ((reinterpret_cast<size_t>(x) | reinterpret_cast<size_t>(y)) % 16 == 0) && (p.c * es) % 16 == 0;
-  if (p.is_max && aligned && t != DevType::i64) {
-    int64_t nv = n / (16 / static_cast<int64_t>(es));
-    dispatch_float(t, [&](auto v) {
-      using T = decltype(v);
-      if constexpr (!std::is_same_v<T, int64_t>)
-        maxpool_vec_kernel<T><<<blocks_for(nv, 256), 256, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), p, nv);
-    });
-    return;
-  }
-  dispatch_float(t, [&](auto v) {
-    using T = decltype(v);
-    pool_nhwc_kernel<T><<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), p, n);
-  });
+  // int8: MaxPool between int8 convolutions (sink_dequantize); the kernels'
+  // float max is exact on int8 values (build_pool asks nothing else of int8).
+  if (t == DevType::i8) return pool_nhwc_typed<int8_t>(x, y, p, n, s);
+  dispatch_float(t, [&](auto v) { pool_nhwc_typed<decltype(v)>(x, y, p, n, s); });
 }
 
 void launch_pool_nchw(const void* x, void* y, DevType t, const PoolParams& p, cudaStream_t s) {

@@ -1,6 +1,7 @@
 // 2-D max / average pooling on channel-last [N, H, W, C] data (adjacent
 // threads read adjacent channels: coalesced) or on NCHW data (adjacent
-// threads read adjacent columns; strict fp32 runs NCHW). Covers ceil_mode,
+// threads read adjacent columns; strict fp32 runs NCHW); NHWC max pooling
+// also of int8 (DevType::i8). Covers ceil_mode,
 // asymmetric pads, dilations and global pooling (window = whole image).
 #pragma once
 #include "backend/cuda/kernel_types.cuh"
@@ -16,7 +17,5 @@ struct PoolParams {
 
 void launch_pool_nhwc(const void* x, void* y, DevType t, const PoolParams& p, cudaStream_t s);
 void launch_pool_nchw(const void* x, void* y, DevType t, const PoolParams& p, cudaStream_t s);
-// MaxPool of int8 [N, H, W, C] data (no NaN, no conversion): the bytes' maximum.
-void launch_maxpool_i8_nhwc(const void* x, void* y, const PoolParams& p, cudaStream_t s);
 
 }  // namespace segrt::cuda
