@@ -13,7 +13,8 @@
 # (base 64 at 256x256, base 16 at 512x512) in interleaved rounds at
 # THREADS (default "2 all"), checks the outputs agree and prints ratios;
 # then int8 (calibrated tables) against fp32 and ORT on those and the bundled
-# membrane U-Net, with the int8 / fp32 class agreement (SKIP_INT8=1 skips).
+# membrane U-Net, with the int8 / fp32 class agreement (SKIP_INT8=1 skips;
+# SKIP_FLOAT=1 skips the fp32 / bf16 section).
 set -uo pipefail
 mode=${1:-}
 if [ "$mode" = bundle ]; then
@@ -78,7 +79,8 @@ THREADS=${THREADS:-2 all}
 jf() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 med() { $PY -c "import statistics,sys; print(statistics.median(map(float, sys.argv[1:])))" "$@"; }
 ROWS=()
-for t in $THREADS; do
+# SKIP_FLOAT=1 skips this section (the int8 section below still runs).
+for t in $([ -z "${SKIP_FLOAT:-}" ] && echo "$THREADS"); do
   [ "$t" = all ] && t=$(nproc)
   for m in "unet64 256" "unet16 512"; do
     read -r name size <<<"$m"

@@ -167,21 +167,25 @@ class Backend {
   // quantized (smaller ones stay float where 8-bit measured slower).
   // int8_data_movement: it runs MaxPool, Concat and nearest Resize on 8-bit
   // tensors, so tensors those join share one scale (QuantSpec::shared_scales)
-  // and stay 8-bit between convolutions (sink_dequantize).
+  // and stay 8-bit between convolutions (sink_dequantize). fp8_convolutions:
+  // it runs float8 e4m3fn convolutions (fuse_qdq_conv's fp8 form) on `device`.
   struct QuantPrefs {
     bool signed_activations = false;
     int64_t min_channels = 0;
     bool int8_data_movement = false;
     bool symmetric_pads_only = false;  // its 8-bit convolution takes one pad per axis
+    bool fp8_convolutions = false;
   };
   // `knobs`: the backend's own overrides (cuda_int8_min_channels).
-  virtual QuantPrefs quant_prefs(const BackendKnobs& knobs) const {
-    (void)knobs;
+  virtual QuantPrefs quant_prefs(const BackendKnobs& knobs, int device = 0) const {
+    (void)knobs, (void)device;
     return {};
   }
-  PassOptions pass_options(const BackendKnobs& knobs = {}) const {
+  PassOptions pass_options(const BackendKnobs& knobs = {}, int device = 0) const {
+    const QuantPrefs q = quant_prefs(knobs, device);
     return {.fusible = [this](const Graph& g, const Node& p, const Activation& a) { return can_fuse_activation(g, p, a); },
-            .int8_data_movement = quant_prefs(knobs).int8_data_movement};
+            .int8_data_movement = q.int8_data_movement,
+            .fp8_convolutions = q.fp8_convolutions};
   }
   // The backend's private rewrites (the one hook for them) on a specialised,
   // optimised graph: what compile() runs, so `inspect` can show it. Logged to `log`.

@@ -14,6 +14,12 @@
 // dequantized value before requantizing). DequantizeLinear nodes of
 // constants left over (weights of convolutions not fused) are folded here,
 // as fold_constants leaves them for this pass.
+//
+// With `fp8` (a backend with fp8 convolutions: PassOptions::fp8_convolutions)
+// the same pattern in float8 e4m3fn (x, w and a requantized y, zero points 0)
+// becomes segrt's fp8 QLinearConv: the products summed in float, the bias in
+// the accumulator's scale as for int8. Without it fp8 Q/DQ stay as they are
+// (a float convolution of the dequantized values: the simulation).
 #include <cmath>
 
 #include "backend/ref/ref.h"
@@ -37,14 +43,19 @@ bool all_zero(const Graph& g, int v) {
 
 bool is_int8(DType t) { return t == DType::u8 || t == DType::i8; }
 
-// The per-tensor 8-bit QuantizeLinear that alone reads y, or -1.
-int requantizer(const Graph& g, const std::vector<std::vector<int>>& rd, int y) {
+// The 8-bit kind of x's QuantizeLinear: an integer, or e4m3fn with fp8.
+bool quantized_kind(DType t, bool fp8) { return is_int8(t) || (fp8 && t == DType::f8e4m3fn); }
+
+// The per-tensor QuantizeLinear of x's kind (`fp8`: e4m3fn, saturating, zero point 0) that alone reads y, or -1.
+int requantizer(const Graph& g, const std::vector<std::vector<int>>& rd, int y, bool fp8) {
   const int r = pass_util::sole_reader(g, rd, y);
   if (r < 0) return -1;
   const Node& q = g.nodes[r];
   if (q.op != OpType::QuantizeLinear || q.inputs.size() < 3 || q.inputs[2] < 0) return -1;
   if (!g.value(q.inputs[1]).is_constant() || g.value(q.inputs[1]).constant.numel() != 1) return -1;
-  if (!g.value(q.inputs[2]).is_constant() || !is_int8(g.value(q.inputs[2]).dtype)) return -1;
+  if (!g.value(q.inputs[2]).is_constant()) return -1;
+  const DType t = g.value(q.inputs[2]).dtype;
+  if (fp8 ? t != DType::f8e4m3fn || !all_zero(g, q.inputs[2]) || q.attrs.i("saturate", 1) == 0 : !is_int8(t)) return -1;
   return r;
 }
 
@@ -62,16 +73,19 @@ bool float_bias(const Graph& g, const Node& c, std::vector<double>* b) {
 }
 
 // Rewrites conv node i when it matches; returns the index of a QuantizeLinear it absorbed, -1 if none, -2 if no match.
-int fuse_one(Graph& g, const std::vector<std::vector<int>>& rd, int i, PassLog& log) {
+int fuse_one(Graph& g, const std::vector<std::vector<int>>& rd, int i, bool fp8_ok, PassLog& log) {
   Node& c = g.nodes[i];
   if (c.op != OpType::Conv || c.inputs.size() < 2 || c.inputs.size() > 3 || g.value(c.inputs[0]).shape.size() != 4)
     return -2;
   DequantizeOf dx, dw;
   if (!dequantize_of(g, c.inputs[0], &dx) || !dequantize_of(g, c.inputs[1], &dw)) return -2;
-  if (!is_int8(g.value(dx.q).dtype) || g.value(dx.scale).constant.numel() != 1) return -2;
+  if (!quantized_kind(g.value(dx.q).dtype, fp8_ok) || g.value(dx.scale).constant.numel() != 1) return -2;
+  const bool fp8 = g.value(dx.q).dtype == DType::f8e4m3fn;
+  if (fp8 && !all_zero(g, dx.zp)) return -2;
   const Tensor& ws = g.value(dw.scale).constant;
   const int64_t O = g.value(c.inputs[1]).shape[0];
-  if (!g.value(dw.q).is_constant() || g.value(dw.q).dtype != DType::i8 || !all_zero(g, dw.zp)) return -2;
+  const DType wt = fp8 ? DType::f8e4m3fn : DType::i8;
+  if (!g.value(dw.q).is_constant() || g.value(dw.q).dtype != wt || !all_zero(g, dw.zp)) return -2;
   if (ws.numel() != 1 && (ws.numel() != O || normalize_axis(dw.node->attrs.i("axis", 1), 4) != 0)) return -2;
   std::vector<double> bias;
   if (!float_bias(g, c, &bias)) return -2;
@@ -88,8 +102,8 @@ int fuse_one(Graph& g, const std::vector<std::vector<int>>& rd, int i, PassLog& 
   auto zero_of = [&](int zp, DType t) {
     return zp >= 0 ? zp : g.add_constant(g.unique_name(c.name + "_zero_point"), Tensor(t, {}));
   };
-  const int xzp = zero_of(dx.zp, g.value(dx.q).dtype), wzp = zero_of(dw.zp, DType::i8);
-  const int q = requantizer(g, rd, c.outputs[0]);
+  const int xzp = zero_of(dx.zp, g.value(dx.q).dtype), wzp = zero_of(dw.zp, wt);
+  const int q = requantizer(g, rd, c.outputs[0], fp8);
   Node f;
   f.op = OpType::QLinearConv;
   f.name = c.name;
@@ -104,7 +118,8 @@ int fuse_one(Graph& g, const std::vector<std::vector<int>>& rd, int i, PassLog& 
     f.outputs = g.nodes[q].outputs;
   }
   log.note("fuse_qdq_conv", std::string(pass_util::layer_name(c)) + " -> QLinearConv (" +
-                                dtype_name(g.value(dx.q).dtype) + " x int8" + (wsv.size() > 1 ? " per channel" : "") +
+                                dtype_name(g.value(dx.q).dtype) + " x " + dtype_name(wt) +
+                                (wsv.size() > 1 ? " per channel" : "") +
                                 (q >= 0 ? std::string(" -> ") + dtype_name(g.value(f.outputs[0]).dtype) : " -> float32") +
                                 ")");
   c = std::move(f);
@@ -133,13 +148,13 @@ void fold_leftover_dequantize(Graph& g) {
 
 }  // namespace
 
-void fuse_qdq_conv(Graph& g, PassLog& log) {
+void fuse_qdq_conv(Graph& g, PassLog& log, bool fp8) {
   g.topo_sort();
   const auto rd = pass_util::readers(g);
   std::vector<char> drop(g.nodes.size(), 0);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (drop[i]) continue;
-    const int q = fuse_one(g, rd, static_cast<int>(i), log);
+    const int q = fuse_one(g, rd, static_cast<int>(i), fp8, log);
     if (q >= 0) drop[q] = 1;
   }
   std::vector<Node> kept;

@@ -21,6 +21,7 @@ using ActivationFusible = std::function<bool(const Graph& g, const Node& produce
 struct PassOptions {
   ActivationFusible fusible;        // asked by fuse_activation
   bool int8_data_movement = false;  // the backend runs MaxPool / Concat / nearest Resize on 8-bit data (sink_dequantize)
+  bool fp8_convolutions = false;    // the backend runs float8 e4m3fn convolutions (fuse_qdq_conv's fp8 form)
 };
 
 struct PassLog {
@@ -62,7 +63,8 @@ void fuse_residual_add(Graph& g, PassLog& log);
 void fuse_activation(Graph& g, PassLog& log, const ActivationFusible& fusible = nullptr);
 // DequantizeLinear -> Conv (-> QuantizeLinear): one 8-bit QLinearConv (QDQ and
 // calibrated models); leftover DequantizeLinear of constants are folded.
-void fuse_qdq_conv(Graph& g, PassLog& log);
+// `fp8`: float8 e4m3fn patterns too (PassOptions::fp8_convolutions).
+void fuse_qdq_conv(Graph& g, PassLog& log, bool fp8 = false);
 // n(DQ(q)) -> DQ(n(q)) for MaxPool / Concat / nearest Resize, and Q(DQ(q)) -> q
 // at equal scale and zero point (exact): 8-bit skip connections. Before fuse_qdq_conv.
 void sink_dequantize(Graph& g, PassLog& log);

@@ -204,7 +204,7 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
   if (quant) {  // a calibrated model: Q/DQ before the convolutions, for every backend (the oracle included)
     fold_batchnorm(p->graph, p->log);  // first: the weights quantized are the folded ones
     QuantSpec spec = *quant;
-    const Backend::QuantPrefs prefs = backend->quant_prefs(options.knobs);
+    const Backend::QuantPrefs prefs = backend->quant_prefs(options.knobs, options.device);
     spec.signed_activations = prefs.signed_activations;
     spec.min_channels = prefs.min_channels;
     spec.shared_scales = prefs.int8_data_movement;
@@ -213,7 +213,7 @@ Plan& Engine::Impl::build_plan(const std::vector<Shape>& shapes, const std::vect
     verify_graph(p->graph);
   }
   if (backend_name != "ref") {  // the oracle runs the canonical graph untouched
-    run_optimization_passes(p->graph, p->log, backend->pass_options(options.knobs));
+    run_optimization_passes(p->graph, p->log, backend->pass_options(options.knobs, options.device));
     verify_graph(p->graph);
   }
   for (const Node& n : p->graph.nodes) {

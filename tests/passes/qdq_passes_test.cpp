@@ -170,6 +170,48 @@ TEST(FuseQdqConv, FusedGraphComputesTheQdqGraph) {
   EXPECT_LE(drift_b, 0.05);
 }
 
+// fp8 (a backend with fp8 convolutions, PassOptions::fp8_convolutions): the
+// e4m3fn pattern becomes segrt's fp8 QLinearConv (its output requantized to
+// e4m3fn where a QuantizeLinear alone reads it); without the option fp8 Q/DQ
+// stay (the float simulation). The reference runs both forms alike.
+TEST(FuseQdqConv, Fp8FormOnlyWhenTheBackendHasFp8Convolutions) {
+  Graph g = small_net();
+  Tensor x = test::random_tensor({1, 3, 9, 7}, 7);
+  QuantSpec spec = spec_for(g, x);
+  spec.precision = "fp8";
+  spec.quantized_layers = {"c1", "c2", "c3"};  // every conv, so c2 -> c3 requantizes
+  Graph q = specialized(g, x);
+  PassLog log;
+  insert_qdq(q, spec, log);
+  Graph sim = q, fused = q;
+  run_optimization_passes(sim, log);
+  EXPECT_EQ(count(sim, OpType::QLinearConv), 0) << "no fp8 convolutions asked for";
+  run_optimization_passes(fused, log, {.fp8_convolutions = true});
+  EXPECT_EQ(count(fused, OpType::QLinearConv), 3);
+  EXPECT_EQ(count(fused, OpType::Conv), 0);
+  int fp8_outputs = 0;
+  for (const Node& n : fused.nodes)
+    if (n.op == OpType::QLinearConv) {
+      EXPECT_EQ(fused.value(n.inputs[0]).dtype, DType::f8e4m3fn) << n.name;
+      EXPECT_EQ(fused.value(n.inputs[3]).dtype, DType::f8e4m3fn) << n.name;
+      fp8_outputs += fused.value(n.outputs[0]).dtype == DType::f8e4m3fn;
+    }
+  EXPECT_EQ(fp8_outputs, 2) << "c1 and c2 write e4m3fn for the next convolution";
+  auto ref = make_backend("ref");
+  CompileOptions o;
+  auto want = ref->compile(q, o)->run({x}, nullptr)[0];
+  auto got = ref->compile(fused, o)->run({x}, nullptr)[0];
+  auto fp = test::run_ref(g, {x})[0];
+  double m = 0;
+  for (double v : fp.to_f64_vector()) m = std::max(m, std::fabs(v));
+  // The int32 bias (half an accumulator step off at most) can move a value
+  // across an e4m3 rounding boundary: one step of 3 mantissa bits is 1/16 of a
+  // value at most, and it carries on smaller through the next layer.
+  EXPECT_LE(test::max_abs_error(got, want) / m, 0.07);
+  EXPECT_LE(test::max_abs_error(want, fp) / m, 0.15) << "fp8 stays near float32";
+  EXPECT_GT(test::max_abs_error(want, fp), 0.0) << "the table quantized something";
+}
+
 // A U-Net level: x -> c1 + Relu = e -> MaxPool = p -> c2 + Relu = d ->
 // nearest 2x Resize = u -> Concat(u, e) = cat -> c3 = y. Ranges for every tensor.
 Graph unet_level() {

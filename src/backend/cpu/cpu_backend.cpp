@@ -544,7 +544,7 @@ class CpuBackend : public Backend {
 
   // MaxPool, Concat and nearest Resize run on 8-bit tensors here (pool.cpp,
   // concat.cpp, resize.cpp): a calibrated U-Net's skip connections stay int8.
-  QuantPrefs quant_prefs(const BackendKnobs&) const override { return {.int8_data_movement = true}; }
+  QuantPrefs quant_prefs(const BackendKnobs&, int) const override { return {.int8_data_movement = true}; }
 
   void rewrite(Graph& g, const CompileOptions& o, PassLog& log) const override {
     // The U-Net up-convolution as four phase convolutions: 9 of 16 multiply-adds. It pays only

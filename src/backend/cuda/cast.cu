@@ -28,6 +28,7 @@ __device__ __forceinline__ Elem load(const void* p, DevType t, int64_t k) {
     case DevType::i8: return {false, 0, static_cast<const int8_t*>(p)[k]};
     case DevType::u8: return {false, 0, static_cast<const uint8_t*>(p)[k]};
     case DevType::b8: return {false, 0, static_cast<const uint8_t*>(p)[k] ? 1 : 0};
+    case DevType::e4m3: return {true, to_f(static_cast<const __nv_fp8_e4m3*>(p)[k]), 0};
   }
   return {false, 0, 0};
 }
@@ -56,6 +57,7 @@ __device__ __forceinline__ void store(void* p, DevType t, int64_t k, const Elem&
     case DevType::i8: static_cast<int8_t*>(p)[k] = static_cast<int8_t>(to_int(e, -128, 127)); break;
     case DevType::u8: static_cast<uint8_t*>(p)[k] = static_cast<uint8_t>(to_int(e, 0, 255)); break;
     case DevType::b8: static_cast<uint8_t*>(p)[k] = (e.is_float ? e.f != 0 : e.i != 0) ? 1 : 0; break;
+    case DevType::e4m3: static_cast<__nv_fp8_e4m3*>(p)[k] = from_f<__nv_fp8_e4m3>(f); break;
   }
 }
 

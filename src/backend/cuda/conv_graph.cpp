@@ -53,12 +53,18 @@ struct Builder {
     fin(d);
     return d;
   }
+  // clip (RELU_FWD only, > 0): the result clamped to [lower, clip] (a ReLU's lower is 0).
   cudnnBackendDescriptor_t pointwise(cudnnPointwiseMode_t mode, cudnnBackendDescriptor_t x,
-                                     cudnnBackendDescriptor_t b, cudnnBackendDescriptor_t y) {
+                                     cudnnBackendDescriptor_t b, cudnnBackendDescriptor_t y, float clip = 0.f,
+                                     float lower = 0.f) {
     cudnnBackendDescriptor_t pw = make(CUDNN_BACKEND_POINTWISE_DESCRIPTOR);
     cudnnDataType_t prec = CUDNN_DATA_FLOAT;
     set(pw, CUDNN_ATTR_POINTWISE_MODE, CUDNN_TYPE_POINTWISE_MODE, 1, &mode);
     set(pw, CUDNN_ATTR_POINTWISE_MATH_PREC, CUDNN_TYPE_DATA_TYPE, 1, &prec);
+    if (clip > 0.f) {
+      set(pw, CUDNN_ATTR_POINTWISE_RELU_LOWER_CLIP, CUDNN_TYPE_FLOAT, 1, &lower);
+      set(pw, CUDNN_ATTR_POINTWISE_RELU_UPPER_CLIP, CUDNN_TYPE_FLOAT, 1, &clip);
+    }
     fin(pw);
     cudnnBackendDescriptor_t op = make(CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR);
     set(op, CUDNN_ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &pw);
@@ -140,7 +146,7 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   scale_ = sp.quantized;
   Builder b{owned_};
   b.nchw = sp.nchw;
-  bool fused = sp.bias || residual_ || sp.relu || scale_;
+  bool fused = sp.bias || residual_ || sp.relu || scale_ || sp.clip > 0.f;
   cudnnDataType_t vt = CUDNN_DATA_FLOAT;  // virtual intermediates stay in float
   const cudnnDataType_t xw = sp.quantized ? sp.in8 : sp.io;
   const cudnnDataType_t bt = sp.quantized ? CUDNN_DATA_FLOAT : sp.io;
@@ -177,14 +183,15 @@ bool GraphConv::build(cudnnHandle_t h, const GraphConvSpec& sp, const GraphConvP
   if (scale_) steps.push_back(3);
   if (sp.bias) steps.push_back(0);
   if (residual_) steps.push_back(1);
-  if (sp.relu) steps.push_back(2);
+  if (sp.relu || sp.clip > 0.f) steps.push_back(2);  // a clamp without ReLU: lower clip -clip
   int64_t next_uid = kBiasOut;
   for (size_t i = 0; i < steps.size(); ++i) {
     bool last = i + 1 == steps.size();
     auto out = last ? y : b.tensor(next_uid++, vt, sp.n, sp.k, sp.oh, sp.ow, true);
     if (steps[i] == 0) ops.push_back(b.pointwise(CUDNN_POINTWISE_ADD, cur, b.tensor(kB, bt, 1, sp.k, 1, 1, false), out));
     if (steps[i] == 1) ops.push_back(b.pointwise(CUDNN_POINTWISE_ADD, cur, b.tensor(kZ, sp.io, sp.n, sp.k, sp.oh, sp.ow, false), out));
-    if (steps[i] == 2) ops.push_back(b.pointwise(CUDNN_POINTWISE_RELU_FWD, cur, nullptr, out));
+    if (steps[i] == 2)
+      ops.push_back(b.pointwise(CUDNN_POINTWISE_RELU_FWD, cur, nullptr, out, sp.clip, sp.relu ? 0.f : -sp.clip));
     if (steps[i] == 3) ops.push_back(b.pointwise(CUDNN_POINTWISE_MUL, cur, b.tensor(kS, vt, 1, sp.k, 1, 1, false), out));
     cur = out;
   }

@@ -44,6 +44,9 @@ struct GraphConvSpec {
   bool more_heuristics = false;
   cudnnDataType_t in8 = CUDNN_DATA_INT8;
   cudnnDataType_t comp8 = CUDNN_DATA_INT32;
+  // > 0: the result is clamped to [-clip, clip] (with ReLU: [0, clip]) before
+  // it is written: an fp8 output saturates at 448 as ONNX's conversion does.
+  float clip = 0.f;
 };
 
 struct GraphConvPtrs {

@@ -111,14 +111,22 @@ class CudaBackend : public Backend {
   // Symmetric pads only: the int8 convolution (ops_quantize.cpp) makes no
   // padded copy, and the U-Net's padded up-convolutions (nearest 2x + 'same'
   // 2x2) run as fp16 sub-pixel convolutions here (fold_upsample_conv).
-  // 8-bit skip connections (int8 MaxPool, Concat by bytes) only when asked
-  // (knobs.cuda_int8_data_movement, the CLI's SEGRT_CUDA_INT8_MOVE=1): the
-  // int8 max pool kernel (pool.cu) has not run on a GPU yet.
-  QuantPrefs quant_prefs(const BackendKnobs& knobs) const override {
+  // 8-bit skip connections (int8 MaxPool, nearest Resize, Concat by bytes)
+  // unless knobs.cuda_int8_data_movement = 0 (the CLI's SEGRT_CUDA_INT8_MOVE=0):
+  // on the H200 they took the peer U-Net from 11.60 to 10.97 ms at 512x512x16
+  // (bench/NOTES-cuda.md v18), the membrane U-Net's agreement 99.926 -> 99.921 %.
+  // fp8 tables: e4m3 convolutions on cuDNN's fp8 engines where the GPU has
+  // fp8 tensor cores (compute capability 8.9: Ada, Hopper and later); on older
+  // GPUs their Q/DQ run on the device around float convolutions (the simulation).
+  QuantPrefs quant_prefs(const BackendKnobs& knobs, int device) const override {
+    cudaDeviceProp p{};
+    const bool fp8 = available(nullptr) && cudaGetDeviceProperties(&p, device) == cudaSuccess &&
+                     p.major * 10 + p.minor >= 89;
     return {.signed_activations = true,
             .min_channels = knobs.cuda_int8_min_channels >= 0 ? knobs.cuda_int8_min_channels : 128,
-            .int8_data_movement = knobs.cuda_int8_data_movement > 0,
-            .symmetric_pads_only = true};
+            .int8_data_movement = knobs.cuda_int8_data_movement != 0,
+            .symmetric_pads_only = true,
+            .fp8_convolutions = fp8};
   }
 
   // Nearest 2x upsample + 'same' Conv as a sub-pixel Conv + DepthToSpace

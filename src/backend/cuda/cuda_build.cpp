@@ -50,7 +50,7 @@ int BuildCtx::input(int i, Fmt f) {
     int key = id * 2 + static_cast<int>(f);
     auto it = ex_.const_dev_.find(key);
     if (it != ex_.const_dev_.end()) return it->second;
-    DType dt = dtype_is_float(v.constant.dtype()) ? ex_.act_ : v.constant.dtype();
+    DType dt = storage_dtype(v.constant.dtype(), ex_.act_);
     Tensor t = cast_bulk(v.constant, dt);
     if (f == Fmt::Nhwc) t = permute_host(t, true);
     int d = ex_.new_value(dt, v.constant.shape(), f);
@@ -68,7 +68,7 @@ int BuildCtx::output(int k, Fmt f) {
   const Value& gv = g.value(id);
   DevValue& v = ex_.vals_[id];
   v.shape = gv.shape;
-  v.dtype = dtype_is_float(gv.dtype) ? ex_.act_ : gv.dtype;
+  v.dtype = storage_dtype(gv.dtype, ex_.act_);
   v.fmt = gv.shape.size() == 4 ? f : Fmt::Logical;
   v.bytes = static_cast<size_t>(shape_numel(gv.shape)) * dtype_size(v.dtype);
   v.defined = true;
@@ -97,7 +97,7 @@ void CudaExecutable::define_early(int id, Fmt f) {
   const Value& gv = g_.value(id);
   DevValue& v = vals_[id];
   v.shape = gv.shape;
-  v.dtype = dtype_is_float(gv.dtype) ? act_ : gv.dtype;
+  v.dtype = storage_dtype(gv.dtype, act_);
   v.fmt = gv.shape.size() == 4 ? f : Fmt::Logical;
   v.bytes = static_cast<size_t>(shape_numel(gv.shape)) * dtype_size(v.dtype);
   v.defined = true;
@@ -158,7 +158,7 @@ void CudaExecutable::build() {
     cur_[i] = static_cast<int>(i);
     const Value& v = g_.values[i];
     vals_[i].shape = v.shape;
-    vals_[i].dtype = dtype_is_float(v.dtype) ? act_ : v.dtype;
+    vals_[i].dtype = storage_dtype(v.dtype, act_);
   }
   // Inputs: H2D into a staging value in the user's type and layout, then one
   // conversion into the compute type and the format the first consumer wants.
@@ -225,7 +225,7 @@ void CudaExecutable::build() {
     int id = cur_[o];
     if (!vals_[id].defined && g_.value(o).is_constant()) {  // folded at load: upload it once
       const Tensor& k = g_.value(o).constant;
-      Tensor t = dtype_is_float(k.dtype()) ? cast_bulk(k, act_) : k;
+      Tensor t = cast_bulk(k, storage_dtype(k.dtype(), act_));
       id = new_value(t.dtype(), t.shape(), Fmt::Logical);
       vals_[id].fixed = upload(t.raw(), std::max<size_t>(t.nbytes(), 1));
     }
@@ -257,8 +257,12 @@ void CudaExecutable::build_node(int index) {
   int start = static_cast<int>(steps_.size());
   BuildCtx c(*this, g_, n, index);
   bool done = false;
+  // A value stored as float8 bytes reaches only the ops that read them (fp8_on_device).
+  bool fp8 = false;
+  for (int id : n.inputs) fp8 = fp8 || (id >= 0 && storage_dtype(g_.value(id).dtype, act_) == DType::f8e4m3fn);
+  for (int id : n.outputs) fp8 = fp8 || storage_dtype(g_.value(id).dtype, act_) == DType::f8e4m3fn;
   try {
-    if (Builder b = builder(n.op)) done = b(c);
+    if (Builder b = builder(n.op); b && (!fp8 || fp8_on_device(n.op))) done = b(c);
     if (!done) {
       steps_.resize(static_cast<size_t>(start));  // a builder that declined leaves nothing behind
       host_fallback(c);

@@ -106,6 +106,13 @@ bool register_builder(OpType op, Builder b);
 Builder builder(OpType op);
 
 DevType dev_type(DType t);  // Internal error for types the kernels don't store
+// How a value of graph type t is stored: floats in the compute type `act`,
+// except float8 e4m3fn, kept as its bytes (what the fp8 convolutions read and
+// write; only the ops of fp8_on_device() touch it on the device); the rest as is.
+DType storage_dtype(DType t, DType act);
+// Whether op runs on values stored as float8 bytes (QuantizeLinear, DequantizeLinear,
+// QLinearConv, Cast, reshapes, Concat); other nodes touching one run on the host.
+bool fp8_on_device(OpType op);
 Act act_of(const Activation& a);
 // Logical strides of `s` broadcast to `out` (rank aligned right), permuted
 // into the physical order of `fmt` for a 4-D output.

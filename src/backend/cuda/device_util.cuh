@@ -4,6 +4,7 @@
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_fp8.h>
 
 #include <cstdio>
 
@@ -17,11 +18,15 @@ template <> __device__ __forceinline__ float to_f<__half>(__half v) { return __h
 template <> __device__ __forceinline__ float to_f<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
 template <> __device__ __forceinline__ float to_f<int64_t>(int64_t v) { return static_cast<float>(v); }
 template <> __device__ __forceinline__ float to_f<int8_t>(int8_t v) { return static_cast<float>(v); }
+template <> __device__ __forceinline__ float to_f<__nv_fp8_e4m3>(__nv_fp8_e4m3 v) { return static_cast<float>(v); }
 
 template <class T> __device__ __forceinline__ T from_f(float v);
 template <> __device__ __forceinline__ float from_f<float>(float v) { return v; }
 template <> __device__ __forceinline__ __half from_f<__half>(float v) { return __float2half_rn(v); }
 template <> __device__ __forceinline__ __nv_bfloat16 from_f<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+// Round to nearest even, saturating to +-448 (NaN stays NaN): ONNX's float8
+// conversion with saturate = 1 (Cast's and QuantizeLinear's default).
+template <> __device__ __forceinline__ __nv_fp8_e4m3 from_f<__nv_fp8_e4m3>(float v) { return __nv_fp8_e4m3(v); }
 template <> __device__ __forceinline__ int64_t from_f<int64_t>(float v) { return static_cast<int64_t>(v); }
 // Saturating, ties to even (an empty max window's -Inf becomes -128).
 template <> __device__ __forceinline__ int8_t from_f<int8_t>(float v) {

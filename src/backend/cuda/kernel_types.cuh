@@ -15,7 +15,9 @@ namespace segrt::cuda {
 // (f32 / f16 / bf16); i64 for indices (ArgMax). The other integer types, bool
 // (one byte, 0 or 1) and f64 (graph inputs only: float values are stored in
 // the compute type) are moved by size and converted by Cast (cast.cuh).
-enum class DevType : int { f32, f16, bf16, i64, i32, i8, u8, b8, f64 };
+// e4m3: float8 e4m3fn as its bytes (fp8 tables: QuantizeLinear writes it, the
+// fp8 convolutions read it; storage_dtype in cuda_exec.h).
+enum class DevType : int { f32, f16, bf16, i64, i32, i8, u8, b8, f64, e4m3 };
 
 constexpr int dev_size(DevType t) {
   return t == DevType::f32 || t == DevType::i32 ? 4

@@ -23,8 +23,26 @@ DevType dev_type(DType t) {
     case DType::u8: return DevType::u8;
     case DType::boolean: return DevType::b8;
     case DType::f64: return DevType::f64;
+    case DType::f8e4m3fn: return DevType::e4m3;
+    default: break;
   }
   SEGRT_FAIL(Internal, "no CUDA kernel stores ", dtype_name(t));
+}
+
+DType storage_dtype(DType t, DType act) {
+  if (t == DType::f8e4m3fn) return t;
+  return dtype_is_float(t) ? act : t;
+}
+
+bool fp8_on_device(OpType op) {
+  switch (op) {
+    case OpType::QuantizeLinear: case OpType::DequantizeLinear: case OpType::QLinearConv: case OpType::Cast:
+    case OpType::Reshape: case OpType::Flatten: case OpType::Squeeze: case OpType::Unsqueeze: case OpType::Identity:
+    case OpType::Concat:
+      return true;
+    default:
+      return false;
+  }
 }
 
 Act act_of(const Activation& a) {

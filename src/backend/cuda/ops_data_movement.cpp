@@ -311,10 +311,12 @@ bool build_cast(BuildCtx& c) {
   int y = c.output(0, f);
   auto& ex = c.ex();
   DevType tin = dev_type(ex.val(x).dtype), tout = dev_type(ex.val(y).dtype);
+  // float8 with saturate = 0 (overflow to NaN), and e5m2 (stored as a float), have no kernel here.
+  if ((tout == DevType::e4m3 && c.n.attrs.i("saturate", 1) == 0) || to == DType::f8e5m2) return false;
   RoundTo round = RoundTo::None;
   if (to == DType::f16 && tout != DevType::f16) round = RoundTo::F16;
   if (to == DType::bf16 && tout != DevType::bf16) round = RoundTo::BF16;
-  if (dtype_is_float(from) && dtype_is_float(to) && round == RoundTo::None) {
+  if (dtype_is_float(from) && dtype_is_float(to) && round == RoundTo::None && tin == tout) {
     size_t bytes = ex.val(y).bytes;
     c.step([&ex, x, y, bytes](cudaStream_t s) {
       SEGRT_CUDA_CHECK(cudaMemcpyAsync(ex.ptr(y), ex.ptr(x), bytes, cudaMemcpyDeviceToDevice, s));

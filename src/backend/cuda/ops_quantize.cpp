@@ -3,10 +3,12 @@
 // (passes/fuse_qdq_conv.cpp: int8 x int8 per channel, int32 bias, fused ReLU,
 // int8 or float output) as one cuDNN graph: the int32 accumulator times a
 // per-channel scale, plus bias, ReLU, converted to int8 (or float) on write.
-// Other forms (uint8 input, non-zero zero points, per-axis activations,
-// float8) return false and run on the host: cuDNN's integer engines take
-// signed input only, which is why calibrated tables quantize every activation
-// to int8 on this backend (CudaBackend::quant_prefs).
+// float8 e4m3fn (fp8 tables, stored as its bytes: storage_dtype) the same way,
+// its QLinearConv (fuse_qdq_conv's fp8 form) on cuDNN's fp8 engines, the
+// products summed in float. Other forms (uint8 input, non-zero zero points,
+// per-axis activations, e5m2, saturate = 0) return false and run on the host:
+// cuDNN's integer engines take signed input only, which is why calibrated
+// tables quantize every activation to int8 on this backend (CudaBackend::quant_prefs).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -38,7 +40,7 @@ float scalar_scale(const BuildCtx& c, int i) {
   return std::isfinite(s) && s > 0 ? s : 0.f;
 }
 
-bool is_8bit(DType t) { return t == DType::i8 || t == DType::u8; }
+bool is_8bit(DType t) { return t == DType::i8 || t == DType::u8 || t == DType::f8e4m3fn; }
 
 // QuantizeLinear y = saturate(round(x / scale)) or DequantizeLinear
 // y = q * scale, elementwise in the input's format.
@@ -46,8 +48,8 @@ bool build_scaling(BuildCtx& c, bool quantize) {
   const DType in = c.in_value(0).dtype, out = c.g.value(c.n.outputs[0]).dtype;
   const DType q = quantize ? out : in, f = quantize ? in : out;
   const float scale = scalar_scale(c, 1);
-  if (!dtype_is_float(f) || !is_8bit(q) || scale == 0.f || !zero_or_absent(c, 2) || c.in_constant(0) ||
-      c.n.attrs.i("block_size", 0) != 0)
+  if (!dtype_is_float(f) || f == DType::f8e4m3fn || !is_8bit(q) || scale == 0.f || !zero_or_absent(c, 2) ||
+      c.in_constant(0) || c.n.attrs.i("block_size", 0) != 0 || c.n.attrs.i("saturate", 1) == 0)
     return false;
   Fmt fmt = c.input_fmt(0);
   int x = c.input(0, fmt);
@@ -71,18 +73,20 @@ bool build_qlinear_conv(BuildCtx& c) {
   const Tensor* wq = c.in_constant(3);
   const float xs = scalar_scale(c, 1);
   const bool requant = c.has_input(6);
-  const DType yt = c.g.value(n.outputs[0]).dtype;
-  if (c.in_value(0).dtype != DType::i8 || c.in_value(0).shape.size() != 4 || !wq || wq->dtype() != DType::i8 ||
-      xs == 0.f || !c.in_constant(4) || !zero_or_absent(c, 2) || !zero_or_absent(c, 5) || !zero_or_absent(c, 7))
+  const DType yt = c.g.value(n.outputs[0]).dtype, qt = c.in_value(0).dtype;
+  const bool fp8 = qt == DType::f8e4m3fn;
+  if ((qt != DType::i8 && !fp8) || c.in_value(0).shape.size() != 4 || !wq || wq->dtype() != qt || xs == 0.f ||
+      !c.in_constant(4) || !zero_or_absent(c, 2) || !zero_or_absent(c, 5) || !zero_or_absent(c, 7))
     return false;
-  if (requant ? (yt != DType::i8 || scalar_scale(c, 6) == 0.f) : !dtype_is_float(yt)) return false;
+  if (requant ? (yt != qt || scalar_scale(c, 6) == 0.f) : !dtype_is_float(yt) || yt == DType::f8e4m3fn) return false;
   const Activation a = Activation::from_fused_attrs(n.attrs);
   const Act act = act_of(a);
   if (act.kind != ActKind::None && act.kind != ActKind::Relu) return false;
   Conv2d d;
   if (!conv2d_sizes(c, &d, 0, 3, 8) || d.group != 1 || d.IH != d.H || d.IW != d.W) return false;
-  // cuDNN's int8 engines read channels in groups of four.
-  if (d.C % 4 != 0 || d.K % 4 != 0) return false;
+  // cuDNN's int8 engines read channels in groups of four, its fp8 engines in sixteen bytes.
+  const int64_t group = fp8 ? 16 : 4;
+  if (d.C % group != 0 || d.K % group != 0) return false;
   const auto wsv = c.in_constant(4)->to_f64_vector();
   if (wsv.size() != 1 && static_cast<int64_t>(wsv.size()) != d.K) return false;
 
@@ -92,7 +96,8 @@ bool build_qlinear_conv(BuildCtx& c) {
   cs->act = act;
   cs->relu_or_none = true;
   const Fmt f = d.nhwc_attr ? Fmt::Logical : Fmt::Nhwc;
-  const cudnnDataType_t out = requant ? CUDNN_DATA_INT8 : cudnn_type(c.compute_dtype());
+  const cudnnDataType_t q8 = fp8 ? CUDNN_DATA_FP8_E4M3 : CUDNN_DATA_INT8;
+  const cudnnDataType_t out = requant ? q8 : cudnn_type(c.compute_dtype());
   // Weights OIHW -> KRSC int8 (the NCHW -> NHWC permutation); per-channel
   // scale xs * ws[o] (/ ys) and the int32 bias in float at that scale, so
   // y = act(scale * acc + bias) (/ ys folded in: ReLU commutes with a positive factor).
@@ -116,18 +121,21 @@ bool build_qlinear_conv(BuildCtx& c) {
   cs->hw = d.OH * d.OW;
   cs->x = c.input(0, f);
   cs->y = c.output(0, f);
-  cs->key = std::string("Q8") + (requant ? "i8 " : "f ") + conv2d_key(c, *cs, d, K, C);
+  cs->key = std::string(fp8 ? "F8" : "Q8") + (requant ? (fp8 ? "e4m3 " : "i8 ") : "f ") + conv2d_key(c, *cs, d, K, C);
   cs->spec = graph_spec(c, *cs, d, out);
   cs->spec.quantized = true;
-  cs->spec.in8 = CUDNN_DATA_INT8;
-  cs->spec.comp8 = CUDNN_DATA_INT32;
+  cs->spec.in8 = q8;
+  cs->spec.comp8 = fp8 ? CUDNN_DATA_FLOAT : CUDNN_DATA_INT32;
+  // An fp8 result saturates at +-448 as QuantizeLinear's (a clamp before the conversion).
+  cs->spec.clip = fp8 && requant ? 448.f : 0.f;
   cs->spec.allow_tensor_cores = true;
   cs->spec.more_heuristics = true;
   cs->spec.budget_s = 5;
   std::string precision = c.precision();
   auto info = [cs] {
     char b[320];
-    std::snprintf(b, sizeof b, "int8 graph engine %.3f ms, ws %zu MiB  %s", cs->graph ? cs->graph->best_ms() : 0.f,
+    std::snprintf(b, sizeof b, "%s graph engine %.3f ms, ws %zu MiB  %s", cs->spec.comp8 == CUDNN_DATA_FLOAT ? "fp8" : "int8",
+                  cs->graph ? cs->graph->best_ms() : 0.f,
                   cs->graph ? cs->graph->workspace_bytes() >> 20 : 0, cs->key.c_str());
     return std::string(b);
   };

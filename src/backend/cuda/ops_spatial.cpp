@@ -29,7 +29,12 @@ void axis_taps(const ResizeParams& p, int axis, int64_t len_in, std::vector<int>
 }
 
 bool build_resize(BuildCtx& c) {
-  if (!float_io(c)) return false;
+  // int8 (8-bit skip connections, passes/sink_dequantize.cpp): nearest only, a copy of elements.
+  const bool int8 = c.in_value(0).dtype == DType::i8 && c.g.value(c.n.outputs[0]).dtype == DType::i8;
+  if (!float_io(c) && !int8) return false;
+  if (int8 && (c.n.attrs.s("mode", "nearest") != "nearest" ||
+               c.n.attrs.s("coordinate_transformation_mode", "") == "tf_crop_and_resize"))
+    return false;
   const Shape& xs = c.in_value(0).shape;
   int r = static_cast<int>(xs.size());
   if (r < 1 || r > 4) return false;
@@ -56,7 +61,7 @@ bool build_resize(BuildCtx& c) {
   }
   int x = c.input(0, f);
   int y = c.output(0, f);
-  DevType dt = c.compute_dev();
+  DevType dt = int8 ? DevType::i8 : c.compute_dev();
   c.step([&ex, x, y, dt, t](cudaStream_t s) { launch_resize(ex.ptr(x), ex.ptr(y), dt, t, s); });
   return true;
 }

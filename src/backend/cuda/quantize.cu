@@ -10,13 +10,23 @@ namespace segrt::cuda {
 
 namespace {
 
+using e4m3 = __nv_fp8_e4m3;
+
+// rintf rounds half to even; NaN saturates like the reference (fmin/fmax drop it to lo).
+template <class Q>
+__device__ __forceinline__ Q quantize_one(float x, float scale, float lo, float hi) {
+  return static_cast<Q>(fminf(fmaxf(rintf(x / scale), lo), hi));
+}
+// float8: the conversion rounds (to nearest even) and saturates (saturate = 1).
+template <>
+__device__ __forceinline__ e4m3 quantize_one<e4m3>(float x, float scale, float, float) {
+  return from_f<e4m3>(x / scale);
+}
+
 template <class T, class Q>
 __global__ void quantize_kernel(const T* x, Q* q, float scale, float lo, float hi, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    // rintf rounds half to even; NaN saturates like the reference (fmin/fmax drop it to lo).
-    float v = rintf(to_f(x[i]) / scale);
-    q[i] = static_cast<Q>(fminf(fmaxf(v, lo), hi));
-  }
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    q[i] = quantize_one<Q>(to_f(x[i]), scale, lo, hi);
 }
 
 // Eight elements per thread (16- or 32-byte loads, one 8-byte store): the
@@ -37,7 +47,7 @@ __global__ void quantize8_kernel(const Vec8<T>* x, Out8<Q>* q, float scale, floa
     const Vec8<T> in = x[i];
     Out8<Q> out;
 #pragma unroll
-    for (int k = 0; k < 8; ++k) out.v[k] = static_cast<Q>(fminf(fmaxf(rintf(to_f(in.v[k]) / scale), lo), hi));
+    for (int k = 0; k < 8; ++k) out.v[k] = quantize_one<Q>(to_f(in.v[k]), scale, lo, hi);
     q[i] = out;
   }
 }
@@ -70,7 +80,8 @@ void launch_quantize(const void* x, DevType xt, void* q, DevType qt, float scale
                                                                     static_cast<Q*>(q) + n8 * 8, scale, lo, hi,
                                                                     n - n8 * 8);
     };
-    if (u8) run(uint8_t{});
+    if (qt == DevType::e4m3) run(e4m3{});
+    else if (u8) run(uint8_t{});
     else run(int8_t{});
   });
 }
@@ -79,7 +90,9 @@ void launch_dequantize(const void* q, DevType qt, void* x, DevType xt, float sca
   if (n == 0) return;
   dispatch_float(xt, [&](auto t) {
     using T = decltype(t);
-    if (qt == DevType::u8)
+    if (qt == DevType::e4m3)
+      dequantize_kernel<<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const e4m3*>(q), static_cast<T*>(x), scale, n);
+    else if (qt == DevType::u8)
       dequantize_kernel<<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const uint8_t*>(q), static_cast<T*>(x), scale, n);
     else
       dequantize_kernel<<<blocks_for(n, 256), 256, 0, s>>>(static_cast<const int8_t*>(q), static_cast<T*>(x), scale, n);

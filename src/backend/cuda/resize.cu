@@ -55,6 +55,11 @@ void launch_resize(const void* x, void* y, DevType t, const ResizeTables& p, cud
   int64_t total = 1;
   for (int d = 0; d < p.rank; ++d) total *= p.out[d];
   if (total == 0) return;
+  if (t == DevType::i8) {  // nearest on 8-bit data: one tap of weight 1, so the value is copied
+    resize_kernel<int8_t><<<blocks_for(total, 256), 256, 0, s>>>(static_cast<const int8_t*>(x), static_cast<int8_t*>(y),
+                                                                  p, total);
+    return;
+  }
   dispatch_float(t, [&](auto v) {
     using T = decltype(v);
     resize_kernel<T><<<blocks_for(total, 256), 256, 0, s>>>(static_cast<const T*>(x), static_cast<T*>(y), p, total);

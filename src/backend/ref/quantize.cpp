@@ -3,7 +3,8 @@
 // saturating unless saturate = 0); x = (q - zero_point) * scale; DynamicQuantizeLinear picks
 // scale and zero point from the data's range (always including 0). The
 // integer MatMul / Conv ops subtract the zero points and run the reference
-// MatMul / Conv kernels on the exact (small integer) differences.
+// MatMul / Conv kernels on the exact (small integer) differences; segrt's
+// float8 QLinearConv (zero points 0) on the float8 values themselves.
 #include <algorithm>
 #include <cmath>
 
@@ -140,7 +141,8 @@ void qlinear_conv_kernel(const Node& n, const std::vector<const Tensor*>& in, st
   const auto ws = in[4]->to_f64_vector();
   const bool quantized_out = in.size() > 6 && in[6];
   const Activation act = Activation::from_fused_attrs(n.attrs);
-  if (!quantized_out || !act.none()) {  // segrt's forms: dequantize, activate, requantize if asked
+  // segrt's forms (float output, a fused activation, float8): dequantize, activate, requantize if asked.
+  if (!quantized_out || !act.none() || is_fp8(out[0].dtype())) {
     const double ys = quantized_out ? in[6]->to_f64_vector()[0] : 1.0;
     for (int64_t i = 0; i < static_cast<int64_t>(acc.size()); ++i) {
       double v = acc[i] * (xs * ws[ws.size() == 1 ? 0 : i / inner % channels]);
@@ -148,6 +150,7 @@ void qlinear_conv_kernel(const Node& n, const std::vector<const Tensor*>& in, st
       acc[i] = v / ys;
     }
     if (!quantized_out) return store_f64(out[0], acc);
+    if (is_fp8(out[0].dtype())) return store_f64(out[0], acc);  // the float8 conversion rounds and saturates
     return store_requantized(acc, {1.0}, inner, channels, in[7]->to_f64_vector()[0], out[0]);
   }
   const double ys = in[6]->to_f64_vector()[0];  // ONNX's form: one multiplier per channel

@@ -105,13 +105,18 @@ void infer_conv_integer(InferContext& c) {
 // applied to the dequantized result before requantizing) and may leave out
 // y_scale and y_zero_point: its output is then that float32 result, the
 // convolution an int8 pass made of DequantizeLinear -> Conv (passes/fuse_qdq_conv.cpp).
+// Its fp8 form (segrt's, for backends with fp8 convolutions): x, w and y in
+// float8 e4m3fn with zero points 0, the same formula with the products summed
+// in float.
 void infer_qlinear_conv(InferContext& c) {
-  SEGRT_CHECK(c.num_inputs() >= 6 && c.has_input(1) && c.has_input(4) && is_8bit(c.dtype(0)) && is_8bit(c.dtype(3)),
+  const bool fp8 = c.num_inputs() >= 4 && c.dtype(0) == DType::f8e4m3fn && c.dtype(3) == DType::f8e4m3fn;
+  SEGRT_CHECK(c.num_inputs() >= 6 && c.has_input(1) && c.has_input(4) &&
+                  (fp8 || (is_8bit(c.dtype(0)) && is_8bit(c.dtype(3)))),
               InvalidModel,
               "QLinearConv takes (x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point[, B])");
   const bool quantized_out = c.has_input(6);
-  SEGRT_CHECK(!quantized_out || (c.has_input(7) && is_8bit(c.dtype(7))), InvalidModel,
-              "QLinearConv: y_scale without an 8-bit y_zero_point");
+  SEGRT_CHECK(!quantized_out || (c.has_input(7) && (fp8 ? c.dtype(7) == DType::f8e4m3fn : is_8bit(c.dtype(7)))),
+              InvalidModel, "QLinearConv: y_scale without a y_zero_point of x's kind (8-bit integer or float8)");
   c.set_output(0, quantized_out ? c.dtype(7) : DType::f32, conv_integer_shape(c, 0, 3));
 }
 
