@@ -9,7 +9,6 @@
 #include <memory>
 
 #include "backend/cuda/conv_step.h"
-#include "backend/cuda/narrow_conv.cuh"
 #include "core/parallel.h"
 #include "core/uninitialized.h"
 #include "ir/ops/conv_util.h"
@@ -184,38 +183,9 @@ bool build_conv(BuildCtx& c) {
   cs->key = conv2d_key(c, *cs, d, c.in_constant(1)->dim(0), c.in_constant(1)->dim(1));
   cs->spec = graph_spec(c, *cs, d, dt);
   std::string precision = c.precision();
-  auto& ex = c.ex();
-  // Few output channels in NHWC: our direct kernel, when it times faster than cuDNN's plan.
-  NarrowConvArgs na{d.N, d.H, d.W, d.C, d.OH, d.OW, d.K, d.kh, d.kw, d.pad_t, d.pad_l};
-  const bool narrow_ok = !cs->transposed && !cs->nchw && !one_d && d.group == 1 && d.sh == 1 && d.sw == 1 &&
-                         d.dh == 1 && d.dw == 1 && d.IH == d.H && d.IW == d.W && !cs->has_residual &&
-                         cs->t != DevType::f32 && narrow_conv_fits(na);
-  std::function<void(cudaStream_t)> narrow_run;
-  if (narrow_ok) {
-    // Weights OIHW -> float [kh][kw][C][K]; the bias as float (zeros when none).
-    auto w = c.in_constant(1)->to_f64_vector();
-    std::vector<float> wf(w.size()), bf(static_cast<size_t>(d.K), 0.f);
-    for (int64_t o = 0; o < d.K; ++o)
-      for (int64_t ci = 0; ci < d.C; ++ci)
-        for (int i = 0; i < d.kh; ++i)
-          for (int j = 0; j < d.kw; ++j)
-            wf[((i * d.kw + j) * d.C + ci) * d.K + o] = static_cast<float>(w[((o * d.C + ci) * d.kh + i) * d.kw + j]);
-    if (c.has_input(2)) {
-      auto b = c.in_constant(2)->to_f64_vector();
-      for (int64_t o = 0; o < d.K; ++o) bf[o] = static_cast<float>(b.at(o));
-    }
-    auto* wd = static_cast<const float*>(ex.upload(wf.data(), wf.size() * sizeof(float)));
-    auto* bd = static_cast<const float*>(ex.upload(bf.data(), bf.size() * sizeof(float)));
-    narrow_run = [&ex, cs, wd, bd, na](cudaStream_t s) {
-      launch_narrow_conv(ex.ptr(cs->x), wd, bd, ex.ptr(cs->y), cs->t, na, cs->act, s);
-    };
-  }
   auto info = [cs] {
     char b[320];
-    if (cs->narrow)
-      std::snprintf(b, sizeof b, "narrow kernel %.3f ms (cuDNN plan %.3f ms)  %s", cs->narrow_ms, cs->graph_ms,
-                    cs->key.c_str());
-    else if (cs->graph)
+    if (cs->graph)
       std::snprintf(b, sizeof b, "graph engine%s %.3f ms, ws %zu MiB  %s", cs->graph_plain ? " (plain)" : "",
                     cs->graph->best_ms(), cs->graph->workspace_bytes() >> 20, cs->key.c_str());
     else
@@ -223,16 +193,9 @@ bool build_conv(BuildCtx& c) {
                     cs->ch.ms, cs->ch.ws >> 20, cs->key.c_str());
     return std::string(b);
   };
-  c.step(
-      [&ex, cs, narrow_run](cudaStream_t s) {
-        if (cs->narrow) narrow_run(s);
-        else run_conv(ex, *cs, s);
-      },
-      [&ex, cs, precision, narrow_run] {
-        prepare_conv(ex, *cs, precision);
-        if (narrow_run) cs->narrow = choose_narrow(ex, *cs, [&ex, &narrow_run] { narrow_run(ex.stream()); });
-      },
-      info, [&ex, cs](cudnnHandle_t h) { preload_conv(ex, *cs, h); });
+  auto& ex = c.ex();
+  c.step([&ex, cs](cudaStream_t s) { run_conv(ex, *cs, s); }, [&ex, cs, precision] { prepare_conv(ex, *cs, precision); },
+         info, [&ex, cs](cudnnHandle_t h) { preload_conv(ex, *cs, h); });
   return true;
 }
 

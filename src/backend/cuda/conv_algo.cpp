@@ -403,22 +403,6 @@ void prepare_conv(CudaExecutable& ex, ConvStep& cs, const std::string& precision
   ex.need_workspace(cs.ch.ws);
 }
 
-// The narrow kernel against the graph plan prepare_conv chose, both timed on
-// this step's buffers (the plan with scratch workspace); the pick is kept in
-// the tuning cache ("narrow KEY" -> 1 or 0) so a later process skips the timing.
-bool choose_narrow(CudaExecutable& ex, ConvStep& cs, const std::function<void()>& narrow) {
-  if (!cs.graph || cs.graph_plain) return false;
-  std::string pick;
-  if (stored(ex, "narrow " + cs.key, &pick)) return pick == "1";
-  void* scratch = ex.search_scratch(std::max<size_t>(cs.graph->workspace_bytes(), 1));
-  const float lib = time_ms(ex, [&] { cs.graph->execute(ex.cudnn(), graph_ptrs(ex, cs), scratch); });
-  const float own = time_ms(ex, narrow);
-  cs.narrow_ms = own;
-  cs.graph_ms = lib;
-  store(ex, "narrow " + cs.key, own < lib ? "1" : "0");
-  return own < lib;
-}
-
 // Bias in both forms the paths read: the data type (cuDNN's fused call and
 // the graph) and, when the model has one, float32 (the epilogue).
 void upload_bias(BuildCtx& c, ConvStep& cs, int64_t K) {

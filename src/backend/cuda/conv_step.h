@@ -74,9 +74,6 @@ struct ConvStep {
   std::unique_ptr<GraphConv> graph;
   std::unique_ptr<GraphConv> preloaded;  // from the tuning cache by preload_conv, taken by prepare
   bool graph_plain = false;    // the graph is the convolution alone: epilogue after it
-  // Few output channels (narrow_conv.cuh): our direct kernel where it timed faster.
-  bool narrow = false;
-  float narrow_ms = 0, graph_ms = 0;  // the timings behind the pick (0: from the tuning cache)
 };
 
 inline void set_4d(cudnnTensorDescriptor_t d, bool nchw, cudnnDataType_t t, int64_t n, int64_t c, int64_t h, int64_t w) {
@@ -101,9 +98,6 @@ void prepare_conv(CudaExecutable& ex, ConvStep& cs, const std::string& precision
 void preload_conv(CudaExecutable& ex, ConvStep& cs, cudnnHandle_t h);
 // The step's run(): the chosen path, then the epilogue where it is needed.
 void run_conv(CudaExecutable& ex, ConvStep& cs, cudaStream_t s);
-// After prepare_conv: whether `narrow` (our direct kernel for few output
-// channels) beats the chosen graph plan on this step (timed, or the tuning cache's pick).
-bool choose_narrow(CudaExecutable& ex, ConvStep& cs, const std::function<void()>& narrow);
 
 // The sizes of a 2-D (or 1-D, as a unit H axis) Conv / ConvTranspose.
 struct Conv2d {
