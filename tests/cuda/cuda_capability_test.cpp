@@ -37,6 +37,16 @@ TEST(CudaCapability, Bf16AndTf32NeedAmpere) {
   }
 }
 
+TEST(CudaCapability, Fp8ConvolutionsNeedAda) {
+  std::string why;
+  EXPECT_FALSE(capability_ok("NVIDIA A100", 8, 0, "fp8", &why));
+  EXPECT_NE(why.find("NVIDIA A100"), std::string::npos) << why;
+  EXPECT_NE(why.find("8.9"), std::string::npos) << why;
+  EXPECT_FALSE(capability_ok("NVIDIA A10", 8, 6, "fp8", &why));
+  EXPECT_TRUE(capability_ok("NVIDIA L4", 8, 9, "fp8", &why)) << why;
+  EXPECT_TRUE(capability_ok("NVIDIA H200", 9, 0, "fp8", &why)) << why;
+}
+
 TEST(CudaCapability, OlderThanTuringIsRefused) {
   std::string why;
   EXPECT_FALSE(capability_ok("Tesla V100", 7, 0, "fp32", &why));

@@ -67,7 +67,7 @@ void expect_cuda_matches(const Graph& s, const std::vector<Tensor>& inputs, int 
       ASSERT_EQ(got.size(), want.size());
       for (size_t k = 0; k < got.size(); ++k) {
         const double e = test::scaled_error(got[k], want[k]);
-        if (run == 2) std::printf("[cuda-int8] %-44s %s out%zu err %.3g (tol %.1g)\n",
+        if (run == 2) std::printf("[cuda-int8] %-44s %s out%zu err %.3g (tol %.2g)\n",
                                   ::testing::UnitTest::GetInstance()->current_test_info()->name(), p, k, e, tol);
         EXPECT_LE(e, tol) << p << " output " << k << " run " << run;
       }

@@ -130,8 +130,20 @@ TEST(InsertQdq, Fp8LeavesTheFirstAndLastConvFloatUnlessNamed) {
   EXPECT_EQ(count(s2, OpType::QuantizeLinear), 3);
 }
 
-// Runs the QDQ graph and its fused form on the reference backend; returns
-// (max |fused - qdq|, max |qdq - float|), both relative to max |float|.
+// Runs the float graph g, its QDQ form q and q's fused form on the reference
+// backend; returns (max |fused - qdq|, max |qdq - float|), both relative to max |float|.
+std::pair<double, double> drifts(const Graph& g, const Graph& q, const Graph& fused, const Tensor& x) {
+  auto ref = make_backend("ref");
+  CompileOptions o;
+  auto want = ref->compile(q, o)->run({x}, nullptr)[0];
+  auto got = ref->compile(fused, o)->run({x}, nullptr)[0];
+  auto fp = test::run_ref(g, {x})[0];
+  double m = 0;
+  for (double v : fp.to_f64_vector()) m = std::max(m, std::fabs(v));
+  return {test::max_abs_error(got, want) / m, test::max_abs_error(want, fp) / m};
+}
+
+// small_net through insert_qdq and the pass pipeline: drifts() of the result.
 std::pair<double, double> fused_vs_qdq(bool bias, int* fused_convs, int* u8_outputs) {
   Graph g = small_net(bias);
   Tensor x = test::random_tensor({1, 3, 9, 7}, 7);
@@ -144,14 +156,7 @@ std::pair<double, double> fused_vs_qdq(bool bias, int* fused_convs, int* u8_outp
   *u8_outputs = 0;
   for (const Node& n : fused.nodes)
     if (n.op == OpType::QLinearConv) *u8_outputs += fused.value(n.outputs[0]).dtype == DType::u8;
-  auto ref = make_backend("ref");
-  CompileOptions o;
-  auto want = ref->compile(q, o)->run({x}, nullptr)[0];
-  auto got = ref->compile(fused, o)->run({x}, nullptr)[0];
-  auto fp = test::run_ref(g, {x})[0];
-  double m = 0;
-  for (double v : fp.to_f64_vector()) m = std::max(m, std::fabs(v));
-  return {test::max_abs_error(got, want) / m, test::max_abs_error(want, fp) / m};
+  return drifts(g, q, fused, x);
 }
 
 TEST(FuseQdqConv, FusedGraphComputesTheQdqGraph) {
@@ -197,19 +202,13 @@ TEST(FuseQdqConv, Fp8FormOnlyWhenTheBackendHasFp8Convolutions) {
       fp8_outputs += fused.value(n.outputs[0]).dtype == DType::f8e4m3fn;
     }
   EXPECT_EQ(fp8_outputs, 2) << "c1 and c2 write e4m3fn for the next convolution";
-  auto ref = make_backend("ref");
-  CompileOptions o;
-  auto want = ref->compile(q, o)->run({x}, nullptr)[0];
-  auto got = ref->compile(fused, o)->run({x}, nullptr)[0];
-  auto fp = test::run_ref(g, {x})[0];
-  double m = 0;
-  for (double v : fp.to_f64_vector()) m = std::max(m, std::fabs(v));
+  auto [fusion, drift] = drifts(g, q, fused, x);
   // The int32 bias (half an accumulator step off at most) can move a value
   // across an e4m3 rounding boundary: one step of 3 mantissa bits is 1/16 of a
   // value at most, and it carries on smaller through the next layer.
-  EXPECT_LE(test::max_abs_error(got, want) / m, 0.07);
-  EXPECT_LE(test::max_abs_error(want, fp) / m, 0.15) << "fp8 stays near float32";
-  EXPECT_GT(test::max_abs_error(want, fp), 0.0) << "the table quantized something";
+  EXPECT_LE(fusion, 0.07);
+  EXPECT_LE(drift, 0.15) << "fp8 stays near float32";
+  EXPECT_GT(drift, 0.0) << "the table quantized something";
 }
 
 // A U-Net level: x -> c1 + Relu = e -> MaxPool = p -> c2 + Relu = d ->

@@ -119,9 +119,12 @@ class CudaBackend : public Backend {
   // fp8 tensor cores (compute capability 8.9: Ada, Hopper and later); on older
   // GPUs their Q/DQ run on the device around float convolutions (the simulation).
   QuantPrefs quant_prefs(const BackendKnobs& knobs, int device) const override {
-    cudaDeviceProp p{};
-    const bool fp8 = available(nullptr) && cudaGetDeviceProperties(&p, device) == cudaSuccess &&
-                     p.major * 10 + p.minor >= 89;
+    // Two attributes, not cudaGetDeviceProperties (which queries them all): this runs at every compile.
+    int major = 0, minor = 0;
+    const bool fp8 = available(nullptr) &&
+                     cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+                     cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) == cudaSuccess &&
+                     capability_ok("", major, minor, "fp8", nullptr);
     return {.signed_activations = true,
             .min_channels = knobs.cuda_int8_min_channels >= 0 ? knobs.cuda_int8_min_channels : 128,
             .int8_data_movement = knobs.cuda_int8_data_movement != 0,
@@ -215,6 +218,12 @@ bool capability_ok(const std::string& gpu_name, int major, int minor, const std:
     if (why)
       *why = "--precision " + precision + " needs compute capability 8.0 (Ampere) or newer; " + gpu_name + " has " +
              cc_str + " (use fp16 or fp32)";
+    return false;
+  }
+  if (precision == "fp8" && cc < 89) {
+    if (why)
+      *why = "fp8 convolutions need compute capability 8.9 (Ada) or newer; " + gpu_name + " has " + cc_str +
+             " (fp8 tables run their Q/DQ around fp16 convolutions there)";
     return false;
   }
   return true;

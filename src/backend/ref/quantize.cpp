@@ -149,8 +149,8 @@ void qlinear_conv_kernel(const Node& n, const std::vector<const Tensor*>& in, st
       if (!act.none()) v = act(static_cast<float>(v));
       acc[i] = v / ys;
     }
-    if (!quantized_out) return store_f64(out[0], acc);
-    if (is_fp8(out[0].dtype())) return store_f64(out[0], acc);  // the float8 conversion rounds and saturates
+    // float output, or float8 (whose conversion rounds and saturates)
+    if (!quantized_out || is_fp8(out[0].dtype())) return store_f64(out[0], acc);
     return store_requantized(acc, {1.0}, inner, channels, in[7]->to_f64_vector()[0], out[0]);
   }
   const double ys = in[6]->to_f64_vector()[0];  // ONNX's form: one multiplier per channel
